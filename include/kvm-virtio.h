@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * include/kvm-virtio.h: the public API of libkvm-virtio.
+ *
+ * libkvm-virtio embeds KVM virtual machines whose guests use a modern
+ * virtio-net-pci NIC inside a host program. The host program creates a VM,
+ * adds netdev backends and devices by type name with key/value properties,
+ * starts it, waits for it and destroys it:
+ *
+ *     struct vm *vm; struct vm_error *err = NULL;
+ *     struct vm_config cfg = VM_CONFIG_INIT;
+ *     cfg.vcpus = 1; cfg.mem_mib = 256; cfg.kernel = "bzImage";
+ *     if (vm_create(&cfg, &vm, &err) < 0) { puts(vm_error_message(err)); ... }
+ *     vm_add_netdev(vm, "tap", "n0", (const struct vm_prop[]){
+ *                   {"ifname", "tap0"}, {NULL, NULL}}, &err);
+ *     vm_add_device(vm, "virtio-net-pci", (const struct vm_prop[]){
+ *                   {"netdev", "n0"}, {"id", "net0"}, {NULL, NULL}}, &err);
+ *     vm_start(vm, &err);
+ *     vm_wait(vm, &status);
+ *     vm_destroy(vm);
+ *
+ * Conventions, valid for every function below unless its block says
+ * otherwise:
+ * - Functions return 0 (or a non-negative value) on success and a negative
+ *   errno on failure. When @errp is not NULL and *@errp is NULL, a failure
+ *   stores a newly allocated error there whose message names the object and
+ *   the reason; the caller frees it with vm_error_free(). An existing
+ *   *@errp is never overwritten.
+ * - Strings passed in are copied; pointers passed in are borrowed only until
+ *   the call returns.
+ * - Thread-safety: calls on one struct vm must not run concurrently, except
+ *   vm_stop() (any thread, any time after vm_create) and functions whose
+ *   block says otherwise. Different VMs are independent.
+ * - The library never exits or aborts the process and prints nothing unless
+ *   a log function is set with vm_set_log_fn().
+ *
+ * Types available in this version (vm_type_exists() tells at run time):
+ *   netdev "tap"           properties are validated; realize opens the tap
+ *                          once the tap issue lands (today: -ENOTSUP).
+ *   netdev "vhost-user"    properties validated; realize: -ENOTSUP for now.
+ *   netdev "null"          a backend that drops what it is sent; works.
+ *   device "virtio-net-pci" properties validated, linked to its netdev at
+ *                          realize; the PCI function appears in the guest
+ *                          once the PCI transport issue lands.
+ */
+#ifndef KVM_VIRTIO_H
+#define KVM_VIRTIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kvm-virtio/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VM_EXPORT __attribute__((visibility("default")))
+#define VM_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define VM_EXPORT
+#define VM_WARN_UNUSED
+#endif
+
+struct vm;       /* opaque: one virtual machine */
+struct vm_error; /* opaque: an error code plus a message */
+struct vm_obj;   /* opaque: a netdev or device instance */
+
+/* ---------------------------------------------------------------------- */
+/* Version                                                                 */
+
+/**
+ * vm_version() - the library's version at run time.
+ *
+ * Returns: VM_VERSION_HEX of the library actually loaded
+ * ((major << 16) | (minor << 8) | patch).
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT unsigned int vm_version(void);
+
+/**
+ * vm_version_string() - the library's version as "major.minor.patch".
+ *
+ * Returns: a static string. Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT const char *vm_version_string(void);
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                  */
+
+/**
+ * vm_error_code() - the negative errno stored in @err.
+ * @err: an error from any vm_* call, or NULL (returns 0).
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT int vm_error_code(const struct vm_error *err);
+
+/**
+ * vm_error_message() - the human-readable message stored in @err.
+ * @err: an error, or NULL (returns "no error").
+ *
+ * Returns: a string owned by @err, valid until vm_error_free(@err). It names
+ * the object and the reason, e.g. "device 'net1': netdev 'mynet3' is already
+ * used by device 'net0'".
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT const char *vm_error_message(const struct vm_error *err);
+
+/**
+ * vm_error_free() - free an error. NULL is accepted. Since: 0.1.
+ */
+VM_EXPORT void vm_error_free(struct vm_error *err);
+
+/* ---------------------------------------------------------------------- */
+/* Logging                                                                 */
+
+enum vm_log_level {
+	VM_LOG_ERR = 3,
+	VM_LOG_WARN = 4,
+	VM_LOG_INFO = 6,
+	VM_LOG_DEBUG = 7,
+};
+
+/**
+ * vm_log_fn - a log sink.
+ * @opaque: the pointer given to vm_set_log_fn().
+ * @level: one of enum vm_log_level.
+ * @object: id of the object the message is about ("vm" for the machine).
+ * @message: the formatted message, without trailing newline.
+ *
+ * Called from whichever library thread logs (API caller, vCPU or I/O
+ * thread); the callee must be thread-safe. Strings are borrowed for the call.
+ */
+typedef void (*vm_log_fn)(void *opaque, int level, const char *object,
+			  const char *message);
+
+/**
+ * vm_set_log_fn() - send the VM's log messages at or above @level to @fn.
+ * @vm: the VM.
+ * @fn: the sink, or NULL to silence the VM (the default).
+ * @opaque: passed to @fn.
+ * @level: the least important level delivered (e.g. VM_LOG_INFO).
+ *
+ * Thread-safety: call before vm_start(). Since: 0.1.
+ */
+VM_EXPORT void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque,
+			     int level);
+
+/* ---------------------------------------------------------------------- */
+/* Properties                                                              */
+
+/**
+ * struct vm_prop - one key/value property; arrays end with {NULL, NULL}.
+ *
+ * Values are strings whatever the property's type: bools take
+ * on/off/true/false/yes/no, integers decimal or 0x-hex, MACs
+ * xx:xx:xx:xx:xx:xx, links the id of another object. A key given without
+ * a value (value NULL) means "on" for a bool, as in QEMU's "vhostforce".
+ */
+struct vm_prop {
+	const char *key;
+	const char *value;
+};
+
+/**
+ * vm_props_parse() - parse QEMU-style "k=v,k=v,flag" text into properties.
+ * @text: the text; "type=X" is kept as an ordinary property. A literal comma
+ *        inside a value is written ",," as in QEMU.
+ * @props: out: a {NULL, NULL}-terminated array, freed with vm_props_free().
+ * @errp: error out.
+ *
+ * Returns: the number of properties, or -EINVAL (empty key, "=v") or
+ * -ENOMEM.
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT int vm_props_parse(const char *text, struct vm_prop **props,
+			     struct vm_error **errp);
+
+/** vm_props_free() - free an array from vm_props_parse(). NULL is fine. */
+VM_EXPORT void vm_props_free(struct vm_prop *props);
+
+/**
+ * vm_props_get() - value of @key in a {NULL, NULL}-terminated array.
+ * Returns: the value (may be NULL for a bare flag) or NULL when absent;
+ * @found, if not NULL, tells the two apart.
+ */
+VM_EXPORT const char *vm_props_get(const struct vm_prop *props,
+				   const char *key, int *found);
+
+/* ---------------------------------------------------------------------- */
+/* Machine                                                                 */
+
+/**
+ * struct vm_config - how to build a VM; versioned by its first field.
+ *
+ * Start from VM_CONFIG_INIT so that @size is right and every field has its
+ * default; fields are only ever appended.
+ */
+struct vm_config {
+	size_t size;          /* sizeof(struct vm_config) as compiled by caller */
+	uint32_t vcpus;       /* number of vCPUs, default 1 */
+	uint32_t mem_mib;     /* guest RAM in MiB, default 256 */
+	const char *kernel;   /* path: bzImage, vmlinux ELF or test ELF; copied */
+	const char *initrd;   /* path or NULL; copied */
+	const char *cmdline;  /* kernel command line or NULL; copied */
+	int console_fd;       /* fd that receives COM1 output; -1: discarded */
+	int console_in_fd;    /* fd read for COM1 input; -1: none */
+	const char *mem_path; /* hugetlbfs directory for RAM, or NULL: memfd */
+	uint32_t flags;       /* VM_CONFIG_F_* */
+};
+
+/* Back guest RAM with MFD_HUGETLB (memfd) pages. */
+#define VM_CONFIG_F_HUGETLB (1u << 0)
+/* Touch every page of guest RAM at vm_start (like -mem-prealloc). */
+#define VM_CONFIG_F_PREALLOC (1u << 1)
+
+#define VM_CONFIG_INIT                                                        \
+	{                                                                     \
+		sizeof(struct vm_config), 1, 256, NULL, NULL, NULL, -1, -1,   \
+		    NULL, 0                                                   \
+	}
+
+/**
+ * vm_create() - create a VM that has no devices and does not run yet.
+ * @cfg: configuration, borrowed (strings are copied).
+ * @vmp: out: the new VM, freed with vm_destroy().
+ * @errp: error out.
+ *
+ * Nothing touches /dev/kvm until vm_start().
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL for a NULL or too small @cfg, 0 vCPUs or 0 MiB; -E2BIG
+ * for more vCPUs or memory than the library supports; -ENOMEM.
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_create(const struct vm_config *cfg,
+				       struct vm **vmp,
+				       struct vm_error **errp);
+
+/**
+ * vm_add_netdev() - add a network backend (QEMU's -netdev).
+ * @vm: the VM, not started.
+ * @type: type name, e.g. "tap", "vhost-user", "null".
+ * @id: unique id among all the VM's objects; devices link to it.
+ * @props: {NULL, NULL}-terminated properties, or NULL for none.
+ * @errp: error out.
+ *
+ * The object is allocated, its defaults set and @props applied and
+ * checked; nothing is opened on the host until vm_start().
+ * Returns: 0 or a negative errno.
+ * Errors: -ENOENT unknown type; -EINVAL unknown property, bad value, missing
+ * id or required property, type that is not a netdev; -EEXIST duplicate id;
+ * -EBUSY the VM was started; -ENOMEM.
+ * Since: 0.1.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
+					   const char *id,
+					   const struct vm_prop *props,
+					   struct vm_error **errp);
+
+/**
+ * vm_add_device() - add a device (QEMU's -device).
+ * @vm: the VM, not started.
+ * @type: type name, e.g. "virtio-net-pci".
+ * @props: properties; "id" names the device (optional: one is generated,
+ *         "<type>.<n>"), links such as "netdev" name netdevs.
+ * @errp: error out.
+ *
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_add_netdev(); a link to an id that does not exist yet is
+ * accepted here and reported by vm_start() (as QEMU does it at realize).
+ * Since: 0.1.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
+					   const struct vm_prop *props,
+					   struct vm_error **errp);
+
+/**
+ * vm_start() - realize every object and start the vCPUs.
+ * @vm: the VM, not started.
+ * @errp: error out.
+ *
+ * Phase 1 realizes every netdev in the order added, phase 2 every device in
+ * the order added; then the machine is built and the vCPUs run. On failure
+ * everything realized is unrealized in reverse order and the VM is as
+ * before the call: it can be fixed (e.g. objects added) and started again,
+ * or destroyed.
+ * Returns: 0 or a negative errno.
+ * Errors: -EBUSY already started; -EINVAL bad link, netdev used twice;
+ * errors of the backends and of KVM (-ENOENT no /dev/kvm, -EACCES, ...).
+ * Since: 0.1.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_start(struct vm *vm, struct vm_error **errp);
+
+enum vm_exit_reason {
+	VM_EXIT_NONE = 0,      /* still running / never started */
+	VM_EXIT_POWEROFF = 1,  /* ACPI S5 or the guest's power-off port */
+	VM_EXIT_RESET = 2,     /* guest asked for a reset (i8042, ACPI, 0xcf9) */
+	VM_EXIT_SHUTDOWN = 3,  /* triple fault */
+	VM_EXIT_INTERNAL = 4,  /* KVM internal error or unhandled exit */
+	VM_EXIT_STOPPED = 5,   /* vm_stop() */
+	VM_EXIT_DEBUG = 6,     /* test guest wrote the debug-exit port */
+};
+
+/**
+ * struct vm_status - why a VM stopped.
+ */
+struct vm_status {
+	size_t size;           /* sizeof(struct vm_status) as compiled */
+	int reason;            /* enum vm_exit_reason */
+	int code;              /* VM_EXIT_DEBUG: value written to the port */
+	uint32_t vcpu;         /* vCPU that caused the exit */
+};
+
+#define VM_STATUS_INIT { sizeof(struct vm_status), 0, 0, 0 }
+
+/**
+ * vm_wait() - wait until the VM stops and tell why.
+ * @vm: a started VM.
+ * @status: out, may be NULL. Initialise with VM_STATUS_INIT.
+ * @timeout_ms: -1 waits forever; otherwise the most it waits.
+ *
+ * All vCPU threads are joined before it returns 0.
+ * Returns: 0 when stopped; -ETIMEDOUT; -EINVAL if never started.
+ * Since: 0.1.
+ */
+VM_EXPORT int vm_wait(struct vm *vm, struct vm_status *status,
+		      int timeout_ms);
+
+/**
+ * vm_stop() - stop a running VM: every vCPU leaves KVM_RUN.
+ * @vm: the VM.
+ *
+ * Returns at once; vm_wait() then reports VM_EXIT_STOPPED (unless the guest
+ * stopped first). Safe to call several times.
+ * Thread-safety: any thread, any time between vm_create and vm_destroy.
+ * Since: 0.1.
+ */
+VM_EXPORT void vm_stop(struct vm *vm);
+
+/**
+ * vm_destroy() - stop the VM if running, unrealize and free everything.
+ * @vm: the VM, or NULL.
+ * Since: 0.1.
+ */
+VM_EXPORT void vm_destroy(struct vm *vm);
+
+/* ---------------------------------------------------------------------- */
+/* Introspection                                                           */
+
+enum vm_obj_kind {
+	VM_OBJ_NETDEV = 1,
+	VM_OBJ_DEVICE = 2,
+};
+
+/**
+ * vm_obj_visit_fn - called once per object by vm_foreach_obj().
+ * Return non-zero to stop the walk (that value is returned).
+ */
+typedef int (*vm_obj_visit_fn)(void *opaque, struct vm_obj *obj);
+
+/**
+ * vm_foreach_obj() - visit netdevs then devices, each in the order added.
+ * Returns: 0 or the first non-zero value returned by @fn. Since: 0.1.
+ */
+VM_EXPORT int vm_foreach_obj(struct vm *vm, vm_obj_visit_fn fn, void *opaque);
+
+/** vm_obj_find() - the object with this id, or NULL. Since: 0.1. */
+VM_EXPORT struct vm_obj *vm_obj_find(struct vm *vm, const char *id);
+
+/** vm_obj_id() - the object's id, owned by the object. Since: 0.1. */
+VM_EXPORT const char *vm_obj_id(const struct vm_obj *obj);
+
+/** vm_obj_type() - the object's type name. Since: 0.1. */
+VM_EXPORT const char *vm_obj_type(const struct vm_obj *obj);
+
+/** vm_obj_kind() - VM_OBJ_NETDEV or VM_OBJ_DEVICE. Since: 0.1. */
+VM_EXPORT int vm_obj_kind(const struct vm_obj *obj);
+
+/** vm_obj_is_realized() - 1 between realize and unrealize. Since: 0.1. */
+VM_EXPORT int vm_obj_is_realized(const struct vm_obj *obj);
+
+/**
+ * vm_obj_get_prop() - a property's current value formatted as text.
+ * @obj: the object.
+ * @key: property name (inherited ones included).
+ * @buf, @len: output buffer; the text is NUL-terminated and truncated.
+ * Returns: length of the full text, or -ENOENT for an unknown key.
+ * Since: 0.1.
+ */
+VM_EXPORT int vm_obj_get_prop(const struct vm_obj *obj, const char *key,
+			      char *buf, size_t len);
+
+/**
+ * vm_obj_priv() - the private storage of an object of a host-registered
+ * type (struct vm_type_info.priv_size bytes, zeroed at creation).
+ * Returns: NULL for built-in types. Since: 0.1.
+ */
+VM_EXPORT void *vm_obj_priv(struct vm_obj *obj);
+
+/** vm_obj_vm() - the VM that owns @obj. Since: 0.1. */
+VM_EXPORT struct vm *vm_obj_vm(struct vm_obj *obj);
+
+/**
+ * vm_type_exists() - 1 if @name is a type @vm can instantiate (built-in or
+ * registered on @vm), else 0. Since: 0.1.
+ */
+VM_EXPORT int vm_type_exists(struct vm *vm, const char *name);
+
+/* ---------------------------------------------------------------------- */
+/* Host-defined types                                                      */
+
+enum vm_prop_kind {
+	VM_PROP_STR = 1,   /* char * (owned by the object, freed at finalize) */
+	VM_PROP_BOOL = 2,  /* uint8_t: 0 or 1 */
+	VM_PROP_U32 = 3,   /* uint32_t, in [min, max] */
+	VM_PROP_U64 = 4,   /* uint64_t, in [min, max] */
+	VM_PROP_MAC = 5,   /* uint8_t[6] */
+	VM_PROP_LINK = 6,  /* char * id of a netdev, resolved at realize */
+};
+
+#define VM_PROP_F_REQUIRED (1u << 0) /* must be given */
+
+/**
+ * struct vm_prop_desc - one typed property of a type; arrays end with a
+ * zeroed entry (name NULL).
+ * @offset: where the value lives, from the start of the object's private
+ *          storage (vm_obj_priv()) for host types.
+ * @defval: default as text, or NULL (zero / NULL / unset).
+ */
+struct vm_prop_desc {
+	const char *name;
+	uint32_t kind;   /* enum vm_prop_kind */
+	uint32_t flags;  /* VM_PROP_F_* */
+	size_t offset;
+	const char *defval;
+	uint64_t min, max;
+	const char *help;
+};
+
+/**
+ * struct vm_type_info - a type a host program adds (QOM's TypeInfo).
+ * @size: sizeof(struct vm_type_info) as compiled by the caller.
+ * @name: unique type name; copied.
+ * @parent: "netdev" or "device" (or another registered type); copied.
+ * @priv_size: bytes of private storage per instance (vm_obj_priv()).
+ * @class_init: once per type, lazily, after the parent's; may be NULL.
+ * @instance_init: after allocation, before properties; may be NULL.
+ * @realize: vm_start(); the only hook that may fail. On failure it must
+ *           leave no trace (the library will not call unrealize).
+ * @unrealize: undoes realize; may be NULL.
+ * @finalize: frees what instance_init/realize kept; realize may not have
+ *            run; may be NULL.
+ * @props: property table, borrowed for the VM's lifetime; may be NULL.
+ * @opaque: given back by vm_type_opaque().
+ */
+struct vm_type_info {
+	size_t size;
+	const char *name;
+	const char *parent;
+	size_t priv_size;
+	void (*class_init)(void *opaque);
+	void (*instance_init)(struct vm_obj *obj);
+	int (*realize)(struct vm_obj *obj, struct vm_error **errp);
+	void (*unrealize)(struct vm_obj *obj);
+	void (*finalize)(struct vm_obj *obj);
+	const struct vm_prop_desc *props;
+	void *opaque;
+};
+
+/**
+ * vm_type_register() - add a host-defined type to @vm's registry.
+ * @vm: the VM, not started.
+ * @info: the description, copied (the props table is borrowed).
+ * @errp: error out.
+ * Returns: 0, -EEXIST (name taken), -ENOENT (unknown parent), -EINVAL.
+ * Since: 0.1.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
+					      const struct vm_type_info *info,
+					      struct vm_error **errp);
+
+/**
+ * vm_error_set() - for host realize hooks: store an error in @errp (if it is
+ * not NULL and empty) and return @code, a negative errno.
+ * Since: 0.1.
+ */
+VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
+			   ...) __attribute__((format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVM_VIRTIO_H */

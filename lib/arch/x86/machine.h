@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/arch/x86/machine.h: the x86 PC the guest sees, as one object the VM
+ * drives: guest RAM + I/O maps + interrupt sink + (after realize) the KVM VM,
+ * in-kernel irqchip/PIT, platform devices (COM1 8250, CMOS RTC, i8042 reset
+ * line, debug-exit port, ACPI power), the loaded kernel and vCPU threads.
+ *
+ * Life cycle, driven by lib/vm.c only (API thread unless said otherwise):
+ *   machine_new()      guest RAM (memfd), empty PIO/MMIO maps and the
+ *                      interrupt sink; nothing of KVM yet. Devices realized
+ *                      in phase 2 register ranges on machine_pio/mmio(),
+ *                      use machine_mem() and raise interrupts through
+ *                      machine_irq() (calls before machine_realize() fail
+ *                      with -ENODEV and are harmless).
+ *   machine_realize()  open /dev/kvm, check capabilities, create the VM,
+ *                      memory slots, irqchip, PIT, platform devices, load
+ *                      kernel/initrd/cmdline and build boot tables (e820,
+ *                      ACPI), create the vCPUs. No threads yet. Fails
+ *                      cleanly: machine_unrealize() is not needed after a
+ *                      failure.
+ *   machine_start()    one thread per vCPU.
+ *   machine_stop()     any thread: kick every vCPU out of KVM_RUN.
+ *   machine_wait()     join vCPU threads, report why the guest stopped.
+ *   machine_unrealize()stop, join, close KVM objects; back to after _new.
+ *   machine_free()     unrealize if needed and free; NULL is fine.
+ */
+#ifndef LIB_ARCH_X86_MACHINE_H
+#define LIB_ARCH_X86_MACHINE_H
+
+#include <stdint.h>
+
+#include "../../core/error.h"
+#include "../../core/log.h"
+#include "../../kvm/iomap.h"
+#include "../../kvm/irq.h"
+#include "../../kvm/mem.h"
+
+struct machine_config {
+	uint32_t vcpus;
+	uint64_t mem_bytes;
+	const char *kernel, *initrd, *cmdline; /* borrowed until machine_free */
+	int console_fd, console_in_fd;
+	const char *mem_path;
+	unsigned mem_flags;        /* GMEM_F_* */
+	const struct vlog *log;    /* borrowed until machine_free */
+};
+
+struct machine;
+
+struct iomap *machine_pio(struct machine *m);
+struct iomap *machine_mmio(struct machine *m);
+struct irq_sink *machine_irq(struct machine *m);
+struct gmem *machine_mem(struct machine *m);
+
+int __must_check machine_new(struct machine **mp,
+			     const struct machine_config *cfg,
+			     struct vm_error **errp);
+int __must_check machine_realize(struct machine *m, struct vm_error **errp);
+int __must_check machine_start(struct machine *m, struct vm_error **errp);
+void machine_stop(struct machine *m);
+/* Fills *st as the public API describes; -ETIMEDOUT after timeout_ms
+ * (-1: forever); -EINVAL if not started. */
+int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms);
+void machine_unrealize(struct machine *m);
+void machine_free(struct machine *m);
+
+#endif

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/core/obj.c: instance creation, hook chains and the public getters.
+ *
+ * Threads: API thread. Locking: none.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obj.h"
+#include "prop.h"
+
+static void instance_init_chain(struct obj_class *k, struct vm_obj *o)
+{
+	if (!k)
+		return;
+	instance_init_chain(k->parent, o);
+	if (k->type->instance_init)
+		k->type->instance_init(o);
+}
+
+int obj_new(struct obj_class *k, struct vm *vm, const char *id,
+	    struct vm_obj **op, struct vm_error **errp)
+{
+	struct vm_obj *o;
+	int rc;
+
+	if (k->type->abstract)
+		return verr_set(errp, -EINVAL, "type '%s' is abstract",
+				k->type->name);
+	o = calloc(1, k->type->instance_size);
+	if (!o)
+		return verr_set(errp, -ENOMEM, "out of memory");
+	o->klass = k;
+	o->vm = vm;
+	o->id = strdup(id);
+	o->prop_set = calloc(k->nr_props ? k->nr_props : 1, 1);
+	if (!o->id || !o->prop_set) {
+		rc = verr_set(errp, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = prop_set_defaults(o, errp);
+	if (rc < 0)
+		goto fail;
+	instance_init_chain(k, o);
+	*op = o;
+	return 0;
+fail:
+	/* instance_init has not run: release properties only. */
+	prop_release(o);
+	free(o->prop_set);
+	free(o->id);
+	free(o);
+	return rc;
+}
+
+void obj_free(struct vm_obj *o)
+{
+	if (!o)
+		return;
+	for (struct obj_class *k = o->klass; k; k = k->parent)
+		if (k->type->finalize)
+			k->type->finalize(o);
+	prop_release(o);
+	free(o->prop_set);
+	free(o->id);
+	free(o);
+}
+
+const char *obj_type_name(const struct vm_obj *o)
+{
+	return o->klass->type->name;
+}
+
+int obj_kind(const struct vm_obj *o)
+{
+	return o->klass->kind;
+}
+
+const char *obj_kind_name(const struct vm_obj *o)
+{
+	switch (o->klass->kind) {
+	case VM_OBJ_NETDEV:
+		return "netdev";
+	case VM_OBJ_DEVICE:
+		return "device";
+	default:
+		return "object";
+	}
+}
+
+bool obj_is_a(const struct vm_obj *o, const char *type)
+{
+	return class_is_a(o->klass, type);
+}
+
+void *obj_check(struct vm_obj *o, const char *name, const char *func)
+{
+	if (o && !obj_is_a(o, name)) {
+		/* A library bug, never input: a wrong cast would corrupt
+		 * memory, so stop here in debug builds. */
+		fprintf(stderr, "%s: object '%s' of type '%s' is not a '%s'\n",
+			func, o->id, obj_type_name(o), name);
+		abort();
+	}
+	return o;
+}
+
+/* Public getters. */
+
+const char *vm_obj_id(const struct vm_obj *obj)
+{
+	return obj ? obj->id : NULL;
+}
+
+const char *vm_obj_type(const struct vm_obj *obj)
+{
+	return obj ? obj_type_name(obj) : NULL;
+}
+
+int vm_obj_kind(const struct vm_obj *obj)
+{
+	return obj ? obj_kind(obj) : 0;
+}
+
+int vm_obj_is_realized(const struct vm_obj *obj)
+{
+	return obj && obj->realized;
+}
+
+int vm_obj_get_prop(const struct vm_obj *obj, const char *key, char *buf,
+		    size_t len)
+{
+	if (!obj || !key)
+		return -EINVAL;
+	return prop_format(obj, key, buf, len);
+}
+
+void *vm_obj_priv(struct vm_obj *obj)
+{
+	if (!obj || !obj->klass->host)
+		return NULL;
+	return (char *)obj + obj->klass->priv_offset;
+}
+
+struct vm *vm_obj_vm(struct vm_obj *obj)
+{
+	return obj ? obj->vm : NULL;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/devices/device.c: the abstract "device" type and link resolution.
+ *
+ * Threads: API thread. Locking: none.
+ */
+#include <errno.h>
+
+#include "../core/prop.h"
+#include "../vm.h"
+#include "device.h"
+
+static void device_class_init(struct obj_class *k)
+{
+	k->kind = VM_OBJ_DEVICE;
+}
+
+const struct type device_type = {
+	.name = TYPE_DEVICE,
+	.class_size = sizeof(struct obj_class),
+	.instance_size = sizeof(struct vm_obj),
+	.abstract = true,
+	.class_init = device_class_init,
+};
+
+int device_resolve_link(struct vm_obj *dev, const char *prop, int kind,
+			struct vm_obj **target, struct vm_error **errp)
+{
+	const struct class_prop *cp = prop_find(dev, prop, NULL);
+	const char *id;
+	struct vm_obj *t;
+
+	*target = NULL;
+	if (!cp || cp->desc->kind != VM_PROP_LINK)
+		return verr_set(errp, -EINVAL, "device '%s': no link '%s'",
+				dev->id, prop);
+	id = *(char **)prop_storage(dev, cp);
+	if (!id)
+		return 0;
+	t = vm_obj_find(dev->vm, id);
+	if (!t)
+		return verr_set(errp, -ENOENT,
+				"device '%s': property '%s': no object with id '%s'",
+				dev->id, prop, id);
+	if (kind && obj_kind(t) != kind)
+		return verr_set(errp, -EINVAL,
+				"device '%s': property '%s': '%s' is a %s, not a %s",
+				dev->id, prop, id, obj_kind_name(t),
+				kind == VM_OBJ_NETDEV ? "netdev" : "device");
+	*target = t;
+	return 0;
+}

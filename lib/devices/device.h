@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/devices/device.h: the abstract "device" type every device derives
+ * from, and the built-in device types for the type table.
+ */
+#ifndef LIB_DEVICES_DEVICE_H
+#define LIB_DEVICES_DEVICE_H
+
+#include "../core/obj.h"
+
+#define TYPE_DEVICE "device"
+
+extern const struct type device_type;
+extern const struct type virtio_net_pci_type;
+
+/* Resolve link property @prop of @dev to an object of @kind; the target
+ * must exist. Messages name the device, property and target. */
+int __must_check device_resolve_link(struct vm_obj *dev, const char *prop,
+				     int kind, struct vm_obj **target,
+				     struct vm_error **errp);
+
+#endif

@@ -1,0 +1,3 @@
+lib_libkvm_virtio_internal_la_SOURCES += \
+	lib/devices/device.c lib/devices/device.h \
+	lib/devices/virtio-net-pci.c

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/devices/virtio-net-pci.c: device "virtio-net-pci", modern virtio 1.x
+ * network card on PCI (vendor 0x1af4, device 0x1041).
+ *
+ * Today this file declares the type with its real properties and a realize
+ * that validates them and binds the netdev peer. The PCI function, the
+ * virtio transport and the queues arrive with their issues; until then the
+ * guest does not see the card.
+ *
+ * Threads: API thread. Locking: none yet.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/prop.h"
+#include "../net/netdev.h"
+#include "device.h"
+
+#define VNET_MAX_QUEUE_PAIRS NETDEV_MAX_QUEUES
+
+struct vnet_pci {
+	struct vm_obj obj;
+	/* properties */
+	char *netdev;
+	uint8_t mac[6];
+	uint8_t disable_legacy, disable_modern;
+	uint8_t mq;
+	uint32_t queues, vectors;
+	uint32_t rx_queue_size, tx_queue_size;
+	uint32_t host_mtu;
+	char *addr;
+	uint8_t csum, guest_csum, gso, guest_tso4, guest_tso6, host_tso4,
+		host_tso6, mrg_rxbuf, ctrl_vq, event_idx, indirect_desc;
+	/* realized state */
+	struct netdev *peer;
+	uint32_t nr_queue_pairs;
+	int slot, fn; /* -1: any */
+};
+
+static int check_pow2(struct vm_obj *o, const char *name, uint32_t v,
+		      struct vm_error **errp)
+{
+	if (v & (v - 1))
+		return verr_set(errp, -EINVAL,
+				"device '%s': property '%s': %u is not a power of two",
+				o->id, name, v);
+	return 0;
+}
+
+/* "slot" or "slot.fn", hex as in QEMU's addr=. */
+static int parse_addr(struct vnet_pci *n, struct vm_error **errp)
+{
+	unsigned slot, fn = 0;
+	char tail;
+
+	n->slot = n->fn = -1;
+	if (!n->addr)
+		return 0;
+	if (sscanf(n->addr, "%x%c", &slot, &tail) == 1 ||
+	    (sscanf(n->addr, "%x.%x%c", &slot, &fn, &tail) == 2)) {
+		if (slot < 32 && fn < 8) {
+			n->slot = (int)slot;
+			n->fn = (int)fn;
+			return 0;
+		}
+	}
+	return verr_set(errp, -EINVAL,
+			"device '%s': property 'addr': '%s' is not slot[.fn] with slot < 0x20 and fn < 8",
+			n->obj.id, n->addr);
+}
+
+static int vnet_pci_realize(struct vm_obj *o, struct vm_error **errp)
+{
+	struct vnet_pci *n = (struct vnet_pci *)o;
+	struct vm_obj *t;
+	int rc;
+
+	if (!n->disable_legacy)
+		return verr_set(errp, -ENOTSUP,
+				"device '%s': the legacy (virtio 0.9) interface is not implemented; use disable-legacy=on",
+				o->id);
+	if (n->disable_modern)
+		return verr_set(errp, -EINVAL,
+				"device '%s': disable-modern=on leaves no interface (legacy is not implemented)",
+				o->id);
+	rc = check_pow2(o, "rx_queue_size", n->rx_queue_size, errp);
+	if (!rc)
+		rc = check_pow2(o, "tx_queue_size", n->tx_queue_size, errp);
+	if (!rc)
+		rc = parse_addr(n, errp);
+	if (rc < 0)
+		return rc;
+
+	rc = device_resolve_link(o, "netdev", VM_OBJ_NETDEV, &t, errp);
+	if (rc < 0)
+		return rc;
+	n->nr_queue_pairs = 1;
+	if (t) {
+		struct netdev *nd = to_netdev(t);
+
+		if (n->mq) {
+			n->nr_queue_pairs = n->queues ? n->queues : nd->queues;
+			if (n->nr_queue_pairs > nd->queues)
+				return verr_set(errp, -EINVAL,
+						"device '%s': queues=%u but netdev '%s' has %u",
+						o->id, n->nr_queue_pairs, t->id,
+						nd->queues);
+		} else if (n->queues > 1) {
+			return verr_set(errp, -EINVAL,
+					"device '%s': queues=%u needs mq=on",
+					o->id, n->queues);
+		}
+		rc = netdev_attach(nd, o, errp);
+		if (rc < 0) {
+			verr_prefix(errp, "device '%s': ", o->id);
+			return rc;
+		}
+		n->peer = nd;
+	}
+	if (n->vectors && n->vectors < 2)
+		return verr_set(errp, -EINVAL,
+				"device '%s': vectors=%u: at least 2 are needed (config + queues)",
+				o->id, n->vectors);
+	return 0;
+}
+
+static void vnet_pci_unrealize(struct vm_obj *o)
+{
+	struct vnet_pci *n = (struct vnet_pci *)o;
+
+	if (n->peer)
+		netdev_detach(n->peer, o);
+	n->peer = NULL;
+}
+
+#define S struct vnet_pci
+#define FEATURE(name, field, def, help) PROP_BOOL(name, S, field, 0, def, help)
+static const struct vm_prop_desc vnet_pci_props[] = {
+	PROP_LINK("netdev", S, netdev, 0, VM_OBJ_NETDEV, "backend id"),
+	PROP_MAC("mac", S, mac, 0, "52:54:00:12:34:56", "MAC address"),
+	PROP_BOOL("disable-legacy", S, disable_legacy, 0, "on",
+		  "no legacy virtio 0.9 interface (only 'on' is supported)"),
+	PROP_BOOL("disable-modern", S, disable_modern, 0, "off",
+		  "no virtio 1.x interface (only 'off' is supported)"),
+	PROP_BOOL("mq", S, mq, 0, "off", "multiqueue"),
+	PROP_U32("queues", S, queues, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
+		 "queue pairs with mq=on (0: as many as the netdev has)"),
+	PROP_U32("vectors", S, vectors, 0, "0", 0, 2048,
+		 "MSI-X vectors (0: 2 * queue pairs + 2)"),
+	PROP_U32("rx_queue_size", S, rx_queue_size, 0, "256", 64, 1024,
+		 "receive ring size (power of two)"),
+	PROP_U32("tx_queue_size", S, tx_queue_size, 0, "256", 64, 1024,
+		 "transmit ring size (power of two)"),
+	PROP_U32("host_mtu", S, host_mtu, 0, "0", 0, 65535,
+		 "MTU advertised to the guest (0: none)"),
+	PROP_STR("addr", S, addr, 0, NULL, "PCI slot[.function], hex"),
+	FEATURE("csum", csum, "on", "host handles partial checksums"),
+	FEATURE("guest_csum", guest_csum, "on", "guest handles partial csum"),
+	FEATURE("gso", gso, "on", "GSO"),
+	FEATURE("guest_tso4", guest_tso4, "on", "guest receives TSOv4"),
+	FEATURE("guest_tso6", guest_tso6, "on", "guest receives TSOv6"),
+	FEATURE("host_tso4", host_tso4, "on", "host receives TSOv4"),
+	FEATURE("host_tso6", host_tso6, "on", "host receives TSOv6"),
+	FEATURE("mrg_rxbuf", mrg_rxbuf, "on", "mergeable receive buffers"),
+	FEATURE("ctrl_vq", ctrl_vq, "on", "control virtqueue"),
+	FEATURE("event_idx", event_idx, "on", "VIRTIO_RING_F_EVENT_IDX"),
+	FEATURE("indirect_desc", indirect_desc, "on",
+		"VIRTIO_RING_F_INDIRECT_DESC"),
+	PROP_END,
+};
+#undef FEATURE
+#undef S
+
+const struct type virtio_net_pci_type = {
+	.name = "virtio-net-pci",
+	.parent = TYPE_DEVICE,
+	.class_size = sizeof(struct obj_class),
+	.instance_size = sizeof(struct vnet_pci),
+	.realize = vnet_pci_realize,
+	.unrealize = vnet_pci_unrealize,
+	.props = vnet_pci_props,
+};

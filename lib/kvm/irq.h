@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/kvm/irq.h: the interrupt sink devices raise interrupts through.
+ *
+ * Devices never call KVM directly: they hold a struct irq_sink. In
+ * production it is backed by KVM_IRQ_LINE / irqfd and MSI routes; in unit
+ * tests by a recording stub. Both are thread-safe: any vCPU or I/O thread
+ * may raise an interrupt.
+ */
+#ifndef LIB_KVM_IRQ_H
+#define LIB_KVM_IRQ_H
+
+#include <stdint.h>
+
+struct irq_sink;
+
+struct irq_sink_ops {
+	/* Drive GSI @gsi (IOAPIC pin / ISA IRQ) to @level (0 or 1). */
+	int (*set_line)(struct irq_sink *s, uint32_t gsi, int level);
+	/* Deliver one MSI message. */
+	int (*msi)(struct irq_sink *s, uint64_t addr, uint32_t data);
+};
+
+struct irq_sink {
+	const struct irq_sink_ops *ops;
+};
+
+static inline int irq_set_line(struct irq_sink *s, uint32_t gsi, int level)
+{
+	return s->ops->set_line(s, gsi, level);
+}
+
+static inline int irq_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
+{
+	return s->ops->msi(s, addr, data);
+}
+
+/*
+ * The KVM-backed sink (lib/kvm/irq.c).
+ *
+ * Lines: KVM_IRQ_LINE on GSI 0-23 (the in-kernel PIC sees GSI 0-15, the
+ * IOAPIC 0-23). MSIs: KVM_SIGNAL_MSI for a message raised from user space;
+ * for the data path a device allocates a GSI route to its MSI message
+ * (hv_irq_route_msi) and binds an eventfd to it (hv_irqfd_assign in
+ * eventfd.h), after which the interrupt never leaves the kernel.
+ * KVM_SET_GSI_ROUTING replaces the whole table, so the table kept here
+ * always starts with the default irqchip routes KVM itself installs.
+ *
+ * Before hv_irq_init() (no KVM VM yet) every op fails with -ENODEV.
+ *
+ * Threads: any vCPU or I/O thread raises interrupts; routes are changed by
+ * the API thread or by vCPU threads (a guest programming MSI-X).
+ * Locking: ->lock guards the route table; raising an interrupt takes no
+ * lock (one ioctl).
+ */
+#include <pthread.h>
+
+#include "../core/error.h"
+
+struct hv;
+struct kvm_irq_routing;
+
+#define HV_IRQ_NR_PINS 24 /* IOAPIC pins: GSIs below this are lines */
+
+struct hv_irq {
+	struct irq_sink sink;
+	int vm_fd;                       /* -1 until hv_irq_init() */
+	pthread_mutex_t lock;
+	struct kvm_irq_routing *table;   /* guarded by ->lock */
+	unsigned cap;                    /* guarded by ->lock */
+	uint32_t next_gsi;               /* guarded by ->lock */
+	uint32_t max_gsi;
+};
+
+/* Set up the sink with no VM: every op returns -ENODEV. */
+void hv_irq_preinit(struct hv_irq *q);
+/* Bind to a VM whose irqchip exists and install the default routes. */
+int __must_check hv_irq_init(struct hv_irq *q, struct hv *hv,
+			     struct vm_error **errp);
+/* Back to the -ENODEV state. */
+void hv_irq_fini(struct hv_irq *q);
+
+/* Allocate a GSI routed to MSI (@addr, @data); *gsi receives it. */
+int __must_check hv_irq_route_msi(struct hv_irq *q, uint64_t addr,
+				  uint32_t data, uint32_t *gsi,
+				  struct vm_error **errp);
+/* Change the message of a GSI from hv_irq_route_msi(). */
+int hv_irq_route_update(struct hv_irq *q, uint32_t gsi, uint64_t addr,
+			uint32_t data);
+/* Drop a GSI from hv_irq_route_msi() (its irqfd must be deassigned). */
+int hv_irq_route_del(struct hv_irq *q, uint32_t gsi);
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/net/netdev.c: the abstract "netdev" type and the calls devices use.
+ *
+ * Threads/Locking: see netdev.h.
+ */
+#include <errno.h>
+
+#include "netdev.h"
+
+static void netdev_class_init(struct obj_class *k)
+{
+	k->kind = VM_OBJ_NETDEV;
+}
+
+const struct type netdev_type = {
+	.name = TYPE_NETDEV,
+	.class_size = sizeof(struct netdev_class),
+	.instance_size = sizeof(struct netdev),
+	.abstract = true,
+	.class_init = netdev_class_init,
+};
+
+int netdev_attach(struct netdev *nd, struct vm_obj *dev,
+		  struct vm_error **errp)
+{
+	if (nd->peer && nd->peer != dev)
+		return verr_set(errp, -EBUSY,
+				"netdev '%s' is already used by device '%s'",
+				nd->obj.id, nd->peer->id);
+	nd->peer = dev;
+	return 0;
+}
+
+void netdev_detach(struct netdev *nd, struct vm_obj *dev)
+{
+	if (nd->peer == dev)
+		nd->peer = NULL;
+}
+
+ssize_t netdev_send(struct netdev *nd, unsigned q, const struct iovec *iov,
+		    int iovcnt)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->send)
+		return -ENOTSUP;
+	return ops->send(nd, q, iov, iovcnt);
+}
+
+ssize_t netdev_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
+		    int iovcnt)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->recv)
+		return -EAGAIN;
+	return ops->recv(nd, q, iov, iovcnt);
+}
+
+int netdev_rx_fd(struct netdev *nd, unsigned q)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->rx_fd)
+		return -ENOTSUP;
+	return ops->rx_fd(nd, q);
+}
+
+int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->set_vnet_hdr_len)
+		return len ? -ENOTSUP : 0;
+	return ops->set_vnet_hdr_len(nd, len);
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/net/netdev.h: the network backend interface (QEMU's NetClientState,
+ * much smaller). Backends are types derived from "netdev"; the device that
+ * links to one (its "peer") drives it through this interface only. The
+ * netdev layer knows nothing of PCI or virtio rings.
+ *
+ * Data path contract:
+ *   - guest -> backend: netdev_send() one frame as an iovec; when the
+ *     backend was told a vnet header length (netdev_set_vnet_hdr_len), the
+ *     frame starts with that header.
+ *   - backend -> guest: pull model. The backend gives a readiness fd per
+ *     queue (netdev_rx_fd) that the device's I/O thread polls; when it is
+ *     readable the device calls netdev_recv() into guest buffers.
+ *   - vhost-style backends may take whole queues instead (vhost_start /
+ *     vhost_stop): the device hands over ring addresses and eventfds.
+ *   Capabilities are read once at realize (->caps, ->queues), not asked
+ *   through one hook each.
+ *
+ * Threads: realize/unrealize on the API thread; send/recv on the device's
+ * I/O thread(s), one thread per queue pair at most. Locking: ->peer is
+ * written only by the API thread before vCPUs run; ops are called for one
+ * queue from one thread at a time, so backends need no lock per queue.
+ */
+#ifndef LIB_NET_NETDEV_H
+#define LIB_NET_NETDEV_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "../core/obj.h"
+
+#define TYPE_NETDEV "netdev"
+
+#define NETDEV_CAP_VNET_HDR (1u << 0) /* can carry a virtio-net header */
+#define NETDEV_CAP_OFFLOAD (1u << 1)  /* checksum/TSO offloads settable */
+#define NETDEV_CAP_VHOST (1u << 2)    /* can take whole queues */
+#define NETDEV_CAP_RX_FD (1u << 3)    /* netdev_rx_fd() works */
+
+#define NETDEV_MAX_QUEUES 16
+
+struct netdev;
+
+/* Ring description handed to a vhost-style backend. */
+struct netdev_vring {
+	uint32_t index, size;
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	int kick_fd, call_fd;
+};
+
+struct netdev_ops {
+	/* Send one frame; returns bytes sent, -EAGAIN when full. */
+	ssize_t (*send)(struct netdev *nd, unsigned queue,
+			const struct iovec *iov, int iovcnt);
+	/* Receive one frame into iov; bytes, or -EAGAIN when empty. */
+	ssize_t (*recv)(struct netdev *nd, unsigned queue,
+			const struct iovec *iov, int iovcnt);
+	/* fd that polls readable when recv() has a frame; -ENOTSUP. */
+	int (*rx_fd)(struct netdev *nd, unsigned queue);
+	/* Use a vnet header of @len bytes (0: none); -ENOTSUP. */
+	int (*set_vnet_hdr_len)(struct netdev *nd, unsigned len);
+	/* Apply VIRTIO_NET_F_GUEST_* offloads the guest accepted. */
+	int (*set_offload)(struct netdev *nd, uint64_t guest_features);
+	int (*vhost_start)(struct netdev *nd, const struct netdev_vring *vr,
+			   struct vm_error **errp);
+	void (*vhost_stop)(struct netdev *nd, unsigned index);
+};
+
+struct netdev_class {
+	struct obj_class parent;
+	const struct netdev_ops *ops;
+};
+
+struct netdev {
+	struct vm_obj obj;
+	struct vm_obj *peer; /* the device that links to us, NULL if none */
+	uint32_t caps;       /* NETDEV_CAP_*, valid after realize */
+	uint32_t queues;     /* queue pairs, valid after realize */
+};
+
+static inline struct netdev *to_netdev(struct vm_obj *o)
+{
+	return OBJ_CHECK(struct netdev, o, TYPE_NETDEV);
+}
+
+static inline const struct netdev_ops *netdev_ops(struct netdev *nd)
+{
+	return ((struct netdev_class *)nd->obj.klass)->ops;
+}
+
+extern const struct type netdev_type;
+
+/* Bind @dev as the peer of @nd; -EBUSY naming the other device. */
+int __must_check netdev_attach(struct netdev *nd, struct vm_obj *dev,
+			       struct vm_error **errp);
+void netdev_detach(struct netdev *nd, struct vm_obj *dev);
+
+ssize_t netdev_send(struct netdev *nd, unsigned q, const struct iovec *iov,
+		    int iovcnt);
+ssize_t netdev_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
+		    int iovcnt);
+int netdev_rx_fd(struct netdev *nd, unsigned q);
+int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len);
+
+#endif

@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/vm.c: the public VM calls: create, add netdevs and devices, the
+ * two-phase start, wait, stop, destroy.
+ *
+ * vm_start() is QEMU's order: every netdev is realized (phase 1, in the
+ * order added), then every device (phase 2, in the order added), then the
+ * machine is built and its vCPUs run. A failure anywhere undoes what was
+ * done in reverse order and leaves the VM as it was before the call.
+ *
+ * Threads/Locking: see vm.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/prop.h"
+#include "vm.h"
+
+#define VM_MAX_VCPUS 255u
+#define VM_MAX_MEM_MIB (1024u * 1024u) /* 1 TiB */
+
+/* The first version of struct vm_config ended after ->flags. */
+#define VM_CONFIG_V0_SIZE (offsetof(struct vm_config, flags) + \
+			   sizeof(uint32_t))
+
+static char *dup_opt(const char *s, bool *oom)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+int vm_create(const struct vm_config *cfg, struct vm **vmp,
+	      struct vm_error **errp)
+{
+	struct vm_config c = VM_CONFIG_INIT;
+	struct vm *vm;
+	bool oom = false;
+
+	if (!vmp)
+		return verr_set(errp, -EINVAL, "vm_create: NULL vmp");
+	*vmp = NULL;
+	if (!cfg || cfg->size < VM_CONFIG_V0_SIZE)
+		return verr_set(errp, -EINVAL,
+				"vm_create: config missing or its size %zu is too small (start from VM_CONFIG_INIT)",
+				cfg ? cfg->size : 0);
+	memcpy(&c, cfg, MIN(cfg->size, sizeof(c)));
+	c.size = sizeof(c);
+	if (c.vcpus == 0 || c.mem_mib == 0)
+		return verr_set(errp, -EINVAL,
+				"vm: vcpus (%u) and mem_mib (%u) must be at least 1",
+				c.vcpus, c.mem_mib);
+	if (c.vcpus > VM_MAX_VCPUS)
+		return verr_set(errp, -E2BIG, "vm: %u vCPUs asked, at most %u",
+				c.vcpus, VM_MAX_VCPUS);
+	if (c.mem_mib > VM_MAX_MEM_MIB)
+		return verr_set(errp, -E2BIG,
+				"vm: %u MiB of RAM asked, at most %u", c.mem_mib,
+				VM_MAX_MEM_MIB);
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return verr_set(errp, -ENOMEM, "vm: out of memory");
+	vm->cfg = c;
+	vm->kernel = dup_opt(c.kernel, &oom);
+	vm->initrd = dup_opt(c.initrd, &oom);
+	vm->cmdline = dup_opt(c.cmdline, &oom);
+	vm->mem_path = dup_opt(c.mem_path, &oom);
+	if (oom || pthread_mutex_init(&vm->lock, NULL)) {
+		free(vm->kernel);
+		free(vm->initrd);
+		free(vm->cmdline);
+		free(vm->mem_path);
+		free(vm);
+		return verr_set(errp, -ENOMEM, "vm: out of memory");
+	}
+	vm->cfg.kernel = vm->kernel;
+	vm->cfg.initrd = vm->initrd;
+	vm->cfg.cmdline = vm->cmdline;
+	vm->cfg.mem_path = vm->mem_path;
+	type_registry_init(&vm->types);
+	vm->state = VM_STATE_CREATED;
+	*vmp = vm;
+	return 0;
+}
+
+void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque, int level)
+{
+	if (!vm)
+		return;
+	vm->log.fn = fn;
+	vm->log.opaque = opaque;
+	vm->log.level = level;
+}
+
+const struct vlog *vm_log(struct vm *vm)
+{
+	return &vm->log;
+}
+
+struct machine *vm_machine(struct vm *vm)
+{
+	return vm->machine;
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                             */
+
+struct vm_obj *vm_obj_find(struct vm *vm, const char *id)
+{
+	struct vm_list *lists[2];
+
+	if (!vm || !id)
+		return NULL;
+	lists[0] = &vm->netdevs;
+	lists[1] = &vm->devices;
+	for (unsigned i = 0; i < 2; i++)
+		for (struct vm_obj *o = lists[i]->head; o; o = o->next)
+			if (!strcmp(o->id, id))
+				return o;
+	return NULL;
+}
+
+int vm_foreach_obj(struct vm *vm, vm_obj_visit_fn fn, void *opaque)
+{
+	struct vm_list *lists[2];
+	int rc;
+
+	if (!vm || !fn)
+		return -EINVAL;
+	lists[0] = &vm->netdevs;
+	lists[1] = &vm->devices;
+	for (unsigned i = 0; i < 2; i++)
+		for (struct vm_obj *o = lists[i]->head; o; o = o->next)
+			if ((rc = fn(opaque, o)) != 0)
+				return rc;
+	return 0;
+}
+
+int vm_type_exists(struct vm *vm, const char *name)
+{
+	return vm && type_exists(&vm->types, name);
+}
+
+int vm_type_register(struct vm *vm, const struct vm_type_info *info,
+		     struct vm_error **errp)
+{
+	if (!vm)
+		return verr_set(errp, -EINVAL, "vm_type_register: NULL vm");
+	if (vm->state != VM_STATE_CREATED)
+		return verr_set(errp, -EBUSY,
+				"vm: types cannot be registered after vm_start");
+	return type_register_host(&vm->types, info, errp);
+}
+
+/* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'. */
+static bool id_wellformed(const char *id)
+{
+	if (!id || !((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (const char *p = id + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		      *p == '_'))
+			return false;
+	return true;
+}
+
+static void list_append(struct vm_list *l, struct vm_obj *o)
+{
+	o->next = NULL;
+	if (l->tail)
+		l->tail->next = o;
+	else
+		l->head = o;
+	l->tail = o;
+}
+
+/* Another device already links to the same netdev? */
+static int check_link_unique(struct vm *vm, struct vm_obj *o,
+			     struct vm_error **errp)
+{
+	for (unsigned i = 0; i < o->klass->nr_props; i++) {
+		const struct class_prop *cp = &o->klass->props[i];
+		const char *target;
+
+		if (cp->desc->kind != VM_PROP_LINK ||
+		    cp->desc->min != VM_OBJ_NETDEV || !o->prop_set[i])
+			continue;
+		target = *(char **)prop_storage(o, cp);
+		for (struct vm_obj *d = vm->devices.head; d; d = d->next) {
+			for (unsigned j = 0; j < d->klass->nr_props; j++) {
+				const struct class_prop *dp = &d->klass->props[j];
+				const char *t2;
+
+				if (dp->desc->kind != VM_PROP_LINK ||
+				    dp->desc->min != VM_OBJ_NETDEV)
+					continue;
+				t2 = *(char **)prop_storage(d, dp);
+				if (t2 && !strcmp(t2, target))
+					return verr_set(errp, -EBUSY,
+							"device '%s': netdev '%s' is already used by device '%s'",
+							o->id, target, d->id);
+			}
+		}
+	}
+	return 0;
+}
+
+static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
+		  const struct vm_prop *props, struct vm_error **errp)
+{
+	const char *what = kind == VM_OBJ_NETDEV ? "netdev" : "device";
+	struct obj_class *k;
+	struct vm_obj *o = NULL;
+	char anon[64];
+	int rc;
+
+	if (!vm)
+		return verr_set(errp, -EINVAL, "vm_add_%s: NULL vm", what);
+	if (vm->state != VM_STATE_CREATED)
+		return verr_set(errp, -EBUSY,
+				"%s '%s': cannot be added after vm_start",
+				what, id ? id : type ? type : "?");
+	if (!type)
+		return verr_set(errp, -EINVAL, "%s: no type given", what);
+	rc = type_get_class(&vm->types, type, &k, errp);
+	if (rc < 0) {
+		verr_prefix(errp, "%s '%s': ", what, id ? id : type);
+		return rc;
+	}
+	if (k->kind != kind || k->type->abstract)
+		return verr_set(errp, -EINVAL, "%s '%s': type '%s' is not a %s%s",
+				what, id ? id : type, type,
+				k->type->abstract ? "concrete " : "", what);
+	if (!id) {
+		if (kind == VM_OBJ_NETDEV)
+			return verr_set(errp, -EINVAL,
+					"netdev of type '%s': an id is required",
+					type);
+		/* '#' cannot appear in a user id: no collision possible. */
+		snprintf(anon, sizeof(anon), "%s#%u", type, vm->anon_ids++);
+		id = anon;
+	} else if (!id_wellformed(id)) {
+		return verr_set(errp, -EINVAL,
+				"%s '%s': bad id: it must start with a letter and contain only letters, digits, '-', '.' and '_'",
+				what, id);
+	} else if (vm_obj_find(vm, id)) {
+		return verr_set(errp, -EEXIST, "%s '%s': id already in use",
+				what, id);
+	}
+
+	rc = obj_new(k, vm, id, &o, errp);
+	if (rc < 0)
+		return rc;
+	for (const struct vm_prop *p = props; p && p->key; p++) {
+		/* "id" and "type" are accepted from vm_props_parse() text
+		 * when they agree with the arguments. */
+		if (!strcmp(p->key, "type") && p->value && !strcmp(p->value, type))
+			continue;
+		if (!strcmp(p->key, "id") && p->value &&
+		    (kind == VM_OBJ_NETDEV || id != anon) && !strcmp(p->value, id))
+			continue;
+		rc = prop_set(o, p->key, p->value, errp);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = prop_check_required(o, errp);
+	if (rc < 0)
+		goto fail;
+	if (kind == VM_OBJ_DEVICE) {
+		rc = check_link_unique(vm, o, errp);
+		if (rc < 0)
+			goto fail;
+	}
+	list_append(kind == VM_OBJ_NETDEV ? &vm->netdevs : &vm->devices, o);
+	vlog_dbg(&vm->log, o->id, "added %s of type '%s'", what, type);
+	return 0;
+fail:
+	obj_free(o);
+	return rc;
+}
+
+int vm_add_netdev(struct vm *vm, const char *type, const char *id,
+		  const struct vm_prop *props, struct vm_error **errp)
+{
+	if (!id)
+		return verr_set(errp, -EINVAL,
+				"netdev of type '%s': an id is required",
+				type ? type : "?");
+	return vm_add(vm, VM_OBJ_NETDEV, type, id, props, errp);
+}
+
+int vm_add_device(struct vm *vm, const char *type,
+		  const struct vm_prop *props, struct vm_error **errp)
+{
+	int found;
+	const char *id = vm_props_get(props, "id", &found);
+
+	if (found && !id)
+		return verr_set(errp, -EINVAL, "device of type '%s': id has no value",
+				type ? type : "?");
+	return vm_add(vm, VM_OBJ_DEVICE, type, id, props, errp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Two-phase realize                                                   */
+
+static int (*realize_hook(const struct vm_obj *o))(struct vm_obj *,
+						    struct vm_error **)
+{
+	for (const struct obj_class *k = o->klass; k; k = k->parent)
+		if (k->type->realize)
+			return k->type->realize;
+	return NULL;
+}
+
+static void (*unrealize_hook(const struct vm_obj *o))(struct vm_obj *)
+{
+	for (const struct obj_class *k = o->klass; k; k = k->parent)
+		if (k->type->unrealize)
+			return k->type->unrealize;
+	return NULL;
+}
+
+static void obj_unrealize(struct vm_obj *o)
+{
+	void (*fn)(struct vm_obj *) = unrealize_hook(o);
+
+	if (!o->realized)
+		return;
+	if (fn)
+		fn(o);
+	o->realized = false;
+	vlog_dbg(&o->vm->log, o->id, "unrealized");
+}
+
+/* Unrealize, newest first, every realized object of @l. */
+static void list_unrealize(struct vm_list *l)
+{
+	struct vm_obj *stack[256], **v = stack;
+	unsigned n = 0, cap = ARRAY_SIZE(stack);
+
+	for (struct vm_obj *o = l->head; o; o = o->next)
+		n++;
+	if (n > cap) {
+		v = malloc(n * sizeof(*v));
+		if (!v) { /* no memory: forward order is still correct cleanup */
+			for (struct vm_obj *o = l->head; o; o = o->next)
+				obj_unrealize(o);
+			return;
+		}
+	}
+	n = 0;
+	for (struct vm_obj *o = l->head; o; o = o->next)
+		v[n++] = o;
+	while (n-- > 0)
+		obj_unrealize(v[n]);
+	if (v != stack)
+		free(v);
+}
+
+static int list_realize(struct vm_list *l, struct vm_error **errp)
+{
+	for (struct vm_obj *o = l->head; o; o = o->next) {
+		int (*fn)(struct vm_obj *, struct vm_error **) = realize_hook(o);
+		int rc;
+
+		if (o->realized)
+			continue;
+		if (fn) {
+			rc = fn(o, errp);
+			if (rc < 0)
+				return rc;
+		}
+		o->realized = true;
+		vlog_dbg(&o->vm->log, o->id, "realized");
+	}
+	return 0;
+}
+
+int vm_realize_objects(struct vm *vm, struct vm_error **errp)
+{
+	int rc;
+
+	rc = list_realize(&vm->netdevs, errp); /* phase 1 */
+	if (rc < 0)
+		goto fail;
+	rc = list_realize(&vm->devices, errp); /* phase 2 */
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	vm_unrealize_objects(vm);
+	return rc;
+}
+
+void vm_unrealize_objects(struct vm *vm)
+{
+	list_unrealize(&vm->devices);
+	list_unrealize(&vm->netdevs);
+}
+
+/* ------------------------------------------------------------------ */
+/* Start, wait, stop, destroy                                          */
+
+int vm_start(struct vm *vm, struct vm_error **errp)
+{
+	struct machine_config mc;
+	struct machine *m = NULL;
+	int rc;
+
+	if (!vm)
+		return verr_set(errp, -EINVAL, "vm_start: NULL vm");
+	if (vm->state != VM_STATE_CREATED)
+		return verr_set(errp, -EBUSY, "vm: already started");
+	if (!vm->kernel)
+		return verr_set(errp, -EINVAL, "vm: no kernel given in vm_config");
+
+	mc = (struct machine_config){
+		.vcpus = vm->cfg.vcpus,
+		.mem_bytes = (uint64_t)vm->cfg.mem_mib << 20,
+		.kernel = vm->kernel,
+		.initrd = vm->initrd,
+		.cmdline = vm->cmdline,
+		.console_fd = vm->cfg.console_fd,
+		.console_in_fd = vm->cfg.console_in_fd,
+		.mem_path = vm->mem_path,
+		.mem_flags = ((vm->cfg.flags & VM_CONFIG_F_HUGETLB) ? GMEM_F_HUGETLB : 0) |
+			     ((vm->cfg.flags & VM_CONFIG_F_PREALLOC) ? GMEM_F_PREALLOC : 0),
+		.log = &vm->log,
+	};
+	rc = machine_new(&m, &mc, errp);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&vm->lock);
+	vm->stop_requested = false; /* a vm_stop() from now on cancels */
+	vm->machine = m;
+	pthread_mutex_unlock(&vm->lock);
+
+	rc = vm_realize_objects(vm, errp);
+	if (rc < 0)
+		goto fail_machine;
+	rc = machine_realize(m, errp);
+	if (rc < 0)
+		goto fail_objects;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stop_requested) {
+		pthread_mutex_unlock(&vm->lock);
+		rc = verr_set(errp, -ECANCELED, "vm: stopped while starting");
+		goto fail_realized;
+	}
+	rc = machine_start(m, errp);
+	if (rc == 0)
+		vm->state = VM_STATE_RUNNING;
+	pthread_mutex_unlock(&vm->lock);
+	if (rc < 0)
+		goto fail_realized;
+	vlog_info(&vm->log, "vm", "started: %u vCPU(s), %u MiB",
+		  vm->cfg.vcpus, vm->cfg.mem_mib);
+	return 0;
+
+fail_realized:
+	machine_unrealize(m);
+fail_objects:
+	vm_unrealize_objects(vm);
+fail_machine:
+	pthread_mutex_lock(&vm->lock);
+	vm->machine = NULL;
+	pthread_mutex_unlock(&vm->lock);
+	machine_free(m);
+	return rc;
+}
+
+int vm_wait(struct vm *vm, struct vm_status *status, int timeout_ms)
+{
+	struct vm_status st = VM_STATUS_INIT;
+	int rc;
+
+	if (!vm)
+		return -EINVAL;
+	if (vm->state == VM_STATE_CREATED)
+		return -EINVAL;
+	rc = machine_wait(vm->machine, &st, timeout_ms);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&vm->lock);
+	vm->state = VM_STATE_STOPPED;
+	pthread_mutex_unlock(&vm->lock);
+	if (status && status->size >= offsetof(struct vm_status, vcpu)) {
+		size_t n = MIN(status->size, sizeof(st));
+
+		st.size = status->size;
+		memcpy(status, &st, n);
+	}
+	return 0;
+}
+
+void vm_stop(struct vm *vm)
+{
+	if (!vm)
+		return;
+	pthread_mutex_lock(&vm->lock);
+	vm->stop_requested = true;
+	if (vm->machine)
+		machine_stop(vm->machine);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void list_free(struct vm_list *l)
+{
+	struct vm_obj *o, *next;
+
+	for (o = l->head; o; o = next) {
+		next = o->next;
+		obj_free(o);
+	}
+	l->head = l->tail = NULL;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	struct machine *m;
+
+	if (!vm)
+		return;
+	pthread_mutex_lock(&vm->lock);
+	m = vm->machine;
+	vm->stop_requested = true;
+	if (m)
+		machine_stop(m);
+	pthread_mutex_unlock(&vm->lock);
+	if (m)
+		machine_unrealize(m); /* joins the vCPU threads */
+	vm_unrealize_objects(vm);
+	pthread_mutex_lock(&vm->lock);
+	vm->machine = NULL;
+	pthread_mutex_unlock(&vm->lock);
+	machine_free(m);
+	list_free(&vm->devices);
+	list_free(&vm->netdevs);
+	type_registry_fini(&vm->types);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm->kernel);
+	free(vm->initrd);
+	free(vm->cmdline);
+	free(vm->mem_path);
+	free(vm);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/vm.h: struct vm, the object that owns everything of one VM.
+ *
+ * Threads: every field is owned by the API thread (the host's thread that
+ * calls vm_*), except that vm_stop() may run on any thread.
+ * Locking: ->lock guards ->state and ->machine against vm_stop(). Lock order
+ * (the one place it is written): vm->lock -> device state -> queue state.
+ */
+#ifndef LIB_VM_H
+#define LIB_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "arch/x86/machine.h"
+#include "core/log.h"
+#include "core/obj.h"
+#include "core/type.h"
+
+enum vm_state {
+	VM_STATE_CREATED, /* objects may be added */
+	VM_STATE_RUNNING, /* vm_start() succeeded */
+	VM_STATE_STOPPED, /* vm_wait() saw the guest stop */
+};
+
+struct vm_list {
+	struct vm_obj *head, *tail;
+};
+
+struct vm {
+	struct vm_config cfg;          /* copy; strings below are owned */
+	char *kernel, *initrd, *cmdline, *mem_path;
+	struct vlog log;
+	struct type_registry types;
+	struct vm_list netdevs, devices;
+	unsigned anon_ids;             /* counter for generated device ids */
+	pthread_mutex_t lock;
+	enum vm_state state;           /* guarded by ->lock */
+	bool stop_requested;           /* guarded by ->lock */
+	struct machine *machine;       /* guarded by ->lock while running */
+};
+
+/* Phase 1 then phase 2; on failure everything is unrealized again. Used by
+ * vm_start() and by unit tests that have no KVM. */
+int __must_check vm_realize_objects(struct vm *vm, struct vm_error **errp);
+/* Unrealize devices (reverse order), then netdevs (reverse order). */
+void vm_unrealize_objects(struct vm *vm);
+
+/* The machine while starting/running (devices use it in realize). */
+struct machine *vm_machine(struct vm *vm);
+const struct vlog *vm_log(struct vm *vm);
+
+#endif
