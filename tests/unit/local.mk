@@ -9,3 +9,11 @@ tests_unit_test_core_LDADD = $(TEST_LIBS)
 tests_unit_test_props_SOURCES = tests/unit/test-props.c
 tests_unit_test_props_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_props_LDADD = $(TEST_LIBS)
+
+# The installed library, seen from outside through pkg-config.
+TESTS += tests/install/test-install.sh
+EXTRA_DIST += tests/install/test-install.sh examples/embed.c
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' \
+	top_srcdir='$(abs_top_srcdir)' MAKE='$(MAKE)' CC='$(CC)' \
+	LDFLAGS_EXTRA='$(LDFLAGS)' KIT_CACHE="$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}"; \
+	export top_builddir top_srcdir MAKE CC LDFLAGS_EXTRA KIT_CACHE;

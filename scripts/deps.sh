@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# scripts/deps.sh: install the Debian 12 packages the build, tests and demo
+# need, only those missing (apt-get update runs once, only if needed).
+set -eu
+pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
+libfdt-dev libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
+kmod xz-utils iproute2 binutils"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 || {
+	$SUDO apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -q --no-install-recommends $missing
+}

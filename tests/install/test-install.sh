@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/install/test-install.sh: install into a scratch DESTDIR, build
+# examples/embed.c outside the tree with pkg-config only, run it, and check
+# that the shared library exports nothing but vm_* symbols. TAP output.
+set -eu
+: "${top_builddir:?}" "${top_srcdir:?}" "${MAKE:=make}" "${CC:=cc}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "1..4"
+
+if $MAKE -C "$top_builddir" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1; then
+	echo "ok 1 make install DESTDIR"
+else
+	cat "$tmp/install.log" | sed 's/^/# /'
+	echo "not ok 1 make install DESTDIR"
+	exit 1
+fi
+
+pc=$(find "$tmp/root" -name libkvm-virtio.pc | head -n 1)
+so=$(find "$tmp/root" -name 'libkvm-virtio.so.*' -type f | head -n 1)
+if [ -z "$pc" ] || [ -z "$so" ]; then
+	echo "not ok 2 installed .pc and .so found"
+	exit 1
+fi
+# --define-prefix relocates the installed .pc to where DESTDIR put it.
+cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-prefix --cflags libkvm-virtio)
+libs=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-prefix --libs libkvm-virtio)
+# shellcheck disable=SC2086
+if $CC $cflags -o "$tmp/embed" "$top_srcdir/examples/embed.c" $libs \
+	$LDFLAGS_EXTRA 2>"$tmp/cc.log"; then
+	echo "ok 2 embed.c builds with pkg-config --cflags --libs libkvm-virtio"
+else
+	sed 's/^/# /' "$tmp/cc.log"
+	echo "not ok 2 embed.c builds with pkg-config"
+	exit 1
+fi
+
+out=$(LD_LIBRARY_PATH=$(dirname "$so") "$tmp/embed" 2>&1) || true
+echo "$out" | sed 's/^/# /'
+if echo "$out" | grep -q "^device net1 type=virtio-net-pci" &&
+   echo "$out" | grep -q "^netdev mynet3 type=vhost-user"; then
+	echo "ok 3 installed library runs the embed example"
+else
+	echo "not ok 3 installed library runs the embed example"
+	exit 1
+fi
+
+bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^vm_' | grep -v '^VM_0$' || true)
+if [ -z "$bad" ]; then
+	echo "ok 4 only vm_* symbols exported ($(nm -D --defined-only "$so" | grep -c ' vm_') symbols, SONAME $(objdump -p "$so" | awk '/SONAME/{print $2}'))"
+else
+	echo "$bad" | sed 's/^/# exported: /'
+	echo "not ok 4 only vm_* symbols exported"
+	exit 1
+fi
