@@ -1,0 +1,66 @@
+#!/bin/sh
+# kvm-path.sh [--reason]
+#
+# Decide how the system tests can get a KVM that runs stock Linux guests at
+# hardware speed, and print the answer on stdout:
+#
+#   direct   /dev/kvm opens read-write and is not the PVM backend
+#            (/sys/module/kvm_pvm absent): run the tests on this host.
+#   nested   otherwise, if qemu-system-x86_64 is installed (or can be: we are
+#            root with apt-get; l1-run.sh installs it): run the tests inside
+#            an L1 Linux with an emulated-SVM /dev/kvm (l1-run.sh).
+#   none     neither: the tests must be skipped.
+#
+# With --reason the word is followed by " (why)", e.g.
+#   nested (/dev/kvm is the PVM backend (kvm_pvm loaded); L1 under QEMU TCG)
+#
+# The environment variable KVM_TEST_PATH=direct|nested|none overrides the
+# decision (reported as such).  Exit status 0, or 2 for a bad argument or
+# override.  No side effects: only looks.
+set -eu
+
+case ${1:-} in
+    "") want_reason='' ;;
+    --reason) want_reason=1 ;;
+    *) echo "usage: $0 [--reason]" >&2; exit 2 ;;
+esac
+
+decide() {
+    case ${KVM_TEST_PATH:-} in
+        direct|nested|none)
+            path=$KVM_TEST_PATH reason="forced by KVM_TEST_PATH=$KVM_TEST_PATH"
+            return ;;
+        "") ;;
+        *)  echo "kvm-path: bad KVM_TEST_PATH='$KVM_TEST_PATH' (direct, nested or none)" >&2
+            exit 2 ;;
+    esac
+
+    # Open for read-write as the tests will: a node that exists but is not
+    # accessible (no kvm group, no root) does not count.
+    if [ -e /sys/module/kvm_pvm ]; then
+        why="/dev/kvm is the PVM backend (kvm_pvm loaded): stock guests would be emulated"
+    elif [ ! -e /dev/kvm ]; then
+        why="no /dev/kvm"
+    elif ! sh -c 'exec 3<>/dev/kvm' 2>/dev/null; then
+        why="/dev/kvm cannot be opened read-write"
+    else
+        path=direct reason="hardware KVM: /dev/kvm is read-write and kvm_pvm is not loaded"
+        return
+    fi
+
+    if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+        path=nested reason="$why; L1 under QEMU TCG with emulated SVM"
+    elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        path=nested reason="$why; L1 under QEMU TCG (qemu-system-x86 to be installed with apt-get)"
+    else
+        path=none reason="$why, and no qemu-system-x86_64 for a nested L1"
+    fi
+}
+
+path='' reason=''
+decide
+if [ -n "$want_reason" ]; then
+    echo "$path ($reason)"
+else
+    echo "$path"
+fi
