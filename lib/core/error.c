@@ -30,7 +30,7 @@ static void verr_store(struct vm_error **errp, int code, char *msg)
 	*errp = e;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+static __printf(1, 0) char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 
