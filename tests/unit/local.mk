@@ -17,3 +17,4 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' \
 	top_srcdir='$(abs_top_srcdir)' MAKE='$(MAKE)' CC='$(CC)' \
 	LDFLAGS_EXTRA='$(LDFLAGS)' KIT_CACHE="$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}"; \
 	export top_builddir top_srcdir MAKE CC LDFLAGS_EXTRA KIT_CACHE;
+EXTRA_DIST += tests/unit/check-main.h

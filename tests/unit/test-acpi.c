@@ -17,6 +17,7 @@
 #include "arch/x86/acpi-pm.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
+#include "check-main.h"
 
 #define MiB (1ull << 20)
 
@@ -709,13 +710,5 @@ static Suite *acpi_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(acpi_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(acpi_suite());
 }

@@ -17,6 +17,7 @@
 
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
+#include "check-main.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
@@ -918,13 +919,5 @@ static Suite *boot_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(boot_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(boot_suite());
 }

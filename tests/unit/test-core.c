@@ -17,16 +17,17 @@
 
 #include "net/netdev.h"
 #include "vm.h"
+#include "check-main.h"
 
 /* ---- a journal of hook calls --------------------------------------- */
 
 static char journal[4096];
 
-static void note(const char *fmt, const char *id)
+static void note(const char *what, const char *id)
 {
 	char buf[128];
 
-	snprintf(buf, sizeof(buf), fmt, id);
+	snprintf(buf, sizeof(buf), "%s:%s", what, id);
 	strncat(journal, buf, sizeof(journal) - strlen(journal) - 1);
 	strncat(journal, " ", sizeof(journal) - strlen(journal) - 1);
 }
@@ -43,7 +44,7 @@ static int class_inits;
 static void probe_class_init(void *opaque)
 {
 	class_inits++;
-	note("class:%s", (const char *)opaque);
+	note("class", (const char *)opaque);
 }
 
 static void probe_instance_init(struct vm_obj *o)
@@ -51,7 +52,7 @@ static void probe_instance_init(struct vm_obj *o)
 	struct probe *p = vm_obj_priv(o);
 
 	p->inited = 1;
-	note("init:%s", vm_obj_id(o));
+	note("init", vm_obj_id(o));
 }
 
 static int probe_realize(struct vm_obj *o, struct vm_error **errp)
@@ -61,18 +62,18 @@ static int probe_realize(struct vm_obj *o, struct vm_error **errp)
 	if (p->fail)
 		return vm_error_set(errp, -EIO, "device '%s': injected failure",
 				    vm_obj_id(o));
-	note("realize:%s", vm_obj_id(o));
+	note("realize", vm_obj_id(o));
 	return 0;
 }
 
 static void probe_unrealize(struct vm_obj *o)
 {
-	note("unrealize:%s", vm_obj_id(o));
+	note("unrealize", vm_obj_id(o));
 }
 
 static void probe_finalize(struct vm_obj *o)
 {
-	note("finalize:%s", vm_obj_id(o));
+	note("finalize", vm_obj_id(o));
 }
 
 static const struct vm_prop_desc probe_props[] = {
@@ -653,11 +654,5 @@ static Suite *core_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(core_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(core_suite());
 }

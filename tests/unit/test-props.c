@@ -9,6 +9,7 @@
 #include <kvm-virtio.h>
 
 #include "core/prop.h"
+#include "check-main.h"
 
 START_TEST(test_parse_pairs_flags_and_escapes)
 {
@@ -88,17 +89,11 @@ int main(void)
 {
 	Suite *s = suite_create("props");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse_pairs_flags_and_escapes);
 	tcase_add_test(tc, test_parse_empty_text);
 	tcase_add_test(tc, test_parse_rejects_empty_keys);
 	tcase_add_test(tc, test_typed_parsers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

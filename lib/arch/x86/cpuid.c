@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/arch/x86/cpuid.c: the CPUID table of each vCPU.
+ *
+ * Starts from KVM_GET_SUPPORTED_CPUID (what KVM can virtualise on this
+ * host) and rewrites only what depends on the vCPU: the APIC IDs in leaves
+ * 1, 0xb, 0x1f and 0x8000_001e, and the topology (count of logical CPUs in
+ * leaves 1, 4, 0xb, 0x1f, 0x8000_0008). Hypervisor leaves 0x4000_00xx are
+ * passed through as KVM reports them.
+ *
+ * Threads: API thread. Locking: none.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kvm/hv.h"
+#include "cpu.h"
+
+int x86_cpuid_init(struct x86_cpuid *c, int kvm_fd, struct vm_error **errp)
+{
+	uint32_t n = 64;
+	int r;
+
+	c->supported = NULL;
+	for (;;) {
+		struct kvm_cpuid2 *t = calloc(1, sizeof(*t) +
+						 n * sizeof(t->entries[0]));
+
+		if (!t)
+			return verr_set(errp, -ENOMEM, "CPUID: out of memory");
+		t->nent = n;
+		r = hv_ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, t);
+		if (r == 0) {
+			c->supported = t;
+			return 0;
+		}
+		free(t);
+		if (r != -E2BIG || n >= 4096)
+			return verr_set_errno(errp, r, "KVM_GET_SUPPORTED_CPUID");
+		n *= 2;
+	}
+}
+
+void x86_cpuid_fini(struct x86_cpuid *c)
+{
+	free(c->supported);
+	c->supported = NULL;
+}
+
+/* Bits needed to number @n items (0 for 1). */
+static uint32_t order_base_2(uint32_t n)
+{
+	uint32_t b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
+
+static struct kvm_cpuid_entry2 *find(struct kvm_cpuid2 *t, uint32_t fn,
+				     uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nent; i++)
+		if (t->entries[i].function == fn &&
+		    (!(t->entries[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     t->entries[i].index == idx))
+			return &t->entries[i];
+	return NULL;
+}
+
+/* Replace every subleaf of @fn (0xb or 0x1f) with our two levels. */
+static void set_ext_topology(struct kvm_cpuid2 *t, uint32_t fn, uint32_t id,
+			     uint32_t nr)
+{
+	struct kvm_cpuid_entry2 *e;
+	uint32_t i, j, sub;
+
+	for (i = 0, j = 0; i < t->nent; i++)
+		if (t->entries[i].function != fn)
+			t->entries[j++] = t->entries[i];
+	t->nent = j;
+	for (sub = 0; sub < 3; sub++) {
+		e = &t->entries[t->nent++];
+		memset(e, 0, sizeof(*e));
+		e->function = fn;
+		e->index = sub;
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+		e->edx = id;
+		e->ecx = sub;
+		if (sub == 0) {        /* SMT level: one thread per core */
+			e->eax = 0;
+			e->ebx = 1;
+			e->ecx |= 1u << 8;
+		} else if (sub == 1) { /* core level: all vCPUs */
+			e->eax = order_base_2(nr);
+			e->ebx = nr;
+			e->ecx |= 2u << 8;
+		}                      /* sub 2: invalid, ends the list */
+	}
+}
+
+int x86_cpuid_has_gbpages(const struct x86_cpuid *c)
+{
+	uint32_t i;
+
+	for (i = 0; c->supported && i < c->supported->nent; i++)
+		if (c->supported->entries[i].function == 0x80000001)
+			return !!(c->supported->entries[i].edx & (1u << 26));
+	return 0;
+}
+
+struct kvm_cpuid2 *x86_cpuid_for_vcpu(const struct x86_cpuid *c,
+				      uint32_t index, uint32_t nr)
+{
+	const struct kvm_cpuid2 *s = c->supported;
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 *t;
+	uint32_t i, max_basic = 0, id = index, has_1f;
+
+	/* Room for the extra subleaves we may add. */
+	t = calloc(1, sizeof(*t) + (s->nent + 8) * sizeof(t->entries[0]));
+	if (!t)
+		return NULL;
+	t->nent = s->nent;
+	memcpy(t->entries, s->entries, s->nent * sizeof(t->entries[0]));
+
+	if ((e = find(t, 0, 0)))
+		max_basic = e->eax;
+	if ((e = find(t, 1, 0))) {
+		e->ebx = (e->ebx & 0x0000ffffu) | (id << 24) |
+			 ((nr > 255 ? 255 : nr) << 16);
+		if (nr > 1)
+			e->edx |= 1u << 28; /* HTT: EBX[23:16] is valid */
+	}
+	for (i = 0; i < t->nent; i++) {
+		e = &t->entries[i];
+		if (e->function == 4 && (e->eax & 0x1f)) {
+			uint32_t level = (e->eax >> 5) & 7;
+			uint32_t share = level >= 3 ? nr - 1 : 0;
+
+			e->eax = (e->eax & 0x3fffu) | (share << 14) |
+				 ((nr - 1) << 26);
+		}
+	}
+	if (max_basic >= 0xb)
+		set_ext_topology(t, 0xb, id, nr);
+	has_1f = find(t, 0x1f, 0) != NULL;
+	if (max_basic >= 0x1f && has_1f)
+		set_ext_topology(t, 0x1f, id, nr);
+	if ((e = find(t, 0x80000008, 0)))
+		e->ecx = (e->ecx & ~0xf0ffu) | (order_base_2(nr) << 12) |
+			 (nr - 1);
+	if ((e = find(t, 0x8000001e, 0))) {
+		e->eax = id;
+		e->ebx = id & 0xff; /* core id; threads per core - 1 = 0 */
+		e->ecx = 0;         /* node 0 */
+	}
+	return t;
+}
+
+int x86_cpuid_set(const struct x86_cpuid *c, int vcpu_fd, uint32_t index,
+		  uint32_t nr, struct vm_error **errp)
+{
+	struct kvm_cpuid2 *t = x86_cpuid_for_vcpu(c, index, nr);
+	int r;
+
+	if (!t)
+		return verr_set(errp, -ENOMEM, "CPUID: out of memory");
+	r = hv_ioctl(vcpu_fd, KVM_SET_CPUID2, t);
+	free(t);
+	if (r < 0)
+		return verr_set_errno(errp, r, "vCPU %u: KVM_SET_CPUID2", index);
+	return 0;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/arch/x86/machine.c: the x86 PC: guest RAM, I/O maps, KVM VM with
+ * in-kernel irqchip and PIT, platform devices, loaded kernel, vCPUs.
+ *
+ * Platform: COM1 8250 (0x3f8, IRQ 4), CMOS RTC (0x70), i8042 (0x60/0x64),
+ * debug-exit (0x501), POST port (0x80, ignored), and the ACPI PM1a block
+ * (0x600) plus reset control register (0xcf9) of acpi-pm.c, which the ACPI
+ * tables (acpi.c, built at realize) describe.
+ * The devices are registered at machine_new() so that phase-2 devices
+ * claiming one of their ports fail at realize with a message.
+ *
+ * vCPU start state: the BSP (vCPU 0) is entered in long mode at the
+ * loader's entry. For Linux (bzImage/vmlinux) the APs stay in KVM's
+ * wait-for-SIPI state and Linux starts them with INIT/SIPI through the
+ * LAPIC. For the project's bare test ELFs every vCPU starts at the entry in
+ * long mode (RSI = boot_params as on the BSP); a test guest tells vCPUs
+ * apart by the APIC ID in CPUID leaf 1 (= vCPU index).
+ *
+ * Threads: the API thread runs new/realize/start/wait/unrealize/free;
+ * machine_stop() runs on any thread (also while realize runs); the exit
+ * callback runs on vCPU threads.
+ * Locking: stop/wait state lives in ->vcpus (see lib/kvm/vcpu.h); the rest
+ * is set up before the vCPU threads start and read-only while they run.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kvm/eventfd.h"
+#include "../../kvm/hv.h"
+#include "../../kvm/vcpu.h"
+#include "acpi-pm.h"
+#include "acpi.h"
+#include "boot.h"
+#include "cpu.h"
+#include "machine.h"
+#include "pc-ports.h"
+#include "rtc.h"
+#include "uart8250.h"
+
+#define MACHINE_MAX_VCPUS 255u  /* xAPIC IDs; 0xff is the broadcast ID */
+#define X86_TSS_ADDR 0xfffbd000ull
+#define X86_IDENTITY_MAP_ADDR 0xfffbc000ull
+
+struct machine {
+	struct machine_config cfg;
+	struct gmem mem;
+	struct iomap pio, mmio;
+	struct hv_irq irq;
+	struct hv_vcpus vcpus;
+	struct hv hv;
+	struct x86_cpuid cpuid;
+	struct x86_boot boot;
+	int realized, started;
+	struct uart8250 com1;
+	struct rtc rtc;
+	struct i8042 kbc;
+	struct pc_ports ports;
+	struct x86_acpi_pm pm;
+};
+
+struct iomap *machine_pio(struct machine *m)
+{
+	return &m->pio;
+}
+
+struct iomap *machine_mmio(struct machine *m)
+{
+	return &m->mmio;
+}
+
+struct irq_sink *machine_irq(struct machine *m)
+{
+	return &m->irq.sink;
+}
+
+struct gmem *machine_mem(struct machine *m)
+{
+	return &m->mem;
+}
+
+/* Devices ask for the VM to stop; the vCPU running them is the cause. */
+static void machine_exit_cb(void *opaque, int reason, int code)
+{
+	struct machine *m = opaque;
+	struct hv_vcpu *v = hv_vcpu_current();
+
+	vlog_info(m->cfg.log, v ? v->name : "vm", "guest exit: reason %d code %d",
+		  reason, code);
+	hv_vcpus_request_stop(&m->vcpus, reason, code, v ? v->index : 0);
+}
+
+static void machine_power_cb(void *opaque, int reason)
+{
+	machine_exit_cb(opaque, reason, 0);
+}
+
+static int machine_add_platform(struct machine *m, struct vm_error **errp)
+{
+	const struct x86_acpi_pm_config pmc = {
+		.pm_base = X86_ACPI_PM_BASE,
+		.reset_port = X86_ACPI_RESET_PORT,
+		.power = machine_power_cb,
+		.opaque = m,
+	};
+	static const struct {
+		uint64_t base, len;
+		size_t off;      /* of the device state in struct machine */
+		const struct iomap_ops *ops;
+		const char *owner;
+	} tbl[] = {
+		{ UART8250_COM1_BASE, 8, offsetof(struct machine, com1),
+		  &uart8250_ops, "uart 'com1'" },
+		{ RTC_BASE, 2, offsetof(struct machine, rtc), &rtc_ops,
+		  "cmos rtc" },
+		{ I8042_DATA_PORT, 1, offsetof(struct machine, kbc),
+		  &i8042_data_ops, "i8042" },
+		{ I8042_CMD_PORT, 1, offsetof(struct machine, kbc),
+		  &i8042_cmd_ops, "i8042" },
+		{ DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, offsetof(struct machine, ports),
+		  &debug_exit_ops, "debug-exit" },
+		{ POST_PORT, 1, 0, &ignore_ops, "post port" },
+	};
+	unsigned i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(tbl); i++) {
+		r = iomap_add(&m->pio, tbl[i].base, tbl[i].len, tbl[i].ops,
+			      (char *)m + tbl[i].off, tbl[i].owner, errp);
+		if (r < 0)
+			return r;
+	}
+	return x86_acpi_pm_init(&m->pm, &m->pio, &pmc, errp);
+}
+
+int machine_new(struct machine **mp, const struct machine_config *cfg,
+		struct vm_error **errp)
+{
+	struct machine *m;
+	int r;
+
+	*mp = NULL;
+	if (cfg->vcpus == 0)
+		return verr_set(errp, -EINVAL, "machine: 0 vCPUs");
+	if (cfg->vcpus > MACHINE_MAX_VCPUS)
+		return verr_set(errp, -E2BIG,
+				"machine: %u vCPUs asked, at most %u (xAPIC IDs)",
+				cfg->vcpus, MACHINE_MAX_VCPUS);
+	if (!cfg->kernel)
+		return verr_set(errp, -EINVAL, "machine: no kernel given");
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return verr_set(errp, -ENOMEM, "machine: out of memory");
+	m->cfg = *cfg;
+	m->hv.kvm_fd = m->hv.vm_fd = -1;
+	hv_irq_preinit(&m->irq);
+	r = gmem_init(&m->mem, cfg->mem_bytes, cfg->mem_path, cfg->mem_flags,
+		      errp);
+	if (r < 0) {
+		free(m);
+		return r;
+	}
+	iomap_init(&m->pio, "pio");
+	iomap_init(&m->mmio, "mmio");
+	hv_vcpus_preinit(&m->vcpus, &m->pio, &m->mmio, cfg->log);
+	r = uart8250_init(&m->com1, "com1", &m->irq.sink, UART8250_COM1_IRQ,
+			  cfg->console_fd, cfg->console_in_fd, cfg->log, errp);
+	rtc_init(&m->rtc);
+	i8042_init(&m->kbc, machine_exit_cb, m);
+	pc_ports_init(&m->ports, machine_exit_cb, m);
+	if (r == 0)
+		r = machine_add_platform(m, errp);
+	if (r < 0) {
+		machine_free(m);
+		return r;
+	}
+	*mp = m;
+	return 0;
+}
+
+static int machine_vm_setup(struct machine *m, struct vm_error **errp)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t idmap = X86_IDENTITY_MAP_ADDR;
+	int r;
+
+	/* Both are Intel (VMX) needs and harmless elsewhere; they must come
+	 * before the first vCPU. The pages sit just below the BIOS area at
+	 * the top of 4 GiB, inside the PCI hole, never RAM. */
+	r = hv_ioctl(m->hv.vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	if (r < 0)
+		return verr_set_errno(errp, r, "KVM_SET_IDENTITY_MAP_ADDR");
+	r = hv_ioctl(m->hv.vm_fd, KVM_SET_TSS_ADDR,
+		     (void *)(unsigned long)X86_TSS_ADDR);
+	if (r < 0)
+		return verr_set_errno(errp, r, "KVM_SET_TSS_ADDR");
+	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_IRQCHIP, NULL);
+	if (r < 0)
+		return verr_set_errno(errp, r, "KVM_CREATE_IRQCHIP");
+	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_PIT2, &pit);
+	if (r < 0)
+		return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
+	r = hv_irq_init(&m->irq, &m->hv, errp);
+	if (r < 0)
+		return r;
+	return hv_map_gmem(&m->hv, &m->mem, errp);
+}
+
+static int machine_vcpu_setup(struct machine *m, struct hv_vcpu *v,
+			      struct vm_error **errp)
+{
+	int bsp = v->index == 0;
+	int r;
+
+	r = x86_cpuid_set(&m->cpuid, v->fd, v->index, m->cfg.vcpus, errp);
+	if (r < 0)
+		return r;
+	r = x86_vcpu_set_lint(v->fd, bsp, errp);
+	if (r < 0)
+		return r;
+	if (!bsp && m->boot.is_linux)
+		return 0; /* waits for INIT/SIPI */
+	r = x86_vcpu_set_fpu_msrs(v->fd, errp);
+	if (r < 0)
+		return r;
+	r = x86_vcpu_set_long_mode(v->fd, &m->boot, errp);
+	if (r < 0)
+		return r;
+	if (!bsp)
+		r = x86_vcpu_set_runnable(v->fd, errp);
+	return r;
+}
+
+int machine_realize(struct machine *m, struct vm_error **errp)
+{
+	struct x86_boot_config bc = {
+		.kernel = m->cfg.kernel,
+		.initrd = m->cfg.initrd,
+		.cmdline = m->cfg.cmdline,
+		.vcpus = m->cfg.vcpus,
+	};
+	struct x86_acpi_config ac = {
+		.vcpus = m->cfg.vcpus,
+		.pm_base = X86_ACPI_PM_BASE,
+	};
+	uint32_t i;
+	int r;
+
+	if (m->realized)
+		return verr_set(errp, -EBUSY, "machine: already realized");
+	r = hv_open(&m->hv, NULL, errp);
+	if (r < 0)
+		return r;
+	if (m->cfg.vcpus > m->hv.max_vcpus) {
+		r = verr_set(errp, -E2BIG,
+			     "machine: %u vCPUs asked, this KVM supports at most %u",
+			     m->cfg.vcpus, m->hv.max_vcpus);
+		goto fail;
+	}
+	r = x86_cpuid_init(&m->cpuid, m->hv.kvm_fd, errp);
+	if (r < 0)
+		goto fail;
+	r = machine_vm_setup(m, errp);
+	if (r < 0)
+		goto fail;
+	r = x86_acpi_build(&m->mem, &ac, &bc.acpi_rsdp, errp);
+	if (r < 0)
+		goto fail;
+	bc.gbpages = x86_cpuid_has_gbpages(&m->cpuid);
+	r = x86_boot_load(&m->mem, &bc, &m->boot, errp);
+	if (r < 0)
+		goto fail;
+	r = hv_vcpus_create(&m->vcpus, &m->hv, m->cfg.vcpus, errp);
+	if (r < 0)
+		goto fail;
+	for (i = 0; i < m->vcpus.nr; i++) {
+		r = machine_vcpu_setup(m, &m->vcpus.v[i], errp);
+		if (r < 0) {
+			verr_prefix(errp, "vCPU %u: ", i);
+			goto fail;
+		}
+	}
+	vlog_dbg(m->cfg.log, "vm",
+		 "realized: %u vCPU(s), %llu MiB, entry 0x%llx, %s kernel%s",
+		 m->cfg.vcpus, (unsigned long long)(m->mem.size >> 20),
+		 (unsigned long long)m->boot.entry,
+		 m->boot.is_linux ? "Linux" : "bare",
+		 m->hv.is_pvm ? ", host KVM is PVM" : "");
+	m->realized = 1;
+	return 0;
+fail:
+	hv_vcpus_destroy(&m->vcpus);
+	x86_cpuid_fini(&m->cpuid);
+	hv_irq_fini(&m->irq);
+	hv_close(&m->hv);
+	return r;
+}
+
+int machine_start(struct machine *m, struct vm_error **errp)
+{
+	int r;
+
+	if (!m->realized)
+		return verr_set(errp, -EINVAL, "machine: not realized");
+	if (m->started)
+		return verr_set(errp, -EBUSY, "machine: already started");
+	r = uart8250_start(&m->com1, errp);
+	if (r < 0)
+		return r;
+	r = hv_vcpus_start(&m->vcpus, errp);
+	m->started = 1; /* even on failure: threads that did start are joined */
+	return r;
+}
+
+void machine_stop(struct machine *m)
+{
+	if (m)
+		hv_vcpus_stop(&m->vcpus);
+}
+
+int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms)
+{
+	int r;
+
+	if (!m->started)
+		return -EINVAL;
+	r = hv_vcpus_wait(&m->vcpus, st, timeout_ms);
+	if (r == 0)
+		uart8250_stop(&m->com1);
+	return r;
+}
+
+void machine_unrealize(struct machine *m)
+{
+	if (!m->realized)
+		return;
+	hv_vcpus_destroy(&m->vcpus); /* stops and joins if running */
+	uart8250_stop(&m->com1);
+	x86_cpuid_fini(&m->cpuid);
+	hv_irq_fini(&m->irq);
+	hv_close(&m->hv);
+	m->realized = 0;
+	m->started = 0;
+}
+
+void machine_free(struct machine *m)
+{
+	if (!m)
+		return;
+	machine_unrealize(m);
+	uart8250_fini(&m->com1);
+	rtc_fini(&m->rtc);
+	i8042_fini(&m->kbc);
+	x86_acpi_pm_fini(&m->pm);
+	hv_vcpus_fini(&m->vcpus);
+	iomap_fini(&m->mmio);
+	iomap_fini(&m->pio);
+	gmem_fini(&m->mem);
+	free(m);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/arch/x86/uart8250.h: a 16550A UART (COM1 at 0x3f8, IRQ 4).
+ *
+ * Implements what Linux's 8250 driver uses: RBR/THR, IER, IIR/FCR, LCR,
+ * MCR (loopback), LSR, MSR, SCR, the divisor latch, and the interrupts
+ * RDA (received data), THRE (transmitter empty) and MSI. Transmission is
+ * instantaneous: a THR write goes to the output fd at once and THRE is set
+ * again immediately. Input comes from a host fd read by a small thread
+ * (started by uart8250_start) into a 64-byte FIFO; the thread waits while
+ * the FIFO is full (the guest's flow control).
+ *
+ * The interrupt is a level (IIR != "no interrupt") driven on the sink
+ * only when it changes.
+ *
+ * Threads: registers are accessed from vCPU threads; the input thread
+ * pushes received bytes. Locking: ->lock guards every register field, the
+ * FIFO and ->irq_level; the output write() and irq_set_line() happen under
+ * it so that output order and line level follow register order.
+ */
+#ifndef LIB_ARCH_X86_UART8250_H
+#define LIB_ARCH_X86_UART8250_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../../core/error.h"
+#include "../../core/log.h"
+#include "../../kvm/iomap.h"
+#include "../../kvm/irq.h"
+
+#define UART8250_COM1_BASE 0x3f8
+#define UART8250_COM1_IRQ 4
+#define UART8250_FIFO 64
+
+struct uart8250 {
+	pthread_mutex_t lock;
+	pthread_cond_t space;        /* FIFO has room (input thread waits) */
+	const char *name;
+	const struct vlog *log;
+	struct irq_sink *irq;
+	uint32_t gsi;
+	int out_fd, in_fd;           /* -1: none */
+	/* registers, guarded by ->lock */
+	uint8_t ier, iir, lcr, mcr, lsr, msr, scr, fcr, dll, dlm;
+	int thr_ipending;
+	int irq_level;
+	uint8_t rx[UART8250_FIFO];
+	unsigned rx_head, rx_count;
+	unsigned out_errors;
+	/* input thread */
+	pthread_t thread;
+	int thread_started;          /* API thread only */
+	int stop;                    /* guarded by ->lock */
+	int stop_fd;                 /* eventfd that wakes the thread's poll */
+};
+
+extern const struct iomap_ops uart8250_ops; /* 8 ports */
+
+int __must_check uart8250_init(struct uart8250 *u, const char *name,
+			       struct irq_sink *irq, uint32_t gsi, int out_fd,
+			       int in_fd, const struct vlog *log,
+			       struct vm_error **errp);
+/* Start the input thread if there is an input fd. */
+int __must_check uart8250_start(struct uart8250 *u, struct vm_error **errp);
+/* Stop and join the input thread (no-op if none). */
+void uart8250_stop(struct uart8250 *u);
+void uart8250_fini(struct uart8250 *u);
+
+/* Queue received bytes as if they came from the line; returns how many fit
+ * in the FIFO. Any thread. */
+size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/kvm/hv.c: /dev/kvm, capability checks, the VM fd and memory slots.
+ *
+ * Threads: API thread only (vm_start / vm_destroy). Locking: none.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hv.h"
+
+int hv_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+int hv_is_pvm(void)
+{
+	return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
+static const struct {
+	unsigned cap;
+	const char *name;
+	const char *why;
+} hv_required[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM" },
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "in-kernel LAPIC/IOAPIC/PIC" },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2", "in-kernel PIT" },
+	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD", "virtqueue notifications" },
+	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "device interrupts" },
+	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING", "MSI routes (GSI routing)" },
+	{ KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI", "MSI delivery" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "stopping vCPUs" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR", "x86 TSS placement" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "CPUID setup" },
+	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "vCPU start state" },
+};
+
+int hv_open(struct hv *hv, const char *dev, struct vm_error **errp)
+{
+	const char *path = dev ? dev : HV_DEV_KVM;
+	unsigned i;
+	int r;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->vm_fd = -1;
+	hv->is_pvm = hv_is_pvm();
+	hv->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (hv->kvm_fd < 0)
+		return verr_set_errno(errp, -errno, "cannot open %s", path);
+
+	r = hv_ioctl(hv->kvm_fd, KVM_GET_API_VERSION, NULL);
+	if (r != KVM_API_VERSION) {
+		verr_set(errp, -ENOTSUP, "%s: KVM API version %d, need %d", path,
+			 r, KVM_API_VERSION);
+		goto fail;
+	}
+	for (i = 0; i < ARRAY_SIZE(hv_required); i++) {
+		r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
+			     (void *)(unsigned long)hv_required[i].cap);
+		if (r <= 0) {
+			verr_set(errp, -ENOTSUP,
+				 "%s lacks %s (needed for %s)", path,
+				 hv_required[i].name, hv_required[i].why);
+			goto fail;
+		}
+	}
+	r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
+		     (void *)(unsigned long)KVM_CAP_MAX_VCPUS);
+	if (r <= 0)
+		r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
+			     (void *)(unsigned long)KVM_CAP_NR_VCPUS);
+	if (r <= 0) {
+		verr_set(errp, -ENOTSUP,
+			 "%s reports no KVM_CAP_MAX_VCPUS/KVM_CAP_NR_VCPUS", path);
+		goto fail;
+	}
+	hv->max_vcpus = (uint32_t)r;
+	r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
+		     (void *)(unsigned long)KVM_CAP_MAX_VCPU_ID);
+	hv->max_vcpu_id = r > 0 ? (uint32_t)r : hv->max_vcpus;
+
+	r = hv_ioctl(hv->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (r < (int)sizeof(struct kvm_run)) {
+		verr_set(errp, r < 0 ? r : -ENOTSUP,
+			 "%s: bad KVM_GET_VCPU_MMAP_SIZE %d", path, r);
+		goto fail;
+	}
+	hv->run_size = r;
+
+	r = hv_ioctl(hv->kvm_fd, KVM_CREATE_VM, (void *)0);
+	if (r < 0) {
+		verr_set_errno(errp, r, "%s: KVM_CREATE_VM failed", path);
+		goto fail;
+	}
+	hv->vm_fd = r;
+	/* KVM sets FD_CLOEXEC on the VM fd (anon inode with O_CLOEXEC). */
+	return 0;
+fail:
+	r = errp && *errp ? vm_error_code(*errp) : -ENOTSUP;
+	hv_close(hv);
+	return r;
+}
+
+void hv_close(struct hv *hv)
+{
+	if (hv->vm_fd >= 0)
+		close(hv->vm_fd);
+	if (hv->kvm_fd >= 0)
+		close(hv->kvm_fd);
+	hv->vm_fd = hv->kvm_fd = -1;
+	hv->nr_slots = 0;
+}
+
+int hv_map_gmem(struct hv *hv, const struct gmem *mem, struct vm_error **errp)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < mem->nr; i++) {
+		struct kvm_userspace_memory_region reg = {
+			.slot = hv->nr_slots,
+			.guest_phys_addr = mem->r[i].gpa,
+			.memory_size = mem->r[i].size,
+			.userspace_addr = (uint64_t)(uintptr_t)mem->r[i].hva,
+		};
+
+		r = hv_ioctl(hv->vm_fd, KVM_SET_USER_MEMORY_REGION, &reg);
+		if (r < 0)
+			return verr_set_errno(errp, r,
+					      "KVM_SET_USER_MEMORY_REGION slot %u "
+					      "(0x%llx+0x%llx)",
+					      reg.slot,
+					      (unsigned long long)reg.guest_phys_addr,
+					      (unsigned long long)reg.memory_size);
+		hv->nr_slots++;
+	}
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/kvm/hv.h: the KVM VM: /dev/kvm, capabilities, the VM fd, memory slots.
+ *
+ * hv_open() opens /dev/kvm, checks the API version and every capability the
+ * library relies on (each missing one is an error naming it), and creates
+ * the VM. Architecture code (lib/arch/x86/machine.c) then adds the irqchip,
+ * the PIT and the vCPUs on hv->vm_fd.
+ *
+ * Threads: opened and closed on the API thread; the fds are read by every
+ * thread afterwards. Locking: none, the fields are fixed between hv_open()
+ * and hv_close(); memory slots are set before vCPUs run.
+ */
+#ifndef LIB_KVM_HV_H
+#define LIB_KVM_HV_H
+
+#include <stdint.h>
+
+#include "../core/error.h"
+#include "mem.h"
+
+#define HV_DEV_KVM "/dev/kvm"
+
+struct hv {
+	int kvm_fd;             /* /dev/kvm, -1 when closed */
+	int vm_fd;              /* KVM_CREATE_VM, -1 when closed */
+	int run_size;           /* KVM_GET_VCPU_MMAP_SIZE */
+	uint32_t max_vcpus;     /* KVM_CAP_MAX_VCPUS (or NR_VCPUS) */
+	uint32_t max_vcpu_id;   /* KVM_CAP_MAX_VCPU_ID */
+	uint32_t nr_slots;      /* memory slots in use */
+	int is_pvm;             /* the host KVM is the PVM backend */
+};
+
+/* Open /dev/kvm (@dev: NULL for HV_DEV_KVM), check capabilities, create
+ * the VM. Errors: -ENOENT "cannot open /dev/kvm: ...", -EACCES, -ENOTSUP
+ * naming the missing capability or API version. On failure nothing stays
+ * open. */
+int __must_check hv_open(struct hv *hv, const char *dev,
+			 struct vm_error **errp);
+void hv_close(struct hv *hv);
+
+/* Register every region of @mem as a memory slot. */
+int __must_check hv_map_gmem(struct hv *hv, const struct gmem *mem,
+			     struct vm_error **errp);
+
+/* 1 when /sys/module/kvm_pvm exists: the host KVM is the PVM backend, so
+ * guests that are not PVM-aware run by instruction emulation. */
+int hv_is_pvm(void);
+
+/* ioctl() on a KVM fd that retries EINTR; returns the result or -errno. */
+int hv_ioctl(int fd, unsigned long req, void *arg);
+
+#endif

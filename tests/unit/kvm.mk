@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/unit/kvm.mk: unit tests of the KVM layer and the x86 platform
+# devices. None needs /dev/kvm: devices are driven through their range map
+# with a recording interrupt sink.
+kvm_unit_tests = tests/unit/test-iomap tests/unit/test-gmem \
+	tests/unit/test-uart tests/unit/test-rtc tests/unit/test-pc-ports
+if ENABLE_TESTS
+check_PROGRAMS += $(kvm_unit_tests)
+TESTS += $(kvm_unit_tests)
+endif
+tests_unit_test_iomap_SOURCES = tests/unit/test-iomap.c
+tests_unit_test_iomap_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_iomap_LDADD = $(TEST_LIBS)
+tests_unit_test_gmem_SOURCES = tests/unit/test-gmem.c
+tests_unit_test_gmem_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_gmem_LDADD = $(TEST_LIBS)
+tests_unit_test_uart_SOURCES = tests/unit/test-uart.c tests/unit/irq-rec.h
+tests_unit_test_uart_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_uart_LDADD = $(TEST_LIBS)
+tests_unit_test_rtc_SOURCES = tests/unit/test-rtc.c
+tests_unit_test_rtc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rtc_LDADD = $(TEST_LIBS)
+tests_unit_test_pc_ports_SOURCES = tests/unit/test-pc-ports.c
+tests_unit_test_pc_ports_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_pc_ports_LDADD = $(TEST_LIBS)
