@@ -332,7 +332,9 @@ VM_EXPORT int vm_wait(struct vm *vm, struct vm_status *status,
  * @vm: the VM.
  *
  * Returns at once; vm_wait() then reports VM_EXIT_STOPPED (unless the guest
- * stopped first). Safe to call several times.
+ * stopped first). Safe to call several times. A vm_stop() before or during
+ * vm_start() makes that vm_start() fail with -ECANCELED (once: a later
+ * vm_start() may succeed), so a host can cancel a VM it is starting.
  * Thread-safety: any thread, any time between vm_create and vm_destroy.
  * Since: 0.1.
  */
@@ -344,6 +346,23 @@ VM_EXPORT void vm_stop(struct vm *vm);
  * Since: 0.1.
  */
 VM_EXPORT void vm_destroy(struct vm *vm);
+
+enum vm_host_kvm {
+	VM_HOST_KVM_NONE = 0,     /* no usable /dev/kvm */
+	VM_HOST_KVM_HARDWARE = 1, /* KVM on hardware virtualisation (VMX/SVM) */
+	VM_HOST_KVM_PVM = 2,      /* KVM's PVM backend: guests that are not
+				     PVM-aware run by instruction emulation,
+				     fine for tiny guests, too slow for Linux */
+};
+
+/**
+ * vm_host_kvm() - what kind of KVM this host offers.
+ *
+ * Opens and closes /dev/kvm, reads /sys/module/kvm_pvm.
+ * Returns: one of enum vm_host_kvm.
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT int vm_host_kvm(void);
 
 /* ---------------------------------------------------------------------- */
 /* Introspection                                                           */

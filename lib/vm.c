@@ -11,11 +11,14 @@
  * Threads/Locking: see vm.h.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/prop.h"
+#include "kvm/hv.h"
 #include "vm.h"
 
 #define VM_MAX_VCPUS 255u
@@ -108,6 +111,16 @@ const struct vlog *vm_log(struct vm *vm)
 struct machine *vm_machine(struct vm *vm)
 {
 	return vm->machine;
+}
+
+int vm_host_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return VM_HOST_KVM_NONE;
+	close(fd);
+	return hv_is_pvm() ? VM_HOST_KVM_PVM : VM_HOST_KVM_HARDWARE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -423,6 +436,14 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		return verr_set(errp, -EBUSY, "vm: already started");
 	if (!vm->kernel)
 		return verr_set(errp, -EINVAL, "vm: no kernel given in vm_config");
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stop_requested) { /* vm_stop() came first: honour it once */
+		vm->stop_requested = false;
+		pthread_mutex_unlock(&vm->lock);
+		return verr_set(errp, -ECANCELED,
+				"vm: vm_stop() was called before vm_start()");
+	}
+	pthread_mutex_unlock(&vm->lock);
 
 	mc = (struct machine_config){
 		.vcpus = vm->cfg.vcpus,
@@ -441,7 +462,6 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&vm->lock);
-	vm->stop_requested = false; /* a vm_stop() from now on cancels */
 	vm->machine = m;
 	pthread_mutex_unlock(&vm->lock);
 
@@ -454,8 +474,10 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop_requested) {
+		vm->stop_requested = false;
 		pthread_mutex_unlock(&vm->lock);
-		rc = verr_set(errp, -ECANCELED, "vm: stopped while starting");
+		rc = verr_set(errp, -ECANCELED,
+			      "vm: vm_stop() was called during vm_start()");
 		goto fail_realized;
 	}
 	rc = machine_start(m, errp);

@@ -525,6 +525,26 @@ START_TEST(test_vm_create_bad_config)
 }
 END_TEST
 
+START_TEST(test_stop_before_start_cancels_once)
+{
+	struct vm *vm = new_vm();
+	struct vm_error *err = NULL;
+	int k = vm_host_kvm();
+
+	ck_assert(k == VM_HOST_KVM_NONE || k == VM_HOST_KVM_HARDWARE ||
+		  k == VM_HOST_KVM_PVM);
+	vm_stop(vm);
+	vm_stop(vm);
+	expect_err(vm_start(vm, &err), &err, -ECANCELED,
+		   "vm_stop() was called before vm_start()");
+	/* Honoured once: the next start goes on (and fails later here, on
+	 * the missing kernel file or the missing /dev/kvm). */
+	ck_assert_int_ne(vm_start(vm, &err), -ECANCELED);
+	vm_error_free(err);
+	vm_destroy(vm);
+}
+END_TEST
+
 /* ---- the seed's QEMU command line ------------------------------------ */
 
 struct walk {
@@ -645,6 +665,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_device_checks_at_realize);
 	tcase_add_test(tc, test_add_after_start_is_busy);
 	tcase_add_test(tc, test_vm_create_bad_config);
+	tcase_add_test(tc, test_stop_before_start_cancels_once);
 	tcase_add_test(tc, test_seed_command_line);
 	tcase_add_test(tc, test_null_netdev_links_and_unlinks);
 	tcase_add_test(tc, test_error_api);
