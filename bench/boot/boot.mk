@@ -1,0 +1,1 @@
+# bench/boot/boot.mk: filled in by the boot benchmark
