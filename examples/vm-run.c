@@ -148,6 +148,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cfg.console_fd = STDOUT_FILENO;
+	if (isatty(STDIN_FILENO))
+		cfg.console_in_fd = STDIN_FILENO; /* type into the guest */
 
 	if (vm_create(&cfg, &vm, &err) < 0)
 		goto fail;

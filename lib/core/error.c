@@ -39,14 +39,20 @@ static __printf(1, 0) char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
+static __printf(3, 0) int verr_vset(struct vm_error **errp, int code,
+				    const char *fmt, va_list ap)
+{
+	if (errp && !*errp)
+		verr_store(errp, code, vformat(fmt, ap));
+	return code;
+}
+
 int verr_set(struct vm_error **errp, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!errp || *errp)
-		return code;
 	va_start(ap, fmt);
-	verr_store(errp, code, vformat(fmt, ap));
+	verr_vset(errp, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -102,12 +108,10 @@ int vm_error_set(struct vm_error **errp, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (code >= 0)
+	if (code >= 0) /* the contract is a negative errno: keep it so */
 		code = -EINVAL;
-	if (!errp || *errp)
-		return code;
 	va_start(ap, fmt);
-	verr_store(errp, code, vformat(fmt, ap));
+	verr_vset(errp, code, fmt, ap);
 	va_end(ap);
 	return code;
 }

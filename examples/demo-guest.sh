@@ -1,0 +1,29 @@
+#!/bin/sh
+# examples/demo-guest.sh: what the demo guest runs as /test.sh after its
+# /init has loaded the virtio modules (tests/system/l2-initramfs.sh).
+# With a terminal on the console and "demo.shell" on the kernel command
+# line it leaves you at a shell; otherwise it plays a short session.
+echo
+echo "=== Debian $(uname -r) running under libkvm-virtio ==="
+echo "vCPUs: $(nproc)    $(grep MemTotal /proc/meminfo)"
+echo "cmdline: $(cat /proc/cmdline)"
+echo "PCI functions:"
+found=0
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d" ] || continue
+	found=1
+	echo "  ${d##*/} vendor $(cat "$d/vendor") device $(cat "$d/device") driver $(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)"
+done
+[ "$found" = 1 ] || echo "  (none: the virtio-net-pci function is not exposed to guests yet)"
+echo "network interfaces:"
+ip -o link | sed 's/^/  /'
+if grep -q demo.shell /proc/cmdline; then
+	echo "a shell on the guest's console; 'poweroff -f' ends the demo"
+	setsid cttyhack sh
+	exit 0
+fi
+for c in "uname -a" "cat /proc/cpuinfo | grep -m1 'model name'" "ls /sys/bus/virtio/drivers" "dmesg | grep -i -m3 -E 'acpi: (pm|s5)|ttyS0'"; do
+	printf '~ # %s\n' "$c"
+	sh -c "$c"
+done
+echo "~ # poweroff -f"
