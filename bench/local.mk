@@ -1,1 +1,70 @@
-# bench/local.mk: filled in by its layer
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bench/local.mk: benchmarks.  They never assert times: each prints ratios
+# against a peer measured in the same run, last line "RESULT <name> ...".
+#
+#   make bench-first-exit [BENCH_RUNS=21] [KIT_CACHE=DIR]
+#     (KIT_CACHE, also from the environment, defaults to .cache/kit as
+#     for the system tests)
+#     process start -> first guest exit of a trivial guest, and peak RSS:
+#     floor (bare KVM program) vs ours (public API) vs QEMU microvm.
+#     Runs here on hardware KVM, else inside a nested L1 (tests/system).
+#
+# floor, ours and timeit are linked -all-static (except with
+# --enable-sanitizers): plain binaries (no libtool wrapper, no ld.so) that
+# start alike and can be copied into L1 as they are.
+# ours links the convenience library like the unit tests do (statically);
+# the shared-library variant is ours-shared (libtool wrapper; run
+# bench/first-exit/.libs/ours-shared with LD_LIBRARY_PATH=lib/.libs).
+BENCH_FE = bench/first-exit
+# Sanitizer runtimes cannot be linked statically: dynamic then.
+if ENABLE_SANITIZERS
+BENCH_STATIC =
+else
+BENCH_STATIC = -all-static
+endif
+noinst_PROGRAMS += bench/first-exit/floor bench/first-exit/ours \
+	bench/first-exit/timeit bench/first-exit/ours-shared
+
+bench_first_exit_floor_SOURCES = bench/first-exit/floor.c
+bench_first_exit_floor_CFLAGS = $(AM_CFLAGS)
+bench_first_exit_floor_LDFLAGS = $(AM_LDFLAGS) $(BENCH_STATIC)
+
+bench_first_exit_timeit_SOURCES = bench/first-exit/timeit.c
+bench_first_exit_timeit_CFLAGS = $(AM_CFLAGS)
+bench_first_exit_timeit_LDFLAGS = $(AM_LDFLAGS) $(BENCH_STATIC)
+
+bench_first_exit_ours_SOURCES = bench/first-exit/ours.c
+bench_first_exit_ours_CFLAGS = $(AM_CFLAGS)
+bench_first_exit_ours_LDADD = lib/libkvm-virtio-internal.la
+bench_first_exit_ours_LDFLAGS = $(AM_LDFLAGS) $(BENCH_STATIC)
+
+bench_first_exit_ours_shared_SOURCES = bench/first-exit/ours.c
+bench_first_exit_ours_shared_CFLAGS = $(AM_CFLAGS)
+bench_first_exit_ours_shared_LDADD = lib/libkvm-virtio.la
+
+# The two guests: flat 64 KiB BIOS image for QEMU microvm, ELF64 for ours.
+# Built with the project's compiler and linker but none of its flags.
+BENCH_FE_GUESTS = $(BENCH_FE)/tiny.bin $(BENCH_FE)/exit-guest
+$(BENCH_FE)/tiny.bin: $(srcdir)/$(BENCH_FE)/tiny.S $(srcdir)/$(BENCH_FE)/tiny.ld
+	$(AM_V_GEN)$(MKDIR_P) $(BENCH_FE) && $(CC) -nostdlib -static \
+	-Wl,--build-id=none -Wl,-T,$(srcdir)/$(BENCH_FE)/tiny.ld -o $@ \
+	$(srcdir)/$(BENCH_FE)/tiny.S
+$(BENCH_FE)/exit-guest: $(srcdir)/$(BENCH_FE)/exit-guest.S \
+		$(srcdir)/$(BENCH_FE)/exit-guest.ld
+	$(AM_V_GEN)$(MKDIR_P) $(BENCH_FE) && $(CC) -nostdlib -static \
+	-Wl,--build-id=none -Wl,-T,$(srcdir)/$(BENCH_FE)/exit-guest.ld -o $@ \
+	$(srcdir)/$(BENCH_FE)/exit-guest.S
+
+BENCH_RUNS = 21
+bench-first-exit: $(BENCH_FE)/floor$(EXEEXT) $(BENCH_FE)/ours$(EXEEXT) \
+		$(BENCH_FE)/timeit$(EXEEXT) $(BENCH_FE_GUESTS)
+	$(SHELL) $(srcdir)/$(BENCH_FE)/run.sh --bindir $(BENCH_FE) \
+	--cache "$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}" \
+	--runs $(BENCH_RUNS) \
+	--systemdir $(top_srcdir)/tests/system
+bench: bench-first-exit
+.PHONY: bench bench-first-exit
+
+CLEANFILES += $(BENCH_FE_GUESTS)
+EXTRA_DIST += $(BENCH_FE)/run.sh $(BENCH_FE)/tiny.S $(BENCH_FE)/tiny.ld \
+	$(BENCH_FE)/exit-guest.S $(BENCH_FE)/exit-guest.ld bench/README.md

@@ -12,4 +12,6 @@ endif
 tests_system_test_machine_SOURCES = tests/system/test-machine.c
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_machine_LDADD = $(TEST_LIBS)
-EXTRA_DIST += tests/system/kvm-tests.sh
+EXTRA_DIST += tests/system/kvm-tests.sh tests/system/run-in-kvm.sh \
+	tests/system/l1-run.sh tests/system/kit.sh tests/system/kvm-path.sh \
+	tests/system/l2-initramfs.sh
