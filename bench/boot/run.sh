@@ -220,7 +220,9 @@ while [ "$i" -le "$RUNS" ]; do
     v=''
     if [ "$i" = "$RUNS" ]; then v=-v; fi   # last round: list the mappings
     for p in $PEERS; do
-        if [ "$(grep -cx "$p" "$T/failed" 2>/dev/null || true)" -ge 2 ]; then continue; fi
+        nfail=0
+        if [ -f "$T/failed" ]; then nfail=$(grep -cx "$p" "$T/failed" || true); fi
+        if [ "${nfail:-0}" -ge 2 ]; then continue; fi
         run_peer "$p" "$i" $v || true
     done
     i=$((i + 1))
@@ -270,6 +272,7 @@ for p in ours pc microvm; do
             "$o" "($(minmax "$T/$p" 2 1 %d))" "$a" "$g" "$(ms "$e")" "$n" "$nic"
     fi
 done
+echo "boot: qemu_best = $BEST_NAME (x_best: init_ms / qemu_best's init_ms)"
 echo "boot: own_kib = Rss summed over /proc/PID/smaps minus the guest RAM mapping (ram_kib = its Rss); total_kib includes it"
 for p in ours pc microvm; do
     if [ -s "$T/$p.excluded" ]; then echo "boot: $p: $(sed 's/^boot-timer: //' "$T/$p.excluded")"; fi
