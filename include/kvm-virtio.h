@@ -147,6 +147,26 @@ typedef void (*vm_log_fn)(void *opaque, int level, const char *object,
 VM_EXPORT void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque,
 			     int level);
 
+/**
+ * vm_console_fn - receives the guest's serial console (COM1) output.
+ * @opaque: the pointer given to vm_set_console_fn().
+ * @buf, @len: bytes the guest wrote, borrowed for the call.
+ *
+ * Called on the vCPU thread that wrote them, with the UART's lock held:
+ * keep it short and do not call vm_* functions of the same VM from it.
+ */
+typedef void (*vm_console_fn)(void *opaque, const char *buf, size_t len);
+
+/**
+ * vm_set_console_fn() - send console output to @fn instead of
+ * vm_config.console_fd.
+ * @vm: the VM, not started.
+ * @fn: the sink, or NULL to go back to console_fd.
+ * @opaque: passed to @fn.
+ * Returns: 0, -EINVAL (NULL vm), -EBUSY (already started). Since: 0.1.
+ */
+VM_EXPORT int vm_set_console_fn(struct vm *vm, vm_console_fn fn, void *opaque);
+
 /* ---------------------------------------------------------------------- */
 /* Properties                                                              */
 

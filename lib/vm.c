@@ -103,6 +103,17 @@ void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque, int level)
 	vm->log.level = level;
 }
 
+int vm_set_console_fn(struct vm *vm, vm_console_fn fn, void *opaque)
+{
+	if (!vm)
+		return -EINVAL;
+	if (vm->state != VM_STATE_CREATED)
+		return -EBUSY;
+	vm->console_fn = fn;
+	vm->console_opaque = opaque;
+	return 0;
+}
+
 const struct vlog *vm_log(struct vm *vm)
 {
 	return &vm->log;
@@ -453,6 +464,8 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.cmdline = vm->cmdline,
 		.console_fd = vm->cfg.console_fd,
 		.console_in_fd = vm->cfg.console_in_fd,
+		.console_fn = vm->console_fn,
+		.console_opaque = vm->console_opaque,
 		.mem_path = vm->mem_path,
 		.mem_flags = ((vm->cfg.flags & VM_CONFIG_F_HUGETLB) ? GMEM_F_HUGETLB : 0) |
 			     ((vm->cfg.flags & VM_CONFIG_F_PREALLOC) ? GMEM_F_PREALLOC : 0),

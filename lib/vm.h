@@ -32,6 +32,8 @@ struct vm {
 	struct vm_config cfg;          /* copy; strings below are owned */
 	char *kernel, *initrd, *cmdline, *mem_path;
 	struct vlog log;
+	vm_console_fn console_fn;      /* set before vm_start */
+	void *console_opaque;
 	struct type_registry types;
 	struct vm_list netdevs, devices;
 	unsigned anon_ids;             /* counter for generated device ids */

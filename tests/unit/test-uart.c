@@ -76,6 +76,30 @@ START_TEST(test_uart_reset_state)
 }
 END_TEST
 
+static char captured[16];
+static size_t ncaptured;
+
+static void capture(void *opaque, const char *buf, size_t len)
+{
+	ck_assert_ptr_eq(opaque, &u);
+	while (len-- && ncaptured < sizeof(captured))
+		captured[ncaptured++] = *buf++;
+}
+
+START_TEST(test_uart_output_callback_replaces_fd)
+{
+	char c;
+
+	u.out_fn = capture;
+	u.out_opaque = &u;
+	wr(RBR, 'o');
+	wr(RBR, 'k');
+	ck_assert_uint_eq(ncaptured, 2);
+	ck_assert(captured[0] == 'o' && captured[1] == 'k');
+	ck_assert_int_lt(read(out[0], &c, 1), 0); /* nothing went to the fd */
+}
+END_TEST
+
 START_TEST(test_uart_thr_writes_to_fd)
 {
 	char buf[16];
@@ -265,6 +289,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_uart_reset_state);
 	tcase_add_test(tc, test_uart_thr_writes_to_fd);
+	tcase_add_test(tc, test_uart_output_callback_replaces_fd);
 	tcase_add_test(tc, test_uart_scratch_and_ier_probe);
 	tcase_add_test(tc, test_uart_fifo_detected_as_16550a);
 	tcase_add_test(tc, test_uart_divisor_latch);

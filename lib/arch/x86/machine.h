@@ -40,6 +40,9 @@ struct machine_config {
 	uint64_t mem_bytes;
 	const char *kernel, *initrd, *cmdline; /* borrowed until machine_free */
 	int console_fd, console_in_fd;
+	/* If set, console output goes here instead of console_fd. */
+	void (*console_fn)(void *opaque, const char *buf, size_t len);
+	void *console_opaque;
 	const char *mem_path;
 	unsigned mem_flags;        /* GMEM_F_* */
 	const struct vlog *log;    /* borrowed until machine_free */

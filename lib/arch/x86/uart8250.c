@@ -131,6 +131,10 @@ static void uart_tx(struct uart8250 *u, uint8_t c)
 		uart_rx_push(u, c);
 		return;
 	}
+	if (u->out_fn) {
+		u->out_fn(u->out_opaque, (const char *)&c, 1);
+		return;
+	}
 	if (u->out_fd < 0)
 		return;
 	do

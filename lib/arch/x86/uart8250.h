@@ -41,6 +41,10 @@ struct uart8250 {
 	struct irq_sink *irq;
 	uint32_t gsi;
 	int out_fd, in_fd;           /* -1: none */
+	/* Output callback instead of out_fd (set before vCPUs run); called
+	 * under ->lock on the vCPU thread that wrote THR. */
+	void (*out_fn)(void *opaque, const char *buf, size_t len);
+	void *out_opaque;
 	/* registers, guarded by ->lock */
 	uint8_t ier, iir, lcr, mcr, lsr, msr, scr, fcr, dll, dlm;
 	int thr_ipending;
