@@ -3,18 +3,27 @@
 # tests/system/kvm-tests.sh: run the programs that need /dev/kvm, as one
 # TAP test for automake.
 #
-#   kvm-tests.sh [PROGRAM...]          (default: tests/system/test-machine)
+#   kvm-tests.sh [PROGRAM...]   (default: tests/system/test-machine and
+#                                tests/system/test-linux)
 #
 # Path: when /dev/kvm opens here (real KVM or the PVM backend: the
 # project's small test guests run on either) the programs run directly.
 # Otherwise they all run in one shared L1 boot through run-in-kvm.sh
 # (nested KVM under QEMU TCG, see NESTED.md), which skips (77) when that
-# is impossible too. KVM_TEST_PATH=direct|nested|none forces a path.
+# is impossible too. KVM_TEST_PATH=direct|nested|none forces a path. The
+# path is printed first and exported to the programs as KVM_TEST_PATH_RAN.
+#
+# test-linux boots the kit's stock kernel (tests/system/kit.sh, cached in
+# $KIT_CACHE): when it is among the programs, the kit and its initramfs
+# (l2-initramfs.sh + linux-guest.sh -> test-linux.cpio beside the
+# program) are built here first, on this host, since a nested L1 has no
+# way to. If that fails, test-linux finds no initramfs and skips, saying so.
 #
 # Each program prints TAP (Check); their results are renumbered into one
-# stream, prefixed with the program name, and the plan is printed last.
-# A program exiting 77 becomes a SKIP line; any other non-zero exit
-# without a "not ok" line becomes one.
+# stream as they come (L1's stall watchdog wants output), prefixed with
+# the program name, and the plan is printed last. A program exiting 77
+# becomes a SKIP line; any other non-zero exit without a "not ok" line
+# becomes one.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,59 +33,110 @@ top_builddir=$(cd "$top_builddir" && pwd)
 if [ "${1:-}" = --inner ]; then
     shift
     n=0
+    state=$(mktemp)
     for prog in "$@"; do
         name=$(basename "$prog")
-        out=$(mktemp)
-        rc=0
-        "$prog" >"$out" 2>&1 || rc=$?
-        bad=0
-        while IFS= read -r line; do
-            case $line in
-                "ok "*|"not ok "*)
-                    n=$((n + 1))
-                    case $line in "not ok "*) st="not ok"; bad=1 ;; *) st="ok" ;; esac
-                    rest=${line#"$st "}
-                    rest=${rest#* }          # drop the program's own number
-                    rest=${rest#"- "}
-                    echo "$st $n $name: $rest" ;;
-                1..*) ;;
-                "#"*) echo "$line" ;;
-                *) echo "# $line" ;;
-            esac
-        done <"$out"
-        rm -f "$out"
+        echo "$n 0 0" >"$state"
+        # Renumber as the lines come; the counters leave the pipeline's
+        # subshell through $state.
+        { rc=0; "$prog" 2>&1 || rc=$?; echo "@@KVM-TESTS-RC $rc"; } | {
+            bad=0 rc=0
+            while IFS= read -r line; do
+                case $line in
+                    "ok "*|"not ok "*)
+                        n=$((n + 1))
+                        case $line in "not ok "*) st="not ok"; bad=1 ;; *) st="ok" ;; esac
+                        rest=${line#"$st "}
+                        rest=${rest#* }          # drop the program's own number
+                        rest=${rest#"- "}
+                        echo "$st $n $name: $rest" ;;
+                    "@@KVM-TESTS-RC "*) rc=${line#@@KVM-TESTS-RC } ;;
+                    1..*) ;;
+                    "#"*) echo "$line" ;;
+                    *) echo "# $line" ;;
+                esac
+            done
+            echo "$n $bad $rc" >"$state"
+        }
+        read -r n bad rc <"$state"
         if [ "$rc" = 77 ]; then
             n=$((n + 1)); echo "ok $n $name # SKIP exit status 77"
         elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
             n=$((n + 1)); echo "not ok $n $name: exit status $rc"
         fi
     done
+    rm -f "$state"
     echo "1..$n"
     exit 0
 fi
 
-[ $# -gt 0 ] || set -- "$top_builddir/tests/system/test-machine"
-progs=
+[ $# -gt 0 ] || set -- "$top_builddir/tests/system/test-machine" \
+    "$top_builddir/tests/system/test-linux"
+progs='' linux=''
 for p in "$@"; do
     case $p in /*) ;; *) p=$(cd "$(dirname "$p")" && pwd)/$(basename "$p") ;; esac
     progs="$progs $p"
+    case $p in */test-linux) linux=$p ;; esac
 done
 
+cache=${KIT_CACHE:-$top_builddir/.cache/kit}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+KIT_CACHE=$cache
+export KIT_CACHE
+
+# The stock-kernel guest of test-linux: kit, then its initramfs (rebuilt
+# when the kit or the scripts are newer).
+if [ -n "$linux" ]; then
+    cpio=$(dirname "$linux")/test-linux.cpio
+    guest_sh=$here/linux-guest.sh
+    if ! out=$("$here/kit.sh" "$cache" 2>&1); then
+        echo "# kvm-tests: kit.sh $cache failed: test-linux will skip"
+        echo "$out" | tail -n 5 | sed 's/^/#   /'
+        rm -f "$cpio"
+    elif [ ! -s "$cpio" ] || [ -n "$(find "$cache/kit.stamp" "$guest_sh" \
+            "$here/l2-initramfs.sh" -newer "$cpio" 2>/dev/null)" ]; then
+        if out=$("$here/l2-initramfs.sh" "$cache" "$cpio" "$guest_sh" 2>&1); then
+            echo "# $out"
+        else
+            echo "# kvm-tests: l2-initramfs.sh failed: test-linux will skip"
+            echo "$out" | sed 's/^/#   /'
+            rm -f "$cpio"
+        fi
+    fi
+    # Nested, the kit's vmlinux (50+ MB) is copied into L1 only on request.
+    if [ -s "$cache/l2/vmlinux" ]; then
+        RUN_IN_KVM_VMLINUX=1
+        export RUN_IN_KVM_VMLINUX
+    fi
+    # A 2 MiB page pool in L1 for one 256 MiB guest at a time: test-linux
+    # boots some guests on hugetlb RAM, which saves most of the nested
+    # page faults (each 4 KiB one is a nested exit; ~40% of a boot).
+    RUN_IN_KVM_APPEND="${RUN_IN_KVM_APPEND:-} hugepages=128"
+    export RUN_IN_KVM_APPEND
+fi
+
+# Direct when /dev/kvm opens, unless it is the PVM backend and a stock
+# kernel is to be booted (PVM would emulate it instruction by instruction).
 direct=0
 case ${KVM_TEST_PATH:-} in
     direct) direct=1 ;;
     nested|none) ;;
-    *) if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then direct=1; fi ;;
+    *) if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+          { [ -z "$linux" ] || [ ! -e /sys/module/kvm_pvm ]; }; then
+           direct=1
+       fi ;;
 esac
 
 if [ "$direct" = 1 ]; then
     echo "# kvm-tests: path=direct (/dev/kvm$( [ -e /sys/module/kvm_pvm ] && echo ', PVM backend'))"
+    KVM_TEST_PATH_RAN=direct
+    export KVM_TEST_PATH_RAN
     # shellcheck disable=SC2086
     exec "$here/kvm-tests.sh" --inner $progs
 fi
 
-cache=${KIT_CACHE:-$top_builddir/.cache/kit}
-mkdir -p "$cache"
+echo "# kvm-tests: no /dev/kvm fit for these programs here: run-in-kvm.sh picks the path"
 RUN_IN_KVM_MIRROR="${RUN_IN_KVM_MIRROR:-} $top_builddir/tests/system $top_builddir/tests/guests $here"
 export RUN_IN_KVM_MIRROR
 rc=0

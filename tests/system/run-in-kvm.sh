@@ -25,7 +25,9 @@
 # builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE) are passed
 # on into L1, as are KVM_KIT and KVM_TEST_PATH_RAN.
 # L1 tuning: RUN_IN_KVM_SMP (1), RUN_IN_KVM_MEM (2048), RUN_IN_KVM_TIMEOUT
-# (600), RUN_IN_KVM_STALL (120): see l1-run.sh.  KVM_TEST_PATH forces a path.
+# (600), RUN_IN_KVM_STALL (120), RUN_IN_KVM_APPEND (extra L1 kernel
+# arguments, e.g. "hugepages=128"): see l1-run.sh.  KVM_TEST_PATH forces a
+# path.
 #
 # Exit status: CMD's; 77 when no path exists; 99 on infrastructure failure
 # (kit cannot be built, L1 never reported back).
@@ -69,6 +71,9 @@ esac
 args=(--cache "$KVM_KIT" --cwd "$PWD"
       --smp "${RUN_IN_KVM_SMP:-1}" --mem "${RUN_IN_KVM_MEM:-2048}"
       --timeout "${RUN_IN_KVM_TIMEOUT:-600}" --stall "${RUN_IN_KVM_STALL:-120}")
+if [ -n "${RUN_IN_KVM_APPEND:-}" ]; then
+    args+=(--append "$RUN_IN_KVM_APPEND")
+fi
 case $cmd0 in
     */*) args+=(--mirror "$(cd "$(dirname "$cmd0")" && pwd)") ;;
 esac

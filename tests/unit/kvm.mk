@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/unit/kvm.mk: unit tests of the KVM layer and the x86 platform
-# devices. None needs /dev/kvm: devices are driven through their range map
-# with a recording interrupt sink.
+# devices and CPUID. None needs /dev/kvm: devices are driven through their
+# range map with a recording interrupt sink; CPUID tables are built from a
+# fake KVM_GET_SUPPORTED_CPUID answer.
 kvm_unit_tests = tests/unit/test-iomap tests/unit/test-gmem \
-	tests/unit/test-uart tests/unit/test-rtc tests/unit/test-pc-ports
+	tests/unit/test-uart tests/unit/test-rtc tests/unit/test-pc-ports \
+	tests/unit/test-cpuid
 if ENABLE_TESTS
 check_PROGRAMS += $(kvm_unit_tests)
 TESTS += $(kvm_unit_tests)
@@ -23,3 +25,6 @@ tests_unit_test_rtc_LDADD = $(TEST_LIBS)
 tests_unit_test_pc_ports_SOURCES = tests/unit/test-pc-ports.c
 tests_unit_test_pc_ports_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pc_ports_LDADD = $(TEST_LIBS)
+tests_unit_test_cpuid_SOURCES = tests/unit/test-cpuid.c
+tests_unit_test_cpuid_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_cpuid_LDADD = $(TEST_LIBS)

@@ -4,8 +4,8 @@
  * (cpuid.c), registers, MSRs, FPU and LAPIC LINT pins (regs.c).
  *
  * Topology: every vCPU is one core of a single package, one thread per
- * core; the APIC ID of vCPU i is i. The hypervisor leaves (0x4000_00xx)
- * that KVM reports are passed through untouched.
+ * core; the APIC ID of vCPU i is i. The guest sees the hypervisor bit and
+ * KVM's own leaves 0x4000_00xx (kvmclock, PV features); see cpuid.c.
  *
  * Threads: API thread, before the vCPUs run. Locking: none.
  */
@@ -21,6 +21,8 @@ struct kvm_cpuid2;
 
 struct x86_cpuid {
 	struct kvm_cpuid2 *supported;  /* KVM_GET_SUPPORTED_CPUID, malloc'd */
+	int tsc_deadline;              /* KVM_CAP_TSC_DEADLINE_TIMER */
+	int hide_xsave;                /* we run on QEMU TCG (cpuid.c) */
 };
 
 int __must_check x86_cpuid_init(struct x86_cpuid *c, int kvm_fd,

@@ -3,13 +3,28 @@
  * lib/arch/x86/cpuid.c: the CPUID table of each vCPU.
  *
  * Starts from KVM_GET_SUPPORTED_CPUID (what KVM can virtualise on this
- * host) and rewrites only what depends on the vCPU: the APIC IDs in leaves
- * 1, 0xb, 0x1f and 0x8000_001e, and the topology (count of logical CPUs in
- * leaves 1, 4, 0xb, 0x1f, 0x8000_0008). Hypervisor leaves 0x4000_00xx are
- * passed through as KVM reports them.
+ * host), as kvmtool and Firecracker do, then:
+ * - rewrites what depends on the vCPU: the APIC IDs in leaves 1, 0xb, 0x1f
+ *   and 0x8000_001e, and the topology (count of logical CPUs in leaves 1,
+ *   4, 0xb, 0x1f, 0x8000_0008);
+ * - adds what KVM leaves to the VMM (Documentation/virt/kvm/api.rst,
+ *   KVM_GET_SUPPORTED_CPUID): CPUID.1:ECX.hypervisor, without which Linux
+ *   ignores the KVM leaves 0x4000_00xx ("Booting paravirtualized kernel on
+ *   bare hardware": no kvmclock, so TSC and LAPIC timer calibration
+ *   against the PIT, slow and, nested, failing), and TSC-deadline
+ *   (KVM_CAP_TSC_DEADLINE_TIMER), which spares the guest its LAPIC timer
+ *   calibration. QEMU sets both the same way;
+ * - passes the KVM leaves through (signature "KVMKVMKVM", features:
+ *   kvmclock, PV EOI/unhalt/IPI/TLB flush, async PF, steal time), minus
+ *   the features that need the VMM's help, which we do not give
+ *   (cpuid_kvm_features_unsupported);
+ * - hides XSAVE when this process runs on QEMU's TCG (see
+ *   x86_cpuid_init()).
  *
  * Threads: API thread. Locking: none.
  */
+#include <asm/kvm_para.h>
+#include <cpuid.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
@@ -18,12 +33,55 @@
 #include "../../kvm/hv.h"
 #include "cpu.h"
 
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+
+/* KVM PV features KVM may report but that work only with the VMM's help:
+ * extended MSI destination IDs (a userspace IOAPIC: QEMU's split irqchip),
+ * KVM_HC_MAP_GPA_RANGE (KVM_CAP_EXIT_HYPERCALL, for encrypted guests) and
+ * MSR_KVM_MIGRATION_CONTROL (userspace MSR handling). QEMU leaves them out
+ * too unless it provides them. */
+static const uint32_t cpuid_kvm_features_unsupported =
+	(1u << KVM_FEATURE_MSI_EXT_DEST_ID) |
+	(1u << KVM_FEATURE_HC_MAP_GPA_RANGE) |
+	(1u << KVM_FEATURE_MIGRATION_CONTROL);
+
+/*
+ * 1 if this process runs on QEMU's TCG, i.e. we are the KVM of an L1
+ * under an emulated SVM (NESTED.md). TCG's XSETBV does not check the SVM
+ * intercept (QEMU target/i386/tcg/fpu_helper.c, helper_xsetbv), so the
+ * XCR0 an L2 guest sets never reaches KVM: KVM keeps its own idea of the
+ * guest's XCR0, reloads it on every VMRUN and keeps CPUID 0xd.0 EBX at
+ * the x87-only size. Linux then warns "XSAVE consistency problem" with a
+ * backtrace and falls back to FXSAVE anyway.
+ */
+static int host_is_qemu_tcg(void)
+{
+	unsigned a, b, c, d;
+	char sig[13];
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & CPUID_1_ECX_HYPERVISOR))
+		return 0;
+	__cpuid(KVM_CPUID_SIGNATURE, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = '\0';
+	return strcmp(sig, "TCGTCGTCGTCG") == 0;
+}
+
 int x86_cpuid_init(struct x86_cpuid *c, int kvm_fd, struct vm_error **errp)
 {
 	uint32_t n = 64;
 	int r;
 
-	c->supported = NULL;
+	memset(c, 0, sizeof(*c));
+	c->tsc_deadline = hv_ioctl(kvm_fd, KVM_CHECK_EXTENSION,
+				   (void *)(unsigned long)
+					   KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	c->hide_xsave = host_is_qemu_tcg();
 	for (;;) {
 		struct kvm_cpuid2 *t = calloc(1, sizeof(*t) +
 						 n * sizeof(t->entries[0]));
@@ -135,7 +193,19 @@ struct kvm_cpuid2 *x86_cpuid_for_vcpu(const struct x86_cpuid *c,
 			 ((nr > 255 ? 255 : nr) << 16);
 		if (nr > 1)
 			e->edx |= 1u << 28; /* HTT: EBX[23:16] is valid */
+		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		if (c->tsc_deadline)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+		if (c->hide_xsave)
+			e->ecx &= ~CPUID_1_ECX_XSAVE; /* Linux drops AVX & co */
 	}
+	if ((e = find(t, KVM_CPUID_FEATURES, 0)))
+		e->eax &= ~cpuid_kvm_features_unsupported;
+	for (i = 0; c->hide_xsave && i < t->nent; i++)
+		if (t->entries[i].function == 0xd) { /* as QEMU's -xsave */
+			e = &t->entries[i];
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		}
 	for (i = 0; i < t->nent; i++) {
 		e = &t->entries[i];
 		if (e->function == 4 && (e->eax & 0x1f)) {

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tests/system/test-linux.c: Debian's stock cloud kernel boots under the
+ * library, through the public API only: to /init with 1 and 2 vCPUs, the
+ * guest sees the vCPUs, memory and command line it was given, its
+ * power-off and reboot are reported as such by vm_wait(), vm_stop() during
+ * the boot returns promptly and nothing leaks. Also the uncompressed
+ * vmlinux (ELF) when the kit has one.
+ *
+ * The guest is the kit's l2/vmlinuz (tests/system/kit.sh) with an
+ * initramfs made by l2-initramfs.sh around linux-guest.sh, which
+ * prints "@@NAME value@@" markers on COM1 (a pipe here). kvm-tests.sh
+ * builds that initramfs before running this program, on the host even
+ * when the program then runs in a nested L1.
+ *
+ * Environment: KVM_KIT (set by run-in-kvm.sh) or KIT_CACHE (by make
+ * check): the kit; TEST_LINUX_INITRD: the initramfs (default:
+ * test-linux.cpio next to this program); KVM_TEST_PATH_RAN: printed;
+ * VERBOSE: library log on stderr. Without /dev/kvm, the kit or the
+ * initramfs the program exits 77 saying why.
+ *
+ * Each boot costs ~5 s nested: the suite boots 4 times (3 to the end),
+ * two of them on hugetlb RAM when the huge page pool allows it.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kvm-virtio.h>
+#include "../unit/check-main.h"
+
+#define BOOT_TIMEOUT_MS 240000 /* nested TCG, a slow CI machine */
+#define GUEST_MEM_MIB 256u
+#define CMDLINE_BASE "console=ttyS0 quiet panic=-1"
+
+static char kit_dir[4096], initrd[4300], bzimage[4300], vmlinux[4300];
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static unsigned count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	unsigned n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* fds and threads of this process, to compare before and after a VM. */
+struct usage {
+	unsigned fds, threads;
+};
+
+static struct usage usage_now(void)
+{
+	struct usage u = { count_dir("/proc/self/fd"),
+			   count_dir("/proc/self/task") };
+
+	return u;
+}
+
+static void usage_check(const char *what, struct usage before)
+{
+	struct usage after = usage_now();
+
+	printf("# %s: fds %u -> %u, threads %u -> %u\n", what, before.fds,
+	       after.fds, before.threads, after.threads);
+	ck_assert_uint_eq(after.fds, before.fds);
+	ck_assert_uint_eq(after.threads, before.threads);
+}
+
+static void log_to_stderr(void *opaque, int level, const char *object,
+			  const char *message)
+{
+	(void)opaque;
+	fprintf(stderr, "# [%d] %s: %s\n", level, object, message);
+}
+
+/* A booting guest whose COM1 output goes to a pipe we read. */
+struct boot {
+	struct vm *vm;
+	int out[2];
+	char text[1 << 16];
+	size_t len;
+	double t_start, t_started, t_init, t_exit; /* ms, CLOCK_MONOTONIC */
+	struct vm_status st;
+	int done;
+};
+
+static void boot_start(struct boot *b, const char *name, const char *kernel,
+		       uint32_t vcpus, uint32_t flags, const char *cmdline)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+	struct vm_error *err = NULL;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->st.size = sizeof(b->st);
+	ck_assert_int_eq(pipe2(b->out, O_CLOEXEC), 0);
+	cfg.vcpus = vcpus;
+	cfg.mem_mib = GUEST_MEM_MIB;
+	cfg.kernel = kernel;
+	cfg.initrd = initrd;
+	cfg.cmdline = cmdline;
+	cfg.console_fd = b->out[1];
+	cfg.flags = flags;
+	rc = vm_create(&cfg, &b->vm, &err);
+	ck_assert_msg(rc == 0, "%s: vm_create: %s", name, vm_error_message(err));
+	if (getenv("VERBOSE"))
+		vm_set_log_fn(b->vm, log_to_stderr, NULL, VM_LOG_DEBUG);
+	b->t_start = now_ms();
+	rc = vm_start(b->vm, &err);
+	b->t_started = now_ms();
+	ck_assert_msg(rc == 0, "%s: vm_start: %d %s", name, rc,
+		      vm_error_message(err));
+}
+
+/* Read what the guest printed until @ms pass or the VM stops (the pipe
+ * must be drained anyway: the UART writes to it from a vCPU thread). */
+static void boot_pump(struct boot *b, double ms)
+{
+	double end = now_ms() + ms;
+
+	while (!b->done) {
+		struct pollfd p = { .fd = b->out[0], .events = POLLIN };
+		double left = end - now_ms();
+		char scratch[4096];
+		char *dst = b->text + b->len;
+		size_t room = sizeof(b->text) - 1 - b->len;
+		ssize_t n;
+
+		if (left <= 0)
+			return;
+		if (poll(&p, 1, left > 100 ? 100 : (int)left + 1) > 0) {
+			if (!room) { /* keep the start, drop the rest */
+				dst = scratch;
+				room = sizeof(scratch);
+			}
+			n = read(b->out[0], dst, room);
+			if (n > 0 && dst != scratch) {
+				b->len += (size_t)n;
+				b->text[b->len] = '\0';
+			}
+			if (!b->t_init && strstr(b->text, "@@INIT@@"))
+				b->t_init = now_ms();
+		}
+		if (vm_wait(b->vm, &b->st, 0) == 0) {
+			b->t_exit = now_ms();
+			b->done = 1;
+		}
+	}
+	/* The vCPUs are gone: whatever is left in the pipe is all there is. */
+	for (;;) {
+		struct pollfd p = { .fd = b->out[0], .events = POLLIN };
+		size_t room = sizeof(b->text) - 1 - b->len;
+		ssize_t n;
+
+		if (!room || poll(&p, 1, 0) <= 0)
+			break;
+		n = read(b->out[0], b->text + b->len, room);
+		if (n <= 0)
+			break;
+		b->len += (size_t)n;
+		b->text[b->len] = '\0';
+	}
+	if (!b->t_init && strstr(b->text, "@@INIT@@"))
+		b->t_init = b->t_exit;
+}
+
+static void boot_end(struct boot *b)
+{
+	vm_destroy(b->vm);
+	close(b->out[0]);
+	close(b->out[1]);
+}
+
+/* The value of marker "@@KEY value@@" (the first one), or NULL; valid
+ * until the next call. */
+static const char *marker(const struct boot *b, const char *key)
+{
+	static char val[4096];
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "@@%s", key);
+	for (p = b->text; (p = strstr(p, pat)); p++) {
+		p += strlen(pat);
+		if (*p == ' ' || *p == '@')
+			break;
+	}
+	if (!p)
+		return NULL;
+	if (*p == ' ')
+		p++;
+	e = strstr(p, "@@");
+	if (!e || (size_t)(e - p) >= sizeof(val))
+		return NULL;
+	memcpy(val, p, (size_t)(e - p));
+	val[e - p] = '\0';
+	return val;
+}
+
+static const char *reason_name(int r)
+{
+	static const char *const names[] = {
+		"none", "poweroff", "reset", "shutdown", "internal", "stopped",
+		"debug",
+	};
+
+	return r >= 0 && r < (int)(sizeof(names) / sizeof(names[0])) ?
+		       names[r] : "?";
+}
+
+/* The guest's console, as TAP comments (it is short: the guest is quiet). */
+static void boot_print_console(const struct boot *b)
+{
+	const char *p = b->text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\r\n");
+
+		if (len)
+			printf("#   | %.*s\n", (int)len, p);
+		p += len;
+		p += strspn(p, "\r\n");
+	}
+}
+
+/* Boot @kernel to the end and check what the guest reported. */
+static void boot_and_check(const char *name, const char *kernel,
+			   uint32_t vcpus, uint32_t flags, const char *action,
+			   int reason)
+{
+	char cmdline[256], want[16], hv[64];
+	struct usage u0 = usage_now();
+	const char *v;
+	struct boot *b = calloc(1, sizeof(*b));
+	long mem;
+
+	ck_assert_ptr_nonnull(b);
+	snprintf(cmdline, sizeof(cmdline), "%s test.action=%s", CMDLINE_BASE,
+		 action);
+	boot_start(b, name, kernel, vcpus, flags, cmdline);
+	boot_pump(b, BOOT_TIMEOUT_MS);
+	printf("# %s: %u vCPU(s), %s RAM, exit %s; vm_start() took %.0f ms; "
+	       "vm_start -> @@INIT@@ %.0f ms, -> exit %.0f ms\n",
+	       name, vcpus, (flags & VM_CONFIG_F_HUGETLB) ? "hugetlb" : "memfd",
+	       reason_name(b->st.reason),
+	       b->t_started - b->t_start,
+	       b->t_init ? b->t_init - b->t_start : -1.0,
+	       b->t_exit ? b->t_exit - b->t_start : -1.0);
+	if (getenv("VERBOSE") || b->st.reason != reason ||
+	    !strstr(b->text, "@@ACTION"))
+		boot_print_console(b);
+	else
+		for (v = b->text; (v = strstr(v, "@@KMSG ")); v++) {
+			size_t len = strcspn(v + 7, "@\r\n");
+
+			printf("#   kernel: <%.*s\n", (int)len, v + 7);
+		}
+	ck_assert_msg(b->done, "%s: no exit within %d s", name,
+		      BOOT_TIMEOUT_MS / 1000);
+	ck_assert_msg(b->t_init, "%s: /init never ran", name);
+	ck_assert_msg(!strstr(b->text, "@@INSMOD-FAIL"), "%s: insmod failed",
+		      name);
+
+	snprintf(want, sizeof(want), "%u", vcpus);
+	v = marker(b, "NPROC");
+	ck_assert_msg(v && !strcmp(v, want), "%s: nproc %s, want %s", name,
+		      v ? v : "(none)", want);
+
+	/* MemTotal: RAM minus what the kernel keeps (its image, ~30 MiB for
+	 * the cloud kernel, struct pages, the low 1 MiB...): 218 MiB of 256
+	 * with Debian's 6.1. 70% is well below that and well above a guest
+	 * that lost a memory region. */
+	v = marker(b, "MEM");
+	ck_assert_msg(v, "%s: no MemTotal", name);
+	mem = strtol(v, NULL, 10);
+	printf("# %s: MemTotal %ld kB of %u MiB\n", name, mem, GUEST_MEM_MIB);
+	ck_assert_int_le(mem, GUEST_MEM_MIB * 1024L);
+	ck_assert_int_ge(mem, GUEST_MEM_MIB * 1024L * 70 / 100);
+
+	v = marker(b, "CMDLINE");
+	ck_assert_msg(v && !strcmp(v, cmdline), "%s: cmdline '%s', want '%s'",
+		      name, v ? v : "(none)", cmdline);
+
+	/* The CPUID hypervisor leaves work: the kernel found KVM, so it
+	 * uses kvmclock (or the TSC, when kvmclock says it is stable). */
+	v = marker(b, "HV");
+	snprintf(hv, sizeof(hv), "%s", v ? v : "(none)");
+	v = marker(b, "CLOCK");
+	printf("# %s: hypervisor '%s', clocksource '%s'\n", name, hv,
+	       v ? v : "(none)");
+	ck_assert_msg(!strcmp(hv, "KVM"), "%s: hypervisor '%s', want KVM",
+		      name, hv);
+	ck_assert_msg(v && (!strcmp(v, "kvm-clock") || !strcmp(v, "tsc")),
+		      "%s: clocksource %s", name, v ? v : "(none)");
+	ck_assert_msg(!strstr(b->text, "XSAVE consistency problem"),
+		      "%s: XSAVE consistency warning", name);
+
+	v = marker(b, "ACTION");
+	ck_assert_msg(v && !strcmp(v, action), "%s: action %s", name,
+		      v ? v : "(none)");
+	ck_assert_msg(b->st.reason == reason, "%s: exit %s, want %s", name,
+		      reason_name(b->st.reason), reason_name(reason));
+	boot_end(b);
+	free(b);
+	usage_check(name, u0);
+}
+
+/* VM_CONFIG_F_HUGETLB when the 2 MiB page pool can hold the guest (as
+ * kvm-tests.sh sets up in a nested L1), else 0. Huge pages spare most of
+ * the nested page faults; the default memfd RAM is booted too. */
+static uint32_t hugetlb_flag(void)
+{
+	unsigned long free_pages = 0, page_kb = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &page_kb);
+	}
+	fclose(f);
+	return page_kb == 2048 && free_pages * page_kb >= GUEST_MEM_MIB * 1024ul ?
+		       VM_CONFIG_F_HUGETLB : 0;
+}
+
+START_TEST(test_bzimage_1_vcpu_boots_and_powers_off)
+{
+	boot_and_check("bzImage-1cpu", bzimage, 1, 0, "poweroff",
+		       VM_EXIT_POWEROFF);
+}
+END_TEST
+
+START_TEST(test_bzimage_2_vcpus_boot_and_reboot)
+{
+	boot_and_check("bzImage-2cpu", bzimage, 2, hugetlb_flag(), "reboot",
+		       VM_EXIT_RESET);
+}
+END_TEST
+
+START_TEST(test_vmlinux_elf_boots_and_powers_off)
+{
+	if (access(vmlinux, R_OK) != 0) {
+		printf("# no %s: ELF boot not tested\n", vmlinux);
+		return;
+	}
+	boot_and_check("vmlinux-1cpu", vmlinux, 1, hugetlb_flag(), "poweroff",
+		       VM_EXIT_POWEROFF);
+}
+END_TEST
+
+START_TEST(test_stop_during_boot_is_prompt_and_leaks_nothing)
+{
+	struct usage u0 = usage_now();
+	struct boot *b = calloc(1, sizeof(*b));
+	double t0, ms;
+	int rc;
+
+	ck_assert_ptr_nonnull(b);
+	boot_start(b, "stop", bzimage, 2, 0,
+		   CMDLINE_BASE " test.action=poweroff");
+	boot_pump(b, 1500); /* well inside the kernel's boot */
+	ck_assert_msg(!b->done, "guest stopped by itself: %s",
+		      reason_name(b->st.reason));
+	t0 = now_ms();
+	vm_stop(b->vm);
+	rc = vm_wait(b->vm, &b->st, 10000);
+	ms = now_ms() - t0;
+	printf("# stop: vm_stop at %.0f ms into the boot, vm_wait returned "
+	       "after %.2f ms\n", t0 - b->t_start, ms);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(b->st.reason, VM_EXIT_STOPPED);
+	ck_assert_msg(ms < 200.0, "vm_wait returned %.2f ms after vm_stop", ms);
+	boot_end(b);
+	free(b);
+	usage_check("stop", u0);
+}
+END_TEST
+
+static int file_ok(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* Where the kit and the initramfs are; NULL or the reason to skip. */
+static const char *find_files(void)
+{
+	static char why[8600];
+	const char *kit = getenv("KVM_KIT");
+	const char *env = getenv("TEST_LINUX_INITRD");
+	char exe[4096];
+	ssize_t n;
+
+	if (!kit || !*kit)
+		kit = getenv("KIT_CACHE");
+	if (!kit || !*kit)
+		return "no guest kit: neither KVM_KIT nor KIT_CACHE is set "
+		       "(run through tests/system/kvm-tests.sh)";
+	snprintf(kit_dir, sizeof(kit_dir), "%s", kit);
+	snprintf(bzimage, sizeof(bzimage), "%s/l2/vmlinuz", kit_dir);
+	snprintf(vmlinux, sizeof(vmlinux), "%s/l2/vmlinux", kit_dir);
+	if (env && *env) {
+		snprintf(initrd, sizeof(initrd), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		if (strrchr(exe, '/'))
+			*strrchr(exe, '/') = '\0';
+		else
+			snprintf(exe, sizeof(exe), ".");
+		snprintf(initrd, sizeof(initrd), "%s/test-linux.cpio", exe);
+	}
+	if (!file_ok(bzimage)) {
+		snprintf(why, sizeof(why), "no guest kernel %s (kit.sh %s failed?)",
+			 bzimage, kit_dir);
+		return why;
+	}
+	if (!file_ok(initrd)) {
+		snprintf(why, sizeof(why),
+			 "no guest initramfs %s (kvm-tests.sh builds it with "
+			 "l2-initramfs.sh)", initrd);
+		return why;
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("linux");
+	TCase *tc = tcase_create("linux");
+	const char *why, *path = getenv("KVM_TEST_PATH_RAN");
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress reaches L1's console */
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
+		return 77;
+	}
+	close(fd);
+	if (vm_host_kvm() == VM_HOST_KVM_PVM) {
+		printf("1..0 # SKIP /dev/kvm is the PVM backend: it would emulate "
+		       "a stock kernel; kvm-tests.sh runs this nested\n");
+		return 77;
+	}
+	why = find_files();
+	if (why) {
+		printf("1..0 # SKIP %s\n", why);
+		return 77;
+	}
+	printf("# path=%s; kernel %s, initramfs %s\n",
+	       path && *path ? path : "unknown", bzimage, initrd);
+
+	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000);
+	tcase_add_test(tc, test_bzimage_1_vcpu_boots_and_powers_off);
+	tcase_add_test(tc, test_bzimage_2_vcpus_boot_and_reboot);
+	tcase_add_test(tc, test_stop_during_boot_is_prompt_and_leaks_nothing);
+	tcase_add_test(tc, test_vmlinux_elf_boots_and_powers_off);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
