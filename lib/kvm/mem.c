@@ -128,6 +128,13 @@ int gmem_init(struct gmem *m, uint64_t size, const char *path,
 		return verr_set_errno(errp, e, "guest RAM: cannot map %llu MiB",
 				      (unsigned long long)(size >> 20));
 	}
+	/* Transparent huge pages cut nested-paging faults, by far the main
+	 * cost of a boot (measured: 25,000 of 29,000 exits). As QEMU does for
+	 * its RAM; for a memfd the kernel honours it only where
+	 * transparent_hugepage/shmem_enabled is "advise" or "always", so a
+	 * failure here is not an error. */
+	if (!(flags & GMEM_F_HUGETLB))
+		(void)madvise(p, size, MADV_HUGEPAGE);
 	m->fd = fd;
 	m->base = p;
 	m->size = size;
