@@ -48,6 +48,25 @@ ssize_t netdev_send(struct netdev *nd, unsigned q, const struct iovec *iov,
 	return ops->send(nd, q, iov, iovcnt);
 }
 
+int netdev_send_batch(struct netdev *nd, unsigned q,
+		      const struct netdev_frame *f, unsigned n)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+	unsigned i;
+
+	if (!ops || !ops->send)
+		return -ENOTSUP;
+	if (ops->send_batch)
+		return ops->send_batch(nd, q, f, n);
+	for (i = 0; i < n; i++) {
+		ssize_t r = ops->send(nd, q, f[i].iov, f[i].iovcnt);
+
+		if (r < 0)
+			return i ? (int)i : (int)r;
+	}
+	return (int)i;
+}
+
 ssize_t netdev_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
 		    int iovcnt)
 {

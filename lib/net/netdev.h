@@ -49,10 +49,20 @@ struct netdev_vring {
 	int kick_fd, call_fd;
 };
 
+/* One frame of a batch. */
+struct netdev_frame {
+	const struct iovec *iov;
+	int iovcnt;
+};
+
 struct netdev_ops {
 	/* Send one frame; returns bytes sent, -EAGAIN when full. */
 	ssize_t (*send)(struct netdev *nd, unsigned queue,
 			const struct iovec *iov, int iovcnt);
+	/* Optional: send up to @n frames at once (e.g. one sendmmsg or one
+	 * vhost kick); returns how many were taken, or -errno if none. */
+	int (*send_batch)(struct netdev *nd, unsigned queue,
+			  const struct netdev_frame *f, unsigned n);
 	/* Receive one frame into iov; bytes, or -EAGAIN when empty. */
 	ssize_t (*recv)(struct netdev *nd, unsigned queue,
 			const struct iovec *iov, int iovcnt);
@@ -98,6 +108,10 @@ void netdev_detach(struct netdev *nd, struct vm_obj *dev);
 
 ssize_t netdev_send(struct netdev *nd, unsigned q, const struct iovec *iov,
 		    int iovcnt);
+/* Send frames in order until one does not go; returns how many went, or
+ * the first frame's -errno. Uses ->send_batch when the backend has one. */
+int netdev_send_batch(struct netdev *nd, unsigned q,
+		      const struct netdev_frame *f, unsigned n);
 ssize_t netdev_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
 		    int iovcnt);
 int netdev_rx_fd(struct netdev *nd, unsigned q);

@@ -1,7 +1,7 @@
 # tests/unit/local.mk: unit tests of the core, net and device layers.
 if ENABLE_TESTS
-check_PROGRAMS += tests/unit/test-core tests/unit/test-props
-TESTS += tests/unit/test-core tests/unit/test-props
+check_PROGRAMS += tests/unit/test-core tests/unit/test-props tests/unit/test-tap
+TESTS += tests/unit/test-core tests/unit/test-props tests/unit/test-tap
 endif
 tests_unit_test_core_SOURCES = tests/unit/test-core.c
 tests_unit_test_core_CFLAGS = $(TEST_CFLAGS)
@@ -9,6 +9,9 @@ tests_unit_test_core_LDADD = $(TEST_LIBS)
 tests_unit_test_props_SOURCES = tests/unit/test-props.c
 tests_unit_test_props_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_props_LDADD = $(TEST_LIBS)
+tests_unit_test_tap_SOURCES = tests/unit/test-tap.c
+tests_unit_test_tap_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tap_LDADD = $(TEST_LIBS)
 
 # The installed library, seen from outside through pkg-config.
 TESTS += tests/install/test-install.sh
