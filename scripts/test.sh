@@ -7,7 +7,8 @@
 #   3. gcc with ASan+UBSan: unit and system tests (leaks fail the tests).
 # System tests boot guests under KVM: directly on a hardware-KVM host,
 # else inside a nested L1 (see tests/system/README). Prints a summary line
-# "N passed, N failed, N skipped" at the end.
+# "N passed, N failed, N skipped" at the end, summed over the three
+# builds (each runs every test).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -33,46 +34,47 @@ build() { # name configure-args...
 	make -C "$dir" -j"$jobs" -s >/dev/null || return 1
 }
 
-collect() { # name dir
-	for f in $(find "$2" -name '*.trs' 2>/dev/null); do
-		cp "$f" "$logs/$1-$(echo "${f#$2/}" | tr / _)"
-	done
-}
-
-check() { # name target [make args]
+check() { # name target [make args]: runs the tests, keeps the summary
 	name=$1
 	target=$2
 	shift 2
 	dir="$top/build/$name"
 	echo "=== $name: make $target"
-	if ! make -C "$dir" -j"$jobs" "$target" "$@"; then
+	if ! make -C "$dir" -j"$jobs" "$target" "$@" 2>&1 | tee "$logs/$name.out"; then
+		status=1
+	fi
+	# make's status is lost in the pipe: the summary lines decide.
+	if ! grep -q '^# TOTAL:' "$logs/$name.out" ||
+	   grep -q -E '^# (FAIL|ERROR): +[1-9]' "$logs/$name.out" ||
+	   grep -q -E '^make(\[[0-9]+\])?: \*\*\*' "$logs/$name.out"; then
 		status=1
 		find "$dir" -name test-suite.log -exec cat {} \; | tail -n 200
 	fi
 }
 
+sum() { # field: adds up "# FIELD: N" over every build's summary
+	cat "$logs"/*.out 2>/dev/null | awk -v f="# $1:" '
+		index($0, f) == 1 { n += $NF } END { print n + 0 }'
+}
+
 if build gcc CC=gcc; then
 	check gcc distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror CC=gcc"
-	collect gcc "$top/build/gcc"
 else status=1; fi
 
 if build clang CC=clang; then
 	check clang check
-	collect clang "$top/build/clang"
 else status=1; fi
 
 if build asan CC=gcc --enable-sanitizers; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 check asan check
-	collect asan "$top/build/asan"
 else status=1; fi
 
-pass=$(cat "$logs"/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
-fail=$(cat "$logs"/*.trs 2>/dev/null | grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' || true)
-skip=$(cat "$logs"/*.trs 2>/dev/null | grep -c '^:test-result: SKIP' || true)
+pass=$(sum PASS)
+fail=$(( $(sum FAIL) + $(sum ERROR) + $(sum XPASS) ))
+skip=$(sum SKIP)
+echo "=== per build: $(grep -H '^# TOTAL:' "$logs"/*.out | sed 's|.*/||; s|\.out:# TOTAL:| |' | tr '\n' ' ')"
 echo "=== skipped tests and why:"
-grep -l '^:test-result: SKIP' "$logs"/*.trs 2>/dev/null | while read -r t; do
-	echo "  ${t##*/}"
-done
+grep -h '^SKIP:' "$logs"/*.out 2>/dev/null | sort | uniq -c || echo "  none"
 [ "$fail" -eq 0 ] || status=1
 echo "test: $pass passed, $fail failed, $skip skipped"
 exit $status
