@@ -11,10 +11,10 @@ if ENABLE_TESTS
 check_PROGRAMS += $(KVM_TEST_PROGS)
 TESTS += tests/system/kvm-tests.sh
 endif
-tests_system_test_machine_SOURCES = tests/system/test-machine.c
+tests_system_test_machine_SOURCES = tests/system/test-machine.c tests/system/sys-util.h
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_machine_LDADD = $(TEST_LIBS)
-tests_system_test_linux_SOURCES = tests/system/test-linux.c
+tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
 CLEANFILES += tests/system/test-linux.cpio

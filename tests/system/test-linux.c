@@ -35,57 +35,13 @@
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
+#include "sys-util.h"
 
 #define BOOT_TIMEOUT_MS 240000 /* nested TCG, a slow CI machine */
 #define GUEST_MEM_MIB 256u
 #define CMDLINE_BASE "console=ttyS0 quiet panic=-1"
 
 static char kit_dir[4096], initrd[4300], bzimage[4300], vmlinux[4300];
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static unsigned count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	unsigned n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* fds and threads of this process, to compare before and after a VM. */
-struct usage {
-	unsigned fds, threads;
-};
-
-static struct usage usage_now(void)
-{
-	struct usage u = { count_dir("/proc/self/fd"),
-			   count_dir("/proc/self/task") };
-
-	return u;
-}
-
-static void usage_check(const char *what, struct usage before)
-{
-	struct usage after = usage_now();
-
-	printf("# %s: fds %u -> %u, threads %u -> %u\n", what, before.fds,
-	       after.fds, before.threads, after.threads);
-	ck_assert_uint_eq(after.fds, before.fds);
-	ck_assert_uint_eq(after.threads, before.threads);
-}
 
 static void log_to_stderr(void *opaque, int level, const char *object,
 			  const char *message)

@@ -23,6 +23,7 @@
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
+#include "sys-util.h"
 
 static char guest_dir[8192];
 
@@ -32,28 +33,6 @@ static const char *guest(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s.elf", guest_dir, name);
 	return path;
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static unsigned count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	unsigned n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* A started VM whose COM1 output goes to a pipe. */
@@ -257,10 +236,9 @@ END_TEST
 
 START_TEST(test_no_fd_or_thread_leak)
 {
-	unsigned fds0, tasks0, fds1, tasks1, i;
+	struct usage u0 = usage_now();
+	unsigned i;
 
-	fds0 = count_dir("/proc/self/fd");
-	tasks0 = count_dir("/proc/self/task");
 	for (i = 0; i < 3; i++) {
 		struct vm_status st = VM_STATUS_INIT;
 		struct vm_error *err = NULL;
@@ -287,11 +265,7 @@ START_TEST(test_no_fd_or_thread_leak)
 		ck_assert_int_eq(run_start(&r, guest("spin"), 1, 64, 0, &err), 0);
 		run_end(&r);
 	}
-	fds1 = count_dir("/proc/self/fd");
-	tasks1 = count_dir("/proc/self/task");
-	printf("# fds %u -> %u, threads %u -> %u\n", fds0, fds1, tasks0, tasks1);
-	ck_assert_uint_eq(fds1, fds0);
-	ck_assert_uint_eq(tasks1, tasks0);
+	usage_check("4 VMs", u0);
 }
 END_TEST
 
