@@ -36,5 +36,5 @@ bench-boot: $(BENCH_BOOT)/vm-run$(EXEEXT) $(BENCH_BOOT)/boot-timer$(EXEEXT)
 	--systemdir $(top_srcdir)/tests/system
 .PHONY: bench-boot
 
-EXTRA_DIST += $(BENCH_BOOT)/run.sh $(BENCH_BOOT)/README.md
+EXTRA_DIST += $(BENCH_BOOT)/run.sh $(BENCH_BOOT)/README.md bench/stats.sh
 bench: bench-boot

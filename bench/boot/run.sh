@@ -53,6 +53,8 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Shared statistics; run.sh and stats.sh sit side by side inside L1.
+if [ -f "$HERE/stats.sh" ]; then . "$HERE/stats.sh"; else . "$HERE/../stats.sh"; fi
 BINDIR=$HERE RUNS=7 CACHE=./kit-cache SYSTEMDIR=$HERE/../../tests/system
 QEMU='' INNER='' SMP=1 KERNEL='' INITRD=''
 APPEND='console=ttyS0 quiet panic=-1'
@@ -121,6 +123,7 @@ EOF
 
     cp "$BINDIR/vm-run" "$BINDIR/boot-timer" "$P/"
     cp "$0" "$P/run.sh"
+    cp "$HERE/../stats.sh" "$P/stats.sh"
     # ~3 boots of 11-15 s per round, plus L1's own boot; the inner script
     # prints a line per boot (well within --stall).
     set -- --cache "$CACHE" --payload "$P" --timeout $((300 + RUNS * 3 * 45)) \
@@ -229,19 +232,7 @@ while [ "$i" -le "$RUNS" ]; do
 done
 
 # median FILE COLUMN
-median() {
-    if [ ! -s "$1" ]; then echo na; return; fi
-    cut -d' ' -f"$2" "$1" | sort -n | awk '{ a[NR] = $1 }
-        END { if (NR % 2) m = a[(NR + 1) / 2]; else m = (a[NR / 2] + a[NR / 2 + 1]) / 2
-              printf "%.0f\n", m }'
-}
-minmax() {
-    if [ ! -s "$1" ]; then echo "-"; return; fi
-    cut -d' ' -f"$2" "$1" | sort -n | awk -v d="$3" -v f="$4" '{ a[NR] = $1 }
-        END { printf f "-" f, a[1] / d, a[NR] / d }'
-}
 ms() { awk -v n="$1" 'BEGIN { if (n == "na") print "na"; else printf "%.0f", n / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "na" || b == "na" || b == 0) print "na"; else printf "%.2f", a / b }'; }
 
 for p in ours pc microvm; do
     eval "I_$p=\$(median \"\$T/$p\" 1)"

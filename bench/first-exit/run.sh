@@ -49,6 +49,8 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Shared statistics; run.sh and stats.sh sit side by side inside L1.
+if [ -f "$HERE/stats.sh" ]; then . "$HERE/stats.sh"; else . "$HERE/../stats.sh"; fi
 BINDIR=$HERE RUNS=21 CACHE=./kit-cache SYSTEMDIR=$HERE/../../tests/system
 QEMU='' INNER='' SMP=1
 usage() {
@@ -116,6 +118,7 @@ if [ -z "$INNER" ]; then
         if [ -f "$BINDIR/$f" ]; then cp "$BINDIR/$f" "$WORK/payload/"; fi
     done
     cp "$0" "$WORK/payload/run.sh"
+    cp "$HERE/../stats.sh" "$WORK/payload/stats.sh"
     if [ -n "$SHARED_BIN" ]; then
         mkdir "$WORK/payload/lib"
         cp "$SHARED_BIN" "$WORK/payload/ours-shared"
@@ -213,25 +216,12 @@ if [ -n "$HAVE_OURS" ] && ! grep -qx ours "$T/failed" 2>/dev/null; then
 fi
 
 # median FILE COLUMN
-median() {
-    if [ ! -s "$1" ]; then echo na; return; fi
-    cut -d' ' -f"$2" "$1" | sort -n | awk '{ a[NR] = $1 }
-        END { if (NR % 2) m = a[(NR + 1) / 2]; else m = (a[NR / 2] + a[NR / 2 + 1]) / 2
-              printf "%.0f\n", m }'
-}
-minmax() {
-    if [ ! -s "$1" ]; then echo "-"; return; fi
-    cut -d' ' -f"$2" "$1" | sort -n | awk -v d="$3" '{ a[NR] = $1 }
-        END { printf "%.2f-%.2f", a[1] / d, a[NR] / d }'
-}
 for p in exec floor ours qemu shared; do
     if grep -qx "$p" "$T/failed" 2>/dev/null; then rm -f "$T/$p"; fi
     eval "T_$p=\$(median \"\$T/$p\" 1)"
     eval "R_$p=\$(median \"\$T/$p\" 2)"
 done
 
-# ratio A B: A / B with two decimals, or na
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "na" || b == "na" || b == 0) print "na"; else printf "%.2f", a / b }'; }
 
 echo "first-exit: table: process start -> exit of a trivial guest; medians of $RUNS interleaved runs"
 fmt='%-6s %9s %17s %8s %9s %13s %4s\n'
