@@ -74,6 +74,11 @@ int hv_open(struct hv *hv, const char *dev, struct vm_error **errp)
 				 hv_required[i].name, hv_required[i].why);
 			goto fail;
 		}
+		/* Its value is the number of GSIs: keep it, so that
+		 * hv_irq_init() need not ask again (every ioctl counts when
+		 * KVM itself runs nested). */
+		if (hv_required[i].cap == KVM_CAP_IRQ_ROUTING)
+			hv->max_gsi = (uint32_t)r;
 	}
 	r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
 		     (void *)(unsigned long)KVM_CAP_MAX_VCPUS);

@@ -27,6 +27,7 @@ struct hv {
 	int run_size;           /* KVM_GET_VCPU_MMAP_SIZE */
 	uint32_t max_vcpus;     /* KVM_CAP_MAX_VCPUS (or NR_VCPUS) */
 	uint32_t max_vcpu_id;   /* KVM_CAP_MAX_VCPU_ID */
+	uint32_t max_gsi;       /* KVM_CAP_IRQ_ROUTING: GSIs a route table may use */
 	uint32_t nr_slots;      /* memory slots in use */
 	int is_pvm;             /* the host KVM is the PVM backend */
 };

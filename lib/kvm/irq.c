@@ -88,7 +88,6 @@ int hv_irq_init(struct hv_irq *q, struct hv *hv, struct vm_error **errp)
 {
 	struct kvm_irq_routing_entry *e;
 	uint32_t gsi;
-	int r;
 
 	q->cap = 64;
 	q->table = calloc(1, sizeof(*q->table) +
@@ -116,16 +115,12 @@ int hv_irq_init(struct hv_irq *q, struct hv *hv, struct vm_error **errp)
 		e->u.irqchip.pin = gsi;
 	}
 	q->next_gsi = HV_IRQ_NR_PINS;
-	r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
-		     (void *)(unsigned long)KVM_CAP_IRQ_ROUTING);
-	q->max_gsi = r > 0 ? (uint32_t)r : 1024;
-	r = hv_irq_commit(q);
-	if (r < 0) {
-		free(q->table);
-		q->table = NULL;
-		q->vm_fd = -1;
-		return verr_set_errno(errp, r, "KVM_SET_GSI_ROUTING (defaults)");
-	}
+	q->max_gsi = hv->max_gsi ? hv->max_gsi : 1024;
+	/* No KVM_SET_GSI_ROUTING here: KVM_CREATE_IRQCHIP has installed
+	 * this very table (kvm_setup_default_irq_routing()), and each
+	 * KVM_SET_GSI_ROUTING waits for an SRCU grace period
+	 * (synchronize_srcu_expedited), which is costly nested. The first
+	 * MSI route commits the whole table, defaults included. */
 	return 0;
 }
 

@@ -74,7 +74,9 @@ struct hv_irq {
 
 /* Set up the sink with no VM: every op returns -ENODEV. */
 void hv_irq_preinit(struct hv_irq *q);
-/* Bind to a VM whose irqchip exists and install the default routes. */
+/* Bind to a VM whose irqchip exists (after KVM_CREATE_IRQCHIP, which
+ * installs the default routes in KVM; they are mirrored here, not sent
+ * again) and read the GSI limit from @hv. */
 int __must_check hv_irq_init(struct hv_irq *q, struct hv *hv,
 			     struct vm_error **errp);
 /* Back to the -ENODEV state. */

@@ -507,8 +507,13 @@ int x86_acpi_build(struct gmem *mem, const struct x86_acpi_config *cfg,
 	rsdp->checksum = (uint8_t)-x86_acpi_checksum(rsdp, 20);
 	rsdp->ext_checksum = (uint8_t)-x86_acpi_checksum(rsdp, sizeof(*rsdp));
 
-	/* The whole area, so stale tables of an earlier boot are gone. */
-	rc = gmem_write(mem, X86_ACPI_ADDR, b.area, AREA_SIZE);
+	/* Only the bytes built (gaps included, zero). Not the whole 128 KiB:
+	 * that faulted in 32 pages of guest RAM for ~2 KiB of tables. What
+	 * lies above b.used is left as it is (zero in the fresh RAM of a
+	 * machine); it cannot be mistaken for ours: the RSDP sits at the
+	 * lowest 16-byte boundary a scan of 0xe0000.. tries, and every other
+	 * table is reached through it. */
+	rc = gmem_write(mem, X86_ACPI_ADDR, b.area, (size_t)b.used);
 	if (rc) {
 		verr_set(errp, rc, "ACPI: cannot write the tables");
 		goto out;

@@ -412,8 +412,10 @@ static int put_cmdline(struct loader *l, struct vm_error **errp)
 				"kernel '%s': cmdline is %zu bytes, the kernel "
 				"accepts at most %zu", l->path, len, max);
 	dst = low_ptr(l, X86_CMDLINE_ADDR, X86_CMDLINE_MAX);
-	memset(dst, 0, X86_CMDLINE_MAX);
+	/* The string and its NUL only: the kernel reads no further, and
+	 * clearing all 64 KiB would fault in 16 pages of guest RAM. */
 	memcpy(dst, c, len);
+	dst[len] = '\0';
 	l->bp->hdr.cmd_line_ptr = (uint32_t)X86_CMDLINE_ADDR;
 	l->bp->ext_cmd_line_ptr = 0;
 	return 0;
@@ -488,8 +490,12 @@ static void put_page_tables(struct loader *l)
 	want = ALIGN_UP(MAX(ram_end, SZ_4G), SZ_1G) / SZ_1G;
 	want = MIN(want, 512);
 
+	/* Clear the PML4 and the PDPT only: every page directory used is
+	 * written whole below and the unused ones are not referenced, so
+	 * they need not be touched (each page touched is a fault and a page
+	 * of guest RAM allocated before the guest runs). */
 	pml4 = low_ptr(l, X86_PML4_ADDR, X86_PT_END - X86_PML4_ADDR);
-	memset(pml4, 0, X86_PT_END - X86_PML4_ADDR);
+	memset(pml4, 0, 2 * PAGE_SZ);
 	pdpt = pml4 + 512;
 	pd = pdpt + 512;
 	pml4[0] = pdpt_gpa | PTE_P | PTE_RW;

@@ -46,7 +46,10 @@ int __must_check x86_cpuid_set(const struct x86_cpuid *c, int vcpu_fd,
  * @b, RIP = entry, RSI = boot_params, RFLAGS = 2, interrupts off. */
 int __must_check x86_vcpu_set_long_mode(int vcpu_fd, const struct x86_boot *b,
 					struct vm_error **errp);
-/* FPU/SSE defaults and the MSRs firmware would leave. */
+/* The MSRs firmware would leave that KVM's reset state lacks
+ * (IA32_MISC_ENABLE fast strings). The FPU/SSE reset values (FCW 0x37f,
+ * MXCSR 0x1f80) and the zeroed SYSENTER/SYSCALL MSRs are KVM's own
+ * vCPU reset state already: nothing is sent for them. */
 int __must_check x86_vcpu_set_fpu_msrs(int vcpu_fd, struct vm_error **errp);
 /* LINT0 = ExtINT (BSP only: PIC interrupts go to it), LINT1 = NMI. */
 int __must_check x86_vcpu_set_lint(int vcpu_fd, int bsp,

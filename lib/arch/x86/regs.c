@@ -23,15 +23,7 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
-#define MSR_IA32_SYSENTER_CS 0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_MISC_ENABLE 0x1a0
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SYSCALL_MASK 0xc0000084
-#define MSR_KERNEL_GS_BASE 0xc0000102
 #define MISC_ENABLE_FAST_STRING 1ull
 
 #define APIC_LVT0 0x350
@@ -89,42 +81,29 @@ int x86_vcpu_set_long_mode(int fd, const struct x86_boot *b,
 
 int x86_vcpu_set_fpu_msrs(int fd, struct vm_error **errp)
 {
-	static const uint32_t zero_msrs[] = {
-		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-		MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
-		MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
-	};
-	/* struct kvm_msrs ends in a flexible array: lay it out by hand. */
+	/* struct kvm_msrs ends in a flexible array: lay it out by hand.
+	 * Only what differs from KVM's vCPU reset state is sent: a new vCPU
+	 * already has FCW 0x37f and MXCSR 0x1f80 (its guest FPU state is
+	 * initialised as the kernel's init_fpstate: fpstate_init_fx()) and
+	 * zero SYSENTER_CS/ESP/EIP, STAR, LSTAR, CSTAR, SFMASK and
+	 * KERNEL_GS_BASE, so KVM_SET_FPU and zeroing those MSRs were two
+	 * ioctls and a larger KVM_SET_MSRS for nothing (each costs, nested). */
 	union {
 		struct kvm_msrs hdr;
 		uint8_t raw[sizeof(struct kvm_msrs) +
-			    (ARRAY_SIZE(zero_msrs) + 1) *
-				    sizeof(struct kvm_msr_entry)];
+			    1 * sizeof(struct kvm_msr_entry)];
 	} m;
-	struct kvm_msr_entry *me;
-	struct kvm_fpu fpu;
-	unsigned i;
 	int r;
 
-	memset(&fpu, 0, sizeof(fpu));
-	fpu.fcw = 0x37f;    /* x87 reset value: all exceptions masked */
-	fpu.mxcsr = 0x1f80; /* SSE reset value */
-	r = hv_ioctl(fd, KVM_SET_FPU, &fpu);
-	if (r < 0)
-		return verr_set_errno(errp, r, "KVM_SET_FPU");
-
 	memset(&m, 0, sizeof(m));
-	me = m.hdr.entries;
-	for (i = 0; i < ARRAY_SIZE(zero_msrs); i++)
-		me[i].index = zero_msrs[i];
-	me[i].index = MSR_IA32_MISC_ENABLE;
-	me[i].data = MISC_ENABLE_FAST_STRING;
-	m.hdr.nmsrs = i + 1;
+	m.hdr.entries[0].index = MSR_IA32_MISC_ENABLE;
+	m.hdr.entries[0].data = MISC_ENABLE_FAST_STRING;
+	m.hdr.nmsrs = 1;
 	r = hv_ioctl(fd, KVM_SET_MSRS, &m);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_SET_MSRS");
-	/* r < nmsrs: KVM refused one (e.g. MISC_ENABLE on some hosts);
-	 * these are conveniences, not requirements. */
+	/* r == 0: KVM refused it (e.g. MISC_ENABLE on some hosts); a
+	 * convenience, not a requirement. */
 	return 0;
 }
 
