@@ -6,7 +6,8 @@
  * Platform: COM1 8250 (0x3f8, IRQ 4), CMOS RTC (0x70), i8042 (0x60/0x64),
  * debug-exit (0x501), POST port (0x80, ignored), and the ACPI PM1a block
  * (0x600) plus reset control register (0xcf9) of acpi-pm.c, which the ACPI
- * tables (acpi.c, built at realize) describe.
+ * tables (acpi.c, built at realize) describe; PCI bus 0 with its host
+ * bridge, config ports 0xcf8..0xcff (forwarding 0xcf9) and ECAM (pc-pci.h).
  * The devices are registered at machine_new() so that phase-2 devices
  * claiming one of their ports fail at realize with a message.
  *
@@ -36,6 +37,7 @@
 #include "boot.h"
 #include "cpu.h"
 #include "machine.h"
+#include "pc-pci.h"
 #include "pc-ports.h"
 #include "rtc.h"
 #include "uart8250.h"
@@ -59,6 +61,7 @@ struct machine {
 	struct i8042 kbc;
 	struct pc_ports ports;
 	struct x86_acpi_pm pm;
+	struct x86_pc_pci pci;   /* bus 0; owns 0xcf8..0xcff (pc-pci.h) */
 };
 
 struct iomap *machine_pio(struct machine *m)
@@ -81,6 +84,11 @@ struct gmem *machine_mem(struct machine *m)
 	return &m->mem;
 }
 
+struct pci_bus *machine_pci(struct machine *m)
+{
+	return &m->pci.bus;
+}
+
 /* Devices ask for the VM to stop; the vCPU running them is the cause. */
 static void machine_exit_cb(void *opaque, int reason, int code)
 {
@@ -101,7 +109,7 @@ static int machine_add_platform(struct machine *m, struct vm_error **errp)
 {
 	const struct x86_acpi_pm_config pmc = {
 		.pm_base = X86_ACPI_PM_BASE,
-		.reset_port = X86_ACPI_RESET_PORT,
+		.reset_port = 0, /* 0xcf9 is forwarded by the PCI bus */
 		.power = machine_power_cb,
 		.opaque = m,
 	};
@@ -132,7 +140,11 @@ static int machine_add_platform(struct machine *m, struct vm_error **errp)
 		if (r < 0)
 			return r;
 	}
-	return x86_acpi_pm_init(&m->pm, &m->pio, &pmc, errp);
+	r = x86_acpi_pm_init(&m->pm, &m->pio, &pmc, errp);
+	if (r < 0)
+		return r;
+	return x86_pc_pci_init(&m->pci, &m->pio, &m->mmio, &m->irq.sink,
+			       m->cfg.log, &m->pm, errp);
 }
 
 int machine_new(struct machine **mp, const struct machine_config *cfg,
@@ -267,6 +279,9 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 	r = machine_vm_setup(m, errp);
 	if (r < 0)
 		goto fail;
+	r = x86_pc_pci_acpi(&m->pci, &ac, errp);
+	if (r < 0)
+		goto fail;
 	r = x86_acpi_build(&m->mem, &ac, &bc.acpi_rsdp, errp);
 	if (r < 0)
 		goto fail;
@@ -355,6 +370,7 @@ void machine_free(struct machine *m)
 	uart8250_fini(&m->com1);
 	rtc_fini(&m->rtc);
 	i8042_fini(&m->kbc);
+	x86_pc_pci_fini(&m->pci);
 	x86_acpi_pm_fini(&m->pm);
 	hv_vcpus_fini(&m->vcpus);
 	iomap_fini(&m->mmio);

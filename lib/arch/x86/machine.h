@@ -49,11 +49,14 @@ struct machine_config {
 };
 
 struct machine;
+struct pci_bus;
 
 struct iomap *machine_pio(struct machine *m);
 struct iomap *machine_mmio(struct machine *m);
 struct irq_sink *machine_irq(struct machine *m);
 struct gmem *machine_mem(struct machine *m);
+/* PCI bus 0 (lib/pci/pci.h): devices plug their functions here. */
+struct pci_bus *machine_pci(struct machine *m);
 
 int __must_check machine_new(struct machine **mp,
 			     const struct machine_config *cfg,
