@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/virtio/pci-modern.h: the virtio-pci modern transport (virtio 1.2
+ * §4.1), non-transitional: vendor 0x1af4, device 0x1040 + type, revision 1.
+ *
+ * Layout (QEMU's): BAR 4, 64-bit prefetchable memory, 16 KiB:
+ *   0x0000 common cfg   0x1000 ISR   0x2000 device cfg   0x3000 notify
+ * (notify_off_multiplier 4, queue_notify_off = queue index), MSI-X table
+ * at BAR 1 + 0 and PBA at BAR 1 + 0x800, and the PCI_CFG access window
+ * capability (virtio 1.2 §4.1.4.9).
+ *
+ * Threads: BAR and config accesses come from vCPU threads (and unit tests);
+ * vio_pci_kick() from a vCPU thread or the ioeventfd handler; interrupts
+ * from any thread.
+ * Locking: common and device config accesses run under the device lock
+ * (vdev->lock), taken by the BAR handler. Lock order, following pci.h:
+ * func->lock -> device lock. Interrupts go through pci_msix_notify(), which
+ * takes func->lock, so an interrupt raised while this thread holds the
+ * device lock or func->lock (a register write that breaks a queue, the
+ * PCI_CFG window) is recorded as pending and delivered when the outermost
+ * BAR access returns, or at the next BAR access or kick if the access came
+ * through the PCI_CFG window (func->lock is then still held by the caller).
+ */
+#ifndef LIB_VIRTIO_PCI_MODERN_H
+#define LIB_VIRTIO_PCI_MODERN_H
+
+#include <stdint.h>
+
+#include "../pci/pci.h"
+#include "virtio.h"
+
+#define VIO_PCI_VENDOR 0x1af4u
+#define VIO_PCI_DEVICE_BASE 0x1040u   /* + virtio device type */
+#define VIO_PCI_SUBSYS_ID 0x1100u     /* QEMU's; >= 0x40 (§4.1.2.1) */
+#define VIO_PCI_BAR 4u
+#define VIO_PCI_BAR_SIZE 0x4000u
+#define VIO_PCI_COMMON_OFF 0x0000u
+#define VIO_PCI_ISR_OFF 0x1000u
+#define VIO_PCI_DEVICE_OFF 0x2000u
+#define VIO_PCI_NOTIFY_OFF 0x3000u
+#define VIO_PCI_REGION_SIZE 0x1000u
+#define VIO_PCI_NOTIFY_MULT 4u
+#define VIO_PCI_MSIX_BAR 1u
+#define VIO_PCI_MSIX_PBA_OFF 0x800u
+#define VIO_PCI_MAX_VECTORS 128u      /* the table fits below the PBA */
+#define VIO_PCI_ISR_QUEUE 0x1u        /* §4.1.4.5: bit 0 (uapi has only CONFIG) */
+
+struct vio_pci {
+	struct pci_func func;          /* plug this into the bus */
+	struct vio_dev *vdev;          /* borrowed; outlives the transport */
+	const struct gmem *gm;         /* borrowed */
+	unsigned nvec;                 /* MSI-X vectors, 0: none */
+	uint8_t cfg_cap;               /* config offset of the PCI_CFG cap */
+	/* guarded by vdev->lock */
+	uint32_t dfselect, gfselect;
+	uint16_t queue_sel;
+	uint16_t msix_config;
+	/* atomics */
+	uint8_t isr;                   /* read clears (§4.1.4.5) */
+	uint8_t pending_config;
+	uint64_t pending_queues;       /* bit q: interrupt owed for queue q */
+};
+
+extern const struct iomap_ops vio_pci_bar_ops;
+
+/*
+ * Set up @p as the PCI function of @vdev (vio_dev_init() done): IDs, BARs,
+ * capabilities, MSI-X with @nvec vectors (0..128; Linux wants nr_queues + 1
+ * for one vector per queue). The caller plugs &p->func into its bus.
+ * Returns 0 or a negative errno with a message.
+ */
+int __must_check vio_pci_init(struct vio_pci *p, struct vio_dev *vdev,
+			      const struct gmem *gm, unsigned nvec,
+			      struct vm_error **errp);
+/* Unplug first. Safe after a failed init on a zeroed @p. */
+void vio_pci_fini(struct vio_pci *p);
+
+/* The driver notified queue @q: what a notify-region write and the
+ * ioeventfd handler both call. */
+void vio_pci_kick(struct vio_pci *p, unsigned q);
+
+#endif

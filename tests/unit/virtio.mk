@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tests/unit/virtio.mk: the virtio core, split virtqueue and virtio-pci
+# transport, driven by the mock guest in tests/unit/mock/ (guest RAM with a
+# bump allocator, driver-side vring, Linux's probe order). No KVM needed.
+virtio_mock_sources = tests/unit/mock/guest-mem.c tests/unit/mock/guest-mem.h \
+	tests/unit/mock/vring-driver.c tests/unit/mock/vring-driver.h \
+	tests/unit/mock/virtio-driver.c tests/unit/mock/virtio-driver.h
+virtio_unit_tests = tests/unit/test-virtio
+if ENABLE_TESTS
+check_PROGRAMS += $(virtio_unit_tests)
+TESTS += $(virtio_unit_tests)
+endif
+tests_unit_test_virtio_SOURCES = tests/unit/test-virtio.c $(virtio_mock_sources)
+tests_unit_test_virtio_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_virtio_LDADD = $(TEST_LIBS)
+
+# The PCI transport, on a bus driven by the mock PCI driver (tests/unit/pci.mk).
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-virtio-pci
+TESTS += tests/unit/test-virtio-pci
+endif
+tests_unit_test_virtio_pci_SOURCES = tests/unit/test-virtio-pci.c \
+	$(virtio_mock_sources) tests/unit/mock/pci-driver.c \
+	tests/unit/mock/pci-driver.h tests/unit/pci-fixture.h
+tests_unit_test_virtio_pci_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_virtio_pci_LDADD = $(TEST_LIBS)
