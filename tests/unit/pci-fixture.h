@@ -47,7 +47,7 @@ static struct iomap pio, mmio;
 static struct irq_rec irq;
 static struct pci_bus bus;
 static struct pci_func dev;
-static struct regfile rf0, rf2 __unused, rf4 __unused;
+static struct regfile rf0 __unused, rf2 __unused, rf4 __unused;
 static struct mock_pci drv;
 static unsigned cf9_writes;
 static uint8_t cf9_last;

@@ -88,7 +88,6 @@ static void setup(void)
 {
 	const uint16_t max[1] = { 256 };
 
-	(void)rf0; /* the fixture's register-file device is not used here */
 	bus_setup();
 	ck_assert_int_eq(guest_mem_init(&gm, 16 * MiB), 0);
 	memset(&vdev, 0, sizeof(vdev));
