@@ -74,7 +74,11 @@ fail=$(( $(sum FAIL) + $(sum ERROR) + $(sum XPASS) ))
 skip=$(sum SKIP)
 echo "=== per build: $(grep -H '^# TOTAL:' "$logs"/*.out | sed 's|.*/||; s|\.out:# TOTAL:| |' | tr '\n' ' ')"
 echo "=== skipped tests and why:"
-grep -h '^SKIP:' "$logs"/*.out 2>/dev/null | sort | uniq -c || echo "  none"
+if grep -q '^SKIP:' "$logs"/*.out 2>/dev/null; then
+	grep -h '^SKIP:' "$logs"/*.out | sort | uniq -c
+else
+	echo "  none"
+fi
 [ "$fail" -eq 0 ] || status=1
 echo "test: $pass passed, $fail failed, $skip skipped"
 exit $status
