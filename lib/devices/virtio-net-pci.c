@@ -3,20 +3,27 @@
  * lib/devices/virtio-net-pci.c: device "virtio-net-pci", modern virtio 1.x
  * network card on PCI (vendor 0x1af4, device 0x1041).
  *
- * Today this file declares the type with its real properties and a realize
- * that validates them and binds the netdev peer. The PCI function, the
- * virtio transport and the queues arrive with their issues; until then the
- * guest does not see the card.
+ * QEMU's hw/virtio/virtio-net-pci.c shape: the type, its properties, and a
+ * realize that validates them, binds the netdev peer, sets up the device
+ * model (virtio-net.c) and the virtio-pci modern transport
+ * (lib/virtio/pci-modern.c) and plugs the function into the machine's
+ * PCI bus 0. A failed realize leaves nothing behind.
  *
- * Threads: API thread. Locking: none yet.
+ * Threads: realize/unrealize on the API thread (vCPUs not running). The
+ * device's own threads and locks: lib/devices/virtio-net.c.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/virtio_net.h>
+
 #include "../core/prop.h"
 #include "../net/netdev.h"
+#include "../virtio/pci-modern.h"
+#include "../vm.h"
 #include "device.h"
+#include "virtio-net.h"
 
 #define VNET_MAX_QUEUE_PAIRS NETDEV_MAX_QUEUES
 
@@ -37,7 +44,86 @@ struct vnet_pci {
 	struct netdev *peer;
 	uint32_t nr_queue_pairs;
 	int slot, fn; /* -1: any */
+	struct pci_bus *bus;  /* plugged into, NULL if not */
+	bool vnet_up, vp_up;
+	struct vio_pci vp;    /* transport: PCI function + virtio registers */
+	struct vnet vnet;     /* device model */
 };
+
+#define BIT(b) (1ull << (b))
+
+/* Feature bits the properties allow (the model drops what the backend
+ * cannot do). */
+static uint64_t vnet_pci_allowed(const struct vnet_pci *n)
+{
+	return (n->csum ? BIT(VIRTIO_NET_F_CSUM) : 0) |
+	       (n->guest_csum ? BIT(VIRTIO_NET_F_GUEST_CSUM) : 0) |
+	       (n->guest_tso4 ? BIT(VIRTIO_NET_F_GUEST_TSO4) : 0) |
+	       (n->guest_tso6 ? BIT(VIRTIO_NET_F_GUEST_TSO6) : 0) |
+	       (n->host_tso4 ? BIT(VIRTIO_NET_F_HOST_TSO4) : 0) |
+	       (n->host_tso6 ? BIT(VIRTIO_NET_F_HOST_TSO6) : 0) |
+	       (n->mrg_rxbuf ? BIT(VIRTIO_NET_F_MRG_RXBUF) : 0) |
+	       (n->ctrl_vq ? BIT(VIRTIO_NET_F_CTRL_VQ) : 0) |
+	       (n->event_idx ? BIT(VIRTIO_RING_F_EVENT_IDX) : 0) |
+	       (n->indirect_desc ? BIT(VIRTIO_RING_F_INDIRECT_DESC) : 0);
+}
+
+static void vnet_pci_teardown(struct vnet_pci *n)
+{
+	if (n->bus)
+		pci_bus_unplug(n->bus, &n->vp.func);
+	n->bus = NULL;
+	if (n->vp_up)
+		vio_pci_fini(&n->vp);
+	n->vp_up = false;
+	if (n->vnet_up)
+		vnet_fini(&n->vnet);
+	n->vnet_up = false;
+}
+
+/* Device model, transport, plug: undone by vnet_pci_teardown(). */
+static int vnet_pci_build(struct vnet_pci *n, struct vm_error **errp)
+{
+	struct machine *m = vm_machine(n->obj.vm);
+	struct vnet_config c;
+	unsigned nvec;
+	int rc;
+
+	if (!m)
+		return verr_set(errp, -ENODEV, "device '%s': no machine",
+				n->obj.id);
+	nvec = n->vectors ? n->vectors : 2 * n->nr_queue_pairs + 2;
+	if (nvec > VIO_PCI_MAX_VECTORS)
+		return verr_set(errp, -EINVAL,
+				"device '%s': vectors=%u: at most %u",
+				n->obj.id, nvec, VIO_PCI_MAX_VECTORS);
+	c = (struct vnet_config){
+		.name = n->obj.id, .log = vm_log(n->obj.vm),
+		.gm = machine_mem(m), .peer = n->peer,
+		.pairs = n->nr_queue_pairs,
+		.rx_size = (uint16_t)n->rx_queue_size,
+		.tx_size = (uint16_t)n->tx_queue_size,
+		.mtu = (uint16_t)n->host_mtu, .allowed = vnet_pci_allowed(n),
+	};
+	memcpy(c.mac, n->mac, sizeof(c.mac));
+	rc = vnet_init(&n->vnet, &c, errp);
+	if (rc < 0)
+		return rc;
+	n->vnet_up = true;
+	rc = vio_pci_init(&n->vp, &n->vnet.vdev, machine_mem(m), nvec, errp);
+	if (rc < 0)
+		goto fail;
+	n->vp_up = true;
+	rc = pci_bus_plug(machine_pci(m), &n->vp.func, n->slot, errp);
+	if (rc < 0)
+		goto fail;
+	n->bus = machine_pci(m);
+	return 0;
+fail:
+	verr_prefix(errp, "device '%s': ", n->obj.id);
+	vnet_pci_teardown(n);
+	return rc;
+}
 
 static int check_pow2(struct vm_obj *o, const char *name, uint32_t v,
 		      struct vm_error **errp)
@@ -92,6 +178,14 @@ static int vnet_pci_realize(struct vm_obj *o, struct vm_error **errp)
 		rc = parse_addr(n, errp);
 	if (rc < 0)
 		return rc;
+	if (n->fn > 0)
+		return verr_set(errp, -EINVAL,
+				"device '%s': property 'addr': function %d: only function 0 is implemented",
+				o->id, n->fn);
+	if (n->vectors && n->vectors < 2)
+		return verr_set(errp, -EINVAL,
+				"device '%s': vectors=%u: at least 2 are needed (config + queues)",
+				o->id, n->vectors);
 
 	rc = device_resolve_link(o, "netdev", VM_OBJ_NETDEV, &t, errp);
 	if (rc < 0)
@@ -119,17 +213,19 @@ static int vnet_pci_realize(struct vm_obj *o, struct vm_error **errp)
 		}
 		n->peer = nd;
 	}
-	if (n->vectors && n->vectors < 2)
-		return verr_set(errp, -EINVAL,
-				"device '%s': vectors=%u: at least 2 are needed (config + queues)",
-				o->id, n->vectors);
-	return 0;
+	rc = vnet_pci_build(n, errp);
+	if (rc < 0 && n->peer) {
+		netdev_detach(n->peer, o);
+		n->peer = NULL;
+	}
+	return rc;
 }
 
 static void vnet_pci_unrealize(struct vm_obj *o)
 {
 	struct vnet_pci *n = (struct vnet_pci *)o;
 
+	vnet_pci_teardown(n);
 	if (n->peer)
 		netdev_detach(n->peer, o);
 	n->peer = NULL;

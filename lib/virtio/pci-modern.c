@@ -495,7 +495,10 @@ int vio_pci_init(struct vio_pci *p, struct vio_dev *vdev,
 			 (uint16_t)(VIO_PCI_DEVICE_BASE + vdev->device_id), 1,
 			 vio_pci_class(vdev->device_id));
 	pci_func_set_subsys(f, VIO_PCI_VENDOR, VIO_PCI_SUBSYS_ID);
-	pci_func_set_irq_pin(f, 1);
+	/* No INTx: the bus has no _PRT or lines yet, so advertise none (pin
+	 * 0) and let drivers use MSI-X, rather than an INTA nobody routes.
+	 * TODO(#intx): INTA once lib/pci drives IOAPIC lines. */
+	pci_func_set_irq_pin(f, 0);
 	rc = pci_func_add_bar(f, VIO_PCI_BAR, VIO_PCI_BAR_SIZE,
 			      PCIBAR_MEM64 | PCIBAR_PREFETCH, &vio_pci_bar_ops,
 			      p, errp);

@@ -18,10 +18,27 @@ echo "@@CLOCK $(cat /sys/devices/system/clocksource/clocksource0/current_clockso
 # 0 for the kernel), a few at most.
 dmesg -r | sed -n 's/^<\([0-4]\)>\(\[[ 0-9.]*\] \)\{0,1\}/@@KMSG \1 /p' |
 	head -n 12 | sed 's/$/@@/'
-action=poweroff
+# The NIC: virtio_pci + virtio_net bound our virtio-net-pci, eth0's MAC.
+if [ -e /sys/class/net/eth0 ]; then
+	drv=$(readlink /sys/class/net/eth0/device/driver)
+	echo "@@NIC eth0 $(cat /sys/class/net/eth0/address) ${drv##*/}@@"
+else
+	echo "@@NIC none@@"
+fi
+action=poweroff ip= peer=
 for w in $cmdline; do
-	case $w in test.action=*) action=${w#test.action=} ;; esac
+	case $w in
+	test.action=*) action=${w#test.action=} ;;
+	test.ip=*) ip=${w#test.ip=} ;;
+	test.ping=*) peer=${w#test.ping=} ;;
+	esac
 done
+# Traffic (test-linux's tap test): address eth0, ping the host's tap.
+if [ -n "$ip" ] && [ -n "$peer" ]; then
+	ip link set eth0 up && ip addr add "$ip" dev eth0 &&
+		ping -c 3 -w 30 "$peer" >/dev/null 2>&1 &&
+		echo "@@PING ok@@" || echo "@@PING fail@@"
+fi
 echo "@@ACTION $action@@"
 case $action in
 reboot) reboot -f ;;

@@ -33,12 +33,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
 #include "sys-util.h"
 
 #define BOOT_TIMEOUT_MS 240000 /* nested TCG, a slow CI machine */
 #define GUEST_MEM_MIB 256u
+#define NIC_MAC "52:54:00:12:34:57"
 #define CMDLINE_BASE "console=ttyS0 quiet panic=-1"
 
 static char kit_dir[4096], initrd[4300], bzimage[4300], vmlinux[4300];
@@ -61,6 +68,10 @@ struct boot {
 	int done;
 };
 
+/* The NIC's backend for the next boot_start(): NULL a "null" netdev, else
+ * the name of a tap it creates (in the test's own network namespace). */
+static const char *nic_tap;
+
 static void boot_start(struct boot *b, const char *name, const char *kernel,
 		       uint32_t vcpus, uint32_t flags, const char *cmdline)
 {
@@ -82,6 +93,23 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	ck_assert_msg(rc == 0, "%s: vm_create: %s", name, vm_error_message(err));
 	if (getenv("VERBOSE"))
 		vm_set_log_fn(b->vm, log_to_stderr, NULL, VM_LOG_DEBUG);
+	/* A virtio-net-pci NIC on a null backend: the guest must bind it. */
+	rc = nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
+				     (const struct vm_prop[]){
+					     { "ifname", nic_tap },
+					     { NULL, NULL } },
+				     &err)
+		     : vm_add_netdev(b->vm, "null", "n0", NULL, &err);
+	ck_assert_msg(rc == 0, "%s: vm_add_netdev: %s", name,
+		      vm_error_message(err));
+	rc = vm_add_device(b->vm, "virtio-net-pci",
+			   (const struct vm_prop[]){ { "netdev", "n0" },
+						     { "id", "net0" },
+						     { "mac", NIC_MAC },
+						     { NULL, NULL } },
+			   &err);
+	ck_assert_msg(rc == 0, "%s: vm_add_device: %s", name,
+		      vm_error_message(err));
 	b->t_start = now_ms();
 	rc = vm_start(b->vm, &err);
 	b->t_started = now_ms();
@@ -272,6 +300,12 @@ static void boot_and_check(const char *name, const char *kernel,
 	ck_assert_msg(!strstr(b->text, "XSAVE consistency problem"),
 		      "%s: XSAVE consistency warning", name);
 
+	v = marker(b, "NIC");
+	printf("# %s: NIC %s\n", name, v ? v : "(none)");
+	ck_assert_msg(v && !strcmp(v, "eth0 " NIC_MAC " virtio_net"),
+		      "%s: NIC '%s', want 'eth0 %s virtio_net'", name,
+		      v ? v : "(none)", NIC_MAC);
+
 	v = marker(b, "ACTION");
 	ck_assert_msg(v && !strcmp(v, action), "%s: action %s", name,
 		      v ? v : "(none)");
@@ -324,6 +358,69 @@ START_TEST(test_vmlinux_elf_boots_and_powers_off)
 	}
 	boot_and_check("vmlinux-1cpu", vmlinux, 1, hugetlb_flag(), "poweroff",
 		       VM_EXIT_POWEROFF);
+}
+END_TEST
+
+/* Give @ifname @addr/24 and bring it up (SIOCSIF*). */
+static int tap_configure(const char *ifname, const char *addr)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1 ||
+	    ioctl(s, SIOCSIFADDR, &ifr) < 0)
+		goto out;
+	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0 ||
+	    ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		goto out;
+	ifr.ifr_flags |= IFF_UP;
+	rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+out:
+	close(s);
+	return rc;
+}
+
+/* Traffic: in a network namespace of its own (CK_FORK: this test's
+ * process only; addresses 10.0.2.0/24 exist nowhere else), a tap netdev
+ * with 10.0.2.1 on the host side; the guest sets 10.0.2.15 on eth0 and
+ * pings 10.0.2.1 three times. */
+START_TEST(test_tap_guest_pings_host)
+{
+	struct boot *b;
+	const char *v;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): ping not tested\n",
+		       strerror(errno));
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_tap = "kvtap0";
+	boot_start(b, "tap-ping", bzimage, 1, 0,
+		   CMDLINE_BASE " test.action=poweroff test.ip=10.0.2.15/24"
+				" test.ping=10.0.2.1");
+	ck_assert_int_eq(tap_configure("kvtap0", "10.0.2.1"), 0);
+	boot_pump(b, BOOT_TIMEOUT_MS);
+	v = marker(b, "NIC"); /* marker() reuses one buffer: print now */
+	printf("# tap-ping: NIC %s\n", v ? v : "(none)");
+	v = marker(b, "PING");
+	printf("# tap-ping: PING %s\n", v ? v : "(none)");
+	if (!v || strcmp(v, "ok"))
+		boot_print_console(b);
+	ck_assert_msg(b->done, "tap-ping: no exit");
+	ck_assert_msg(v && !strcmp(v, "ok"), "tap-ping: PING %s",
+		      v ? v : "(none)");
+	boot_end(b);
+	free(b);
+	nic_tap = NULL;
 }
 END_TEST
 
@@ -434,6 +531,7 @@ int main(void)
 	tcase_add_test(tc, test_bzimage_2_vcpus_boot_and_reboot);
 	tcase_add_test(tc, test_stop_during_boot_is_prompt_and_leaks_nothing);
 	tcase_add_test(tc, test_vmlinux_elf_boots_and_powers_off);
+	tcase_add_test(tc, test_tap_guest_pings_host);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

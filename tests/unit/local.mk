@@ -3,7 +3,7 @@ if ENABLE_TESTS
 check_PROGRAMS += tests/unit/test-core tests/unit/test-props tests/unit/test-tap
 TESTS += tests/unit/test-core tests/unit/test-props tests/unit/test-tap
 endif
-tests_unit_test_core_SOURCES = tests/unit/test-core.c
+tests_unit_test_core_SOURCES = tests/unit/test-core.c tests/unit/vm-fixture.h
 tests_unit_test_core_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_core_LDADD = $(TEST_LIBS)
 tests_unit_test_props_SOURCES = tests/unit/test-props.c

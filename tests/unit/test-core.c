@@ -17,6 +17,7 @@
 
 #include "net/netdev.h"
 #include "vm.h"
+#include "vm-fixture.h"
 #include "check-main.h"
 
 /* ---- a journal of hook calls --------------------------------------- */
@@ -616,6 +617,7 @@ START_TEST(test_null_netdev_links_and_unlinks)
 				       PROPS({ "netdev", "n" }, { "mq", "on" }, { "queues", "4" }),
 				       &err), 0);
 	ck_assert_ptr_nonnull(vm_obj_find(vm, "virtio-net-pci#0"));
+	test_vm_add_machine(vm, 64ull << 20); /* realize plugs into its bus */
 	ck_assert_int_eq(vm_realize_objects(vm, &err), 0);
 	ck_assert_ptr_eq(((struct netdev *)vm_obj_find(vm, "n"))->peer,
 			 vm_obj_find(vm, "virtio-net-pci#0"));
