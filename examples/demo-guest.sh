@@ -14,7 +14,8 @@ for d in /sys/bus/pci/devices/*; do
 	found=1
 	echo "  ${d##*/} vendor $(cat "$d/vendor") device $(cat "$d/device") driver $(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)"
 done
-[ "$found" = 1 ] || echo "  (none: the virtio-net-pci function is not exposed to guests yet)"
+[ "$found" = 1 ] || echo "  (none)"
+ip link set eth0 up 2>/dev/null
 echo "network interfaces:"
 ip -o link | sed 's/^/  /'
 if grep -q demo.shell /proc/cmdline; then
@@ -22,7 +23,7 @@ if grep -q demo.shell /proc/cmdline; then
 	setsid cttyhack sh
 	exit 0
 fi
-for c in "uname -a" "cat /proc/cpuinfo | grep -m1 'model name'" "ls /sys/bus/virtio/drivers" "dmesg | grep -i -m3 -E 'acpi: (pm|s5)|ttyS0'"; do
+for c in "uname -a" "cat /proc/cpuinfo | grep -m1 'model name'" "ls /sys/bus/virtio/drivers" "cat /sys/class/net/eth0/address" "basename $(readlink /sys/class/net/eth0/device/driver)" "dmesg | grep -i -m3 -E 'acpi: (pm|s5)|ttyS0'"; do
 	printf '~ # %s\n' "$c"
 	sh -c "$c"
 done
