@@ -23,7 +23,7 @@ if grep -q demo.shell /proc/cmdline; then
 	setsid cttyhack sh
 	exit 0
 fi
-for c in "uname -a" "cat /proc/cpuinfo | grep -m1 'model name'" "ls /sys/bus/virtio/drivers" "cat /sys/class/net/eth0/address" 'basename $(readlink /sys/class/net/eth0/device/driver)' "dmesg | grep -i -m3 -E 'acpi: (pm|s5)|ttyS0'"; do
+for c in "uname -a" "cat /proc/cpuinfo | grep -m1 'model name'" "ls /sys/bus/virtio/drivers" "cat /sys/class/net/eth0/address" 'basename $(readlink /sys/class/net/eth0/device/driver)' "grep -E 'virtio|ttyS' /proc/interrupts"; do
 	printf '~ # %s\n' "$c"
 	sh -c "$c"
 done
