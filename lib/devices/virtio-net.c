@@ -43,6 +43,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -75,45 +76,43 @@ static struct vnet *to_vnet(struct vio_dev *d)
 
 /* ---- iovec helpers (bounds are the iovec's own) ---- */
 
-static size_t iov_to_buf(const struct iovec *iov, unsigned cnt, size_t off,
-			 void *buf, size_t len)
+/* Copy @len bytes between @buf and the iovec from byte @off on, towards the
+ * iovec when @to_iov; returns the bytes copied (less at the iovec's end). */
+static size_t iov_copy(const struct iovec *iov, unsigned cnt, size_t off,
+		       void *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned i = 0; i < cnt && done < len; i++) {
 		size_t l = iov[i].iov_len, n;
+		uint8_t *p;
 
 		if (off >= l) {
 			off -= l;
 			continue;
 		}
 		n = MIN(l - off, len - done);
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, n);
+		p = (uint8_t *)iov[i].iov_base + off;
+		if (to_iov)
+			memcpy(p, (uint8_t *)buf + done, n);
+		else
+			memcpy((uint8_t *)buf + done, p, n);
 		done += n;
 		off = 0;
 	}
 	return done;
 }
 
+static size_t iov_to_buf(const struct iovec *iov, unsigned cnt, size_t off,
+			 void *buf, size_t len)
+{
+	return iov_copy(iov, cnt, off, buf, len, false);
+}
+
 static size_t iov_from_buf(const struct iovec *iov, unsigned cnt, size_t off,
 			   const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned i = 0; i < cnt && done < len; i++) {
-		size_t l = iov[i].iov_len, n;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		n = MIN(l - off, len - done);
-		memcpy((uint8_t *)iov[i].iov_base + off,
-		       (const uint8_t *)buf + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, cnt, off, (void *)buf, len, true);
 }
 
 /* @dst (capacity @cap) = @src without its first @skip bytes. */
