@@ -21,6 +21,17 @@ static void pc_pci_cf9_write(void *opaque, uint8_t val)
 	x86_acpi_pm_reset_write(opaque, val);
 }
 
+/* Close a resource template, emit it as Name(_CRS, Buffer) and free it. */
+static void pc_pci_end_crs(struct aml *a, struct aml *crs)
+{
+	aml_res_end(crs);
+	aml_name(a, "_CRS");
+	aml_buffer(a, crs->buf, crs->len);
+	if (crs->err && !a->err)
+		a->err = crs->err;
+	aml_fini(crs);
+}
+
 /* \_SB.PCI0 and \_SB.PRES (ACPI 6.4 §6.1.5 _HID, §6.2.2 _CRS). */
 static void pc_pci_build_aml(struct aml *a)
 {
@@ -45,12 +56,7 @@ static void pc_pci_build_aml(struct aml *a)
 			  (uint32_t)X86_PCI_MMIO32_BASE,
 			  (uint32_t)(X86_PCI_MMIO32_BASE + X86_PCI_MMIO32_SIZE -
 				     1));
-	aml_res_end(&crs);
-	aml_name(a, "_CRS");
-	aml_buffer(a, crs.buf, crs.len);
-	if (crs.err && !a->err)
-		a->err = crs.err;
-	aml_fini(&crs);
+	pc_pci_end_crs(a, &crs);
 	aml_end(a, dev);
 
 	dev = aml_device_begin(a, "PRES");
@@ -61,12 +67,7 @@ static void pc_pci_build_aml(struct aml *a)
 	aml_init(&crs);
 	aml_res_mem32_fixed(&crs, (uint32_t)X86_PCI_ECAM_BASE,
 			    PCIBUS_ECAM_BUS_SIZE);
-	aml_res_end(&crs);
-	aml_name(a, "_CRS");
-	aml_buffer(a, crs.buf, crs.len);
-	if (crs.err && !a->err)
-		a->err = crs.err;
-	aml_fini(&crs);
+	pc_pci_end_crs(a, &crs);
 	aml_end(a, dev);
 }
 
