@@ -527,6 +527,88 @@ VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
 VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
 			   ...) __attribute__((format(printf, 3, 4)));
 
+/* ---------------------------------------------------------------------- */
+/* Network devices                                                         */
+
+#define VM_NET_MAX_QUEUE_PAIRS 16
+
+/** struct vm_net_queue_stats - counters of one RX/TX queue pair. */
+struct vm_net_queue_stats {
+	uint64_t rx_packets, rx_bytes;  /* frames put in the guest's buffers */
+	uint64_t tx_packets, tx_bytes;  /* frames handed to the backend */
+	uint64_t rx_kicks, tx_kicks;    /* driver notifications per queue */
+	uint64_t rx_interrupts, tx_interrupts; /* used-buffer interrupts */
+};
+
+/**
+ * struct vm_net_stats - counters of a network device since vm_start().
+ *
+ * Bytes count frames without the virtio-net header. Frames are never
+ * dropped because a ring or the backend is full: the device stops and
+ * waits (the tap's own queue may then drop, as the kernel counts it).
+ * Initialise with VM_NET_STATS_INIT; fields are only ever appended.
+ */
+struct vm_net_stats {
+	size_t size;                 /* sizeof(struct vm_net_stats) as compiled */
+	uint32_t queue_pairs;        /* max_virtqueue_pairs offered */
+	uint32_t active_pairs;       /* pairs the guest uses (0 before DRIVER_OK) */
+	uint32_t link_up;            /* 1: VIRTIO_NET_S_LINK_UP */
+	uint32_t reserved;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes; /* all queues */
+	uint64_t rx_drop_oversize;   /* frame larger than the guest's buffer
+					(no mergeable rx buffers) */
+	uint64_t rx_drop_backend;    /* backend receive errors */
+	uint64_t tx_drop_backend;    /* backend refused a frame (not -EAGAIN) */
+	uint64_t tx_drop_malformed;  /* a tx chain holding only the header */
+	uint64_t tx_drop_link_down;  /* sent while the link was down */
+	uint64_t kicks;              /* driver notifications, all queues */
+	uint64_t kick_exits;         /* of those, taken through a vCPU exit
+					(no ioeventfd): 0 on the fast path */
+	uint64_t interrupts;         /* interrupts raised, all queues + config */
+	uint64_t irqfd_interrupts;   /* of those, sent through an irqfd */
+	uint64_t ctrl_commands;      /* control-queue commands served */
+	struct vm_net_queue_stats queue[VM_NET_MAX_QUEUE_PAIRS];
+};
+
+#define VM_NET_STATS_INIT { sizeof(struct vm_net_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}} }
+
+/**
+ * vm_net_set_link() - set the link state the guest sees on a NIC.
+ * @vm: a started VM.
+ * @id: the device's id (e.g. "net0").
+ * @up: 1 link up, 0 link down.
+ * @errp: error out.
+ *
+ * Sets or clears VIRTIO_NET_S_LINK_UP and raises a configuration-change
+ * interrupt, so a Linux guest's carrier follows. While the link is down
+ * the device drops what the guest sends (tx_drop_link_down) and reads
+ * nothing from the backend.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vm/@id; -ENOENT no object @id; -ENOTSUP @id is not
+ * a network device (virtio-net-pci); -ENODEV the VM is not started.
+ * Thread-safety: any thread while the VM is started (after vm_start()
+ * returned 0, before vm_destroy()). Since: 0.2.
+ */
+VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
+			      struct vm_error **errp);
+
+/**
+ * vm_net_get_stats() - read a NIC's counters.
+ * @vm: a started VM.
+ * @id: the device's id.
+ * @st: out; initialise with VM_NET_STATS_INIT (@st->size says how much
+ *      the caller's struct holds; only that much is written).
+ * @errp: error out.
+ *
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_net_set_link(); -EINVAL when @st is NULL or @st->size is
+ * smaller than the struct's first version.
+ * Thread-safety: any thread while the VM is started. Since: 0.2.
+ */
+VM_EXPORT int vm_net_get_stats(struct vm *vm, const char *id,
+			       struct vm_net_stats *st,
+			       struct vm_error **errp);
+
 #ifdef __cplusplus
 }
 #endif
