@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
+#include "sha256.h"
 #include "sys-util.h"
 
 #define BOOT_TIMEOUT_MS 240000 /* nested TCG, a slow CI machine */
@@ -71,6 +73,10 @@ struct boot {
 /* The NIC's backend for the next boot_start(): NULL a "null" netdev, else
  * the name of a tap it creates (in the test's own network namespace). */
 static const char *nic_tap;
+/* More for the next boot_start(): guest RAM (0: GUEST_MEM_MIB) and extra
+ * virtio-net-pci properties (NULL-terminated, may be NULL). */
+static uint32_t boot_mem_mib;
+static const struct vm_prop *nic_props;
 
 static void boot_start(struct boot *b, const char *name, const char *kernel,
 		       uint32_t vcpus, uint32_t flags, const char *cmdline)
@@ -83,7 +89,7 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	b->st.size = sizeof(b->st);
 	ck_assert_int_eq(pipe2(b->out, O_CLOEXEC), 0);
 	cfg.vcpus = vcpus;
-	cfg.mem_mib = GUEST_MEM_MIB;
+	cfg.mem_mib = boot_mem_mib ? boot_mem_mib : GUEST_MEM_MIB;
 	cfg.kernel = kernel;
 	cfg.initrd = initrd;
 	cfg.cmdline = cmdline;
@@ -102,12 +108,15 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 		     : vm_add_netdev(b->vm, "null", "n0", NULL, &err);
 	ck_assert_msg(rc == 0, "%s: vm_add_netdev: %s", name,
 		      vm_error_message(err));
-	rc = vm_add_device(b->vm, "virtio-net-pci",
-			   (const struct vm_prop[]){ { "netdev", "n0" },
-						     { "id", "net0" },
-						     { "mac", NIC_MAC },
-						     { NULL, NULL } },
-			   &err);
+	{
+		struct vm_prop p[16] = { { "netdev", "n0" }, { "id", "net0" },
+					 { "mac", NIC_MAC } };
+		unsigned k = 3;
+
+		for (unsigned i = 0; nic_props && nic_props[i].key && k < 15; i++)
+			p[k++] = nic_props[i];
+		rc = vm_add_device(b->vm, "virtio-net-pci", p, &err);
+	}
 	ck_assert_msg(rc == 0, "%s: vm_add_device: %s", name,
 		      vm_error_message(err));
 	b->t_start = now_ms();
@@ -424,6 +433,277 @@ START_TEST(test_tap_guest_pings_host)
 }
 END_TEST
 
+/* ---- traffic: ping, TCP both ways with sha256, MTU, link, exits ---- */
+
+#define XFER_GUEST "10.0.2.15"
+#define XFER_HOST "10.0.2.1"
+
+struct xfer {
+	struct vm *vm;
+	uint64_t bytes;              /* each way */
+	char sent_sha[65];           /* host -> guest, as sent */
+	char got_sha[65];            /* guest -> host, as received */
+	uint64_t got;                /* bytes received */
+	double ms_to_guest, ms_from_guest;
+	int link_flapped;
+	const char *fail;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The host's side, while the main thread pumps the console: connect to
+ * the guest's 5002 (retrying while it boots and pings), send the bytes,
+ * then take the guest's bytes on 5001, then flap the link. */
+static void *xfer_thread(void *arg)
+{
+	struct xfer *x = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	static uint64_t buf[8192];
+	struct sha256 h;
+	uint64_t seed = 0x9e3779b97f4a7c15ull, left;
+	double t0, deadline = now_ms() + BOOT_TIMEOUT_MS;
+	int ls, fd = -1, one = 1;
+	ssize_t n;
+
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a.sin_port = htons(5001);
+	inet_pton(AF_INET, XFER_HOST, &a.sin_addr);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(ls, 1) < 0) {
+		x->fail = "listen 5001";
+		return NULL;
+	}
+	a.sin_port = htons(5002);
+	inet_pton(AF_INET, XFER_GUEST, &a.sin_addr);
+	while (now_ms() < deadline) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(200000);
+	}
+	if (fd < 0) {
+		x->fail = "connect to the guest's 5002";
+		goto out;
+	}
+	sha256_init(&h);
+	t0 = now_ms();
+	for (left = x->bytes; left;) {
+		size_t k = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+
+		for (size_t i = 0; i < (k + 7) / 8; i++)
+			buf[i] = xorshift(&seed);
+		sha256_update(&h, buf, k);
+		for (size_t off = 0; off < k; off += (size_t)n) {
+			n = write(fd, (char *)buf + off, k - off);
+			if (n <= 0) {
+				x->fail = "send to the guest";
+				goto out;
+			}
+		}
+		left -= k;
+	}
+	close(fd);
+	fd = -1;
+	x->ms_to_guest = now_ms() - t0;
+	sha256_hex(&h, x->sent_sha);
+
+	{
+		struct pollfd p = { .fd = ls, .events = POLLIN };
+
+		if (poll(&p, 1, BOOT_TIMEOUT_MS) <= 0) {
+			x->fail = "no connection from the guest";
+			goto out;
+		}
+	}
+	fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	sha256_init(&h);
+	t0 = now_ms();
+	while (fd >= 0 && x->got < x->bytes &&
+	       (n = read(fd, buf, x->bytes - x->got < sizeof(buf)
+					  ? (size_t)(x->bytes - x->got)
+					  : sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		x->got += (uint64_t)n;
+	}
+	x->ms_from_guest = now_ms() - t0;
+	sha256_hex(&h, x->got_sha);
+	/* Our close ends the guest's nc; it then watches its carrier while
+	 * we take the link down, then up again. */
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	usleep(2000000);
+	x->link_flapped = vm_net_set_link(x->vm, "net0", 0, NULL) == 0;
+	usleep(3000000);
+	x->link_flapped &= vm_net_set_link(x->vm, "net0", 1, NULL) == 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(ls);
+	return NULL;
+}
+
+/* Pin vCPU threads to CPU 0 and the NIC's I/O threads to CPU 1 (when
+ * there are 2 CPUs): the device and the guest then really run side by
+ * side, which is what made guests die under the old exit-path TX. */
+static void pin_vmm_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (!d || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		if (d)
+			closedir(d);
+		printf("# traffic: 1 CPU: VMM threads not pinned apart\n");
+		return;
+	}
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+		cpu_set_t set;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		CPU_ZERO(&set);
+		if (!strncmp(comm, "kvm-vcpu", 8))
+			CPU_SET(0, &set);
+		else if (!strncmp(comm, "vnet-", 5))
+			CPU_SET(1, &set);
+		else
+			continue;
+		sched_setaffinity(atoi(e->d_name), sizeof(set), &set);
+	}
+	closedir(d);
+	printf("# traffic: vCPU threads on CPU 0, NIC I/O threads on CPU 1\n");
+}
+
+/* Give @ifname MTU @mtu. */
+static int tap_set_mtu(const char *ifname, int mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = mtu;
+	rc = ioctl(s, SIOCSIFMTU, &ifr);
+	close(s);
+	return rc;
+}
+
+/* In a network namespace of its own (as the ping test): MTU 9000 end to
+ * end, 1000 pings with no loss, pings at the MTU, TEST_XFER_MIB (default
+ * 32) MiB of TCP each way with sha256 compared on both ends, a link flap
+ * the guest's carrier follows, and no queue kick taking a vCPU exit. */
+START_TEST(test_tap_traffic_both_ways)
+{
+	const char *env = getenv("TEST_XFER_MIB");
+	unsigned mib = env ? (unsigned)atoi(env) : 32;
+	struct xfer x = { 0 };
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	struct boot *b;
+	pthread_t t;
+	char cmd[512];
+	const char *v;
+	unsigned ping;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): traffic not tested\n",
+		       strerror(errno));
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_tap = "kvtap1";
+	nic_props = (const struct vm_prop[]){ { "host_mtu", "9000" },
+					      { NULL, NULL } };
+	boot_mem_mib = 256 + 2 * mib;
+	snprintf(cmd, sizeof(cmd),
+		 CMDLINE_BASE " test.action=poweroff test.ip=" XFER_GUEST "/24"
+		 " test.ping=" XFER_HOST " test.xfer=%u test.mtu=9000", mib);
+	boot_start(b, "traffic", bzimage, 1, 0, cmd);
+	ck_assert_int_eq(tap_set_mtu("kvtap1", 9000), 0);
+	ck_assert_int_eq(tap_configure("kvtap1", XFER_HOST), 0);
+	pin_vmm_threads();
+	x.vm = b->vm;
+	x.bytes = (uint64_t)mib << 20;
+	ck_assert_int_eq(pthread_create(&t, NULL, xfer_thread, &x), 0);
+	boot_pump(b, 2.0 * BOOT_TIMEOUT_MS);
+	ck_assert_int_eq(vm_net_get_stats(b->vm, "net0", &st, NULL), 0);
+	pthread_join(t, NULL);
+	v = marker(b, "VFEAT");
+	printf("# traffic: guest's virtio features %s\n", v ? v : "(none)");
+	v = marker(b, "MTU");
+	printf("# traffic: guest MTU %s\n", v ? v : "(none)");
+	ck_assert_msg(v && !strcmp(v, "9000"), "MTU %s", v ? v : "(none)");
+	v = marker(b, "PING1000");
+	ping = v ? (unsigned)atoi(v) : 0;
+	printf("# traffic: %u of 1000 pings answered\n", ping);
+	v = marker(b, "BIGPING");
+	printf("# traffic: %s of 5 pings of 9000-byte packets answered\n",
+	       v ? v : "(none)");
+	ck_assert_msg(v && !strcmp(v, "5"), "big pings %s", v ? v : "(none)");
+	printf("# traffic: %u MiB host->guest in %.0f ms (%.2f MB/s), guest->host in %.0f ms (%.2f MB/s)\n",
+	       mib, x.ms_to_guest, x.bytes / 1e3 / (x.ms_to_guest + 1e-9),
+	       x.ms_from_guest, x.bytes / 1e3 / (x.ms_from_guest + 1e-9));
+	printf("# traffic: rx %llu frames %llu bytes, tx %llu frames %llu bytes, kicks %llu (exits %llu), interrupts %llu (irqfd %llu), drops rx %llu/%llu tx %llu/%llu/%llu\n",
+	       (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes,
+	       (unsigned long long)st.tx_packets, (unsigned long long)st.tx_bytes,
+	       (unsigned long long)st.kicks, (unsigned long long)st.kick_exits,
+	       (unsigned long long)st.interrupts,
+	       (unsigned long long)st.irqfd_interrupts,
+	       (unsigned long long)st.rx_drop_oversize,
+	       (unsigned long long)st.rx_drop_backend,
+	       (unsigned long long)st.tx_drop_backend,
+	       (unsigned long long)st.tx_drop_malformed,
+	       (unsigned long long)st.tx_drop_link_down);
+	if (x.fail || ping != 1000 || b->st.reason != VM_EXIT_POWEROFF)
+		boot_print_console(b);
+	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
+	ck_assert_uint_eq(ping, 1000);
+	v = marker(b, "RXSHA");
+	ck_assert_msg(v && !strcmp(v, x.sent_sha), "host->guest sha256 %s, sent %s",
+		      v ? v : "(none)", x.sent_sha);
+	ck_assert_uint_eq(x.got, x.bytes);
+	v = marker(b, "TXSHA");
+	ck_assert_msg(v && !strcmp(v, x.got_sha), "guest->host sha256 %s, got %s",
+		      v ? v : "(none)", x.got_sha);
+	ck_assert(x.link_flapped);
+	v = marker(b, "CARRIER0");
+	ck_assert_msg(v && !strcmp(v, "0"), "carrier after link down: %s",
+		      v ? v : "(none)");
+	v = marker(b, "CARRIER1");
+	ck_assert_msg(v && !strcmp(v, "1"), "carrier after link up: %s",
+		      v ? v : "(none)");
+	/* ioeventfd on every notify address: no kick took a vCPU exit */
+	ck_assert_uint_eq(st.kick_exits, 0);
+	ck_assert_uint_gt(st.irqfd_interrupts, 0);
+	ck_assert_msg(b->done && b->st.reason == VM_EXIT_POWEROFF,
+		      "traffic: guest ended with reason %d", b->st.reason);
+	boot_end(b);
+	free(b);
+	nic_tap = NULL;
+	nic_props = NULL;
+	boot_mem_mib = 0;
+}
+END_TEST
+
 START_TEST(test_stop_during_boot_is_prompt_and_leaks_nothing)
 {
 	struct usage u0 = usage_now();
@@ -532,6 +812,7 @@ int main(void)
 	tcase_add_test(tc, test_stop_during_boot_is_prompt_and_leaks_nothing);
 	tcase_add_test(tc, test_vmlinux_elf_boots_and_powers_off);
 	tcase_add_test(tc, test_tap_guest_pings_host);
+	tcase_add_test(tc, test_tap_traffic_both_ways);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
