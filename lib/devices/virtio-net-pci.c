@@ -39,6 +39,7 @@ struct vnet_pci {
 	uint32_t host_mtu;
 	char *addr;
 	uint32_t iothreads;
+	uint8_t ioeventfd;
 	uint8_t csum, guest_csum, gso, guest_tso4, guest_tso6, host_tso4,
 		host_tso6, host_ecn, guest_ecn, mrg_rxbuf, ctrl_vq, event_idx,
 		indirect_desc;
@@ -126,6 +127,7 @@ static int vnet_pci_build(struct vnet_pci *n, struct vm_error **errp)
 	if (rc < 0)
 		goto fail;
 	n->vp_up = true;
+	n->vp.no_ioeventfd = !n->ioeventfd;
 	rc = pci_bus_plug(machine_pci(m), &n->vp.func, n->slot, errp);
 	if (rc < 0)
 		goto fail;
@@ -255,6 +257,8 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 	PROP_BOOL("mq", S, mq, 0, "off", "multiqueue"),
 	PROP_U32("queues", S, queues, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
 		 "queue pairs with mq=on (0: as many as the netdev has)"),
+	PROP_BOOL("ioeventfd", S, ioeventfd, 0, "on",
+		  "queue kicks through KVM ioeventfds (off: every kick is a vCPU exit)"),
 	PROP_U32("iothreads", S, iothreads, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
 		 "I/O threads serving the queues (0: one per queue pair)"),
 	PROP_U32("vectors", S, vectors, 0, "0", 0, 2048,

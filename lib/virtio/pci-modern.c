@@ -278,7 +278,7 @@ static void vio_pci_bar_map(struct pci_func *f, unsigned idx, uint64_t addr)
 	unsigned q, nq = p->vdev->nr_queues;
 	int r = 0;
 
-	if (idx != VIO_PCI_BAR || !sink)
+	if (idx != VIO_PCI_BAR || !sink || p->no_ioeventfd)
 		return;
 	if (p->notify_base != PCIBAR_UNMAPPED)
 		vio_pci_kicks_unbind(p, sink, nq);

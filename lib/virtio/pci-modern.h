@@ -99,6 +99,7 @@ struct vio_pci {
 	const struct gmem *gm;         /* borrowed */
 	unsigned nvec;                 /* MSI-X vectors, 0: none */
 	uint8_t cfg_cap;               /* config offset of the PCI_CFG cap */
+	uint8_t no_ioeventfd;          /* set before plugging: kicks always exit */
 	/* doorbells: fixed between init and fini */
 	struct vio_queue_fds *qfds;    /* nr_queues: kick and call fds */
 	struct vio_activation act;     /* handed to the device at DRIVER_OK */
