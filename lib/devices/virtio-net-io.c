@@ -139,6 +139,7 @@ struct vnet_burst {
 	const char *bad;     /* guest error to report after unlocking */
 	bool pushed;         /* used entries were added */
 	bool link_fail;      /* the backend keeps failing: link down */
+	uint64_t packets, bytes; /* added to the counters once per burst */
 };
 
 static int vnet_tx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
@@ -185,8 +186,8 @@ static int vnet_tx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
 	if (r < 0) {
 		INC(vqs->st.drop_backend, 1);
 	} else {
-		INC(vqs->st.packets, 1);
-		INC(vqs->st.bytes, e.out_len - VNET_HDR_LEN);
+		b->packets++;
+		b->bytes += e.out_len - VNET_HDR_LEN;
 	}
 done:
 	if (vq_push(vq, e.head, 0) == 0)
@@ -259,8 +260,8 @@ static int vnet_rx_deliver(struct vnet *n, struct vnet_queue *vqs,
 	}
 	for (unsigned i = 0; i < used; i++)
 		(void)vq_push(vq, vqs->heads[i], vqs->lens[i]);
-	INC(vqs->st.packets, 1);
-	INC(vqs->st.bytes, total - VNET_HDR_LEN);
+	b->packets++;
+	b->bytes += total - VNET_HDR_LEN;
 	vqs->pending = 0;
 	b->pushed = true;
 	return VNET_DID;
@@ -347,7 +348,7 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 {
 	struct vnet_queue *vqs = &n->q[q];
 	struct vq *vq = &n->vdev.vqs[q];
-	struct vnet_burst b = { NULL, false, false };
+	struct vnet_burst b = { NULL, false, false, 0, 0 };
 	int (*one)(struct vnet *, struct vnet_queue *, struct vq *,
 		   struct vnet_burst *);
 	bool notify = false;
@@ -380,6 +381,10 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 	if (b.pushed)
 		notify = vq_should_notify(vq);
 	pthread_mutex_unlock(&vqs->lock);
+	if (b.packets) {
+		INC(vqs->st.packets, b.packets);
+		INC(vqs->st.bytes, b.bytes);
+	}
 	if (b.bad)
 		vio_dev_needs_reset(&n->vdev, "queue %u: %s", q, b.bad);
 	if (b.link_fail &&

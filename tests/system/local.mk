@@ -14,7 +14,8 @@ endif
 tests_system_test_machine_SOURCES = tests/system/test-machine.c tests/system/sys-util.h
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_machine_LDADD = $(TEST_LIBS)
-tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h
+tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
+	tests/system/sha256.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
 CLEANFILES += tests/system/test-linux.cpio

@@ -37,6 +37,7 @@
 #include "net/netdev.h"
 #include "pci/pci.h"
 #include "devices/device.h"
+#include "fake-kvm.h"
 #include "virtio/pci-modern.h"
 #include "vm-fixture.h"
 #include "check-main.h"
@@ -156,143 +157,7 @@ static const struct vm_type_info sock_type = {
 
 /* ---- irq sinks safe for the I/O threads: plain, and a fake KVM ---- */
 
-#define FAKE_MAX 64
 
-struct msi_rec {
-	struct irq_sink sink;
-	unsigned msis;         /* atomic */
-	uint32_t last_data;    /* atomic */
-	/* fake KVM state, under ->lock */
-	pthread_mutex_t lock;
-	struct { uint64_t addr; uint32_t data; bool used; } route[FAKE_MAX];
-	struct { int fd; uint32_t route; bool bound; } irqfd[FAKE_MAX];
-	struct { int fd; uint64_t addr; unsigned len; bool on; } ioev[FAKE_MAX];
-	unsigned route_updates;
-};
-
-static int rec_line(struct irq_sink *s, uint32_t gsi, int level)
-{
-	return 0;
-}
-
-static int rec_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-
-	__atomic_store_n(&r->last_data, data, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&r->msis, 1, __ATOMIC_ACQ_REL);
-	return 0;
-}
-
-static int fake_route_add(struct irq_sink *s, uint64_t addr, uint32_t data,
-			  uint32_t *route)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-	int rc = -ENOSPC;
-
-	pthread_mutex_lock(&r->lock);
-	for (uint32_t i = 0; i < FAKE_MAX; i++) {
-		if (r->route[i].used)
-			continue;
-		r->route[i].used = true;
-		r->route[i].addr = addr;
-		r->route[i].data = data;
-		*route = 100 + i;
-		rc = 0;
-		break;
-	}
-	pthread_mutex_unlock(&r->lock);
-	return rc;
-}
-
-static int fake_route_update(struct irq_sink *s, uint32_t route, uint64_t addr,
-			     uint32_t data)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-
-	pthread_mutex_lock(&r->lock);
-	r->route[route - 100].addr = addr;
-	r->route[route - 100].data = data;
-	r->route_updates++;
-	pthread_mutex_unlock(&r->lock);
-	return 0;
-}
-
-static void fake_route_del(struct irq_sink *s, uint32_t route)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-
-	pthread_mutex_lock(&r->lock);
-	r->route[route - 100].used = false;
-	pthread_mutex_unlock(&r->lock);
-}
-
-static int fake_irqfd(struct irq_sink *s, int fd, uint32_t route, int bind)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-	int rc = bind ? -ENOSPC : -ENOENT;
-
-	pthread_mutex_lock(&r->lock);
-	for (unsigned i = 0; i < FAKE_MAX; i++) {
-		if (bind && !r->irqfd[i].bound) {
-			r->irqfd[i].fd = fd;
-			r->irqfd[i].route = route;
-			r->irqfd[i].bound = true;
-			rc = 0;
-			break;
-		}
-		if (!bind && r->irqfd[i].bound && r->irqfd[i].fd == fd &&
-		    r->irqfd[i].route == route) {
-			r->irqfd[i].bound = false;
-			rc = 0;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&r->lock);
-	return rc;
-}
-
-static int fake_ioeventfd(struct irq_sink *s, int fd, uint64_t addr,
-			  unsigned len, int assign)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-	int rc = assign ? -ENOSPC : -ENOENT;
-
-	pthread_mutex_lock(&r->lock);
-	for (unsigned i = 0; i < FAKE_MAX; i++) {
-		if (assign && !r->ioev[i].on) {
-			r->ioev[i].fd = fd;
-			r->ioev[i].addr = addr;
-			r->ioev[i].len = len;
-			r->ioev[i].on = true;
-			rc = 0;
-			break;
-		}
-		if (!assign && r->ioev[i].on && r->ioev[i].fd == fd &&
-		    r->ioev[i].addr == addr) {
-			r->ioev[i].on = false;
-			rc = 0;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&r->lock);
-	return rc;
-}
-
-static const struct irq_sink_ops rec_ops = {
-	.set_line = rec_line,
-	.msi = rec_msi,
-};
-
-static const struct irq_sink_ops fake_kvm_ops = {
-	.set_line = rec_line,
-	.msi = rec_msi,
-	.route_add = fake_route_add,
-	.route_update = fake_route_update,
-	.route_del = fake_route_del,
-	.irqfd = fake_irqfd,
-	.ioeventfd = fake_ioeventfd,
-};
 
 /* ---- fixture ---- */
 
@@ -342,7 +207,7 @@ static void build_vm(const struct vm_prop *dev_props)
 			 0);
 	mach = test_vm_add_machine(vm, 64 * MiB);
 	memset(&rec, 0, sizeof(rec));
-	rec.sink.ops = fast_sink ? &fake_kvm_ops : &rec_ops;
+	rec.sink.ops = fast_sink ? &fake_kvm_ops : &msi_rec_ops;
 	pthread_mutex_init(&rec.lock, NULL);
 	machine_pci(mach)->cfg.irq = &rec.sink;
 }
@@ -821,25 +686,11 @@ static unsigned fake_nr_bound(void)
 	return n;
 }
 
-/* The eventfd the fake KVM signals for a guest write at @addr. */
-static int fake_kick_fd(uint64_t addr)
-{
-	int fd = -1;
-
-	pthread_mutex_lock(&rec.lock);
-	for (unsigned i = 0; i < FAKE_MAX; i++)
-		if (rec.ioev[i].on && rec.ioev[i].addr == addr &&
-		    rec.ioev[i].len == 2)
-			fd = rec.ioev[i].fd;
-	pthread_mutex_unlock(&rec.lock);
-	return fd;
-}
-
 /* What KVM does when the guest writes queue @q's notify address. */
 static void kvm_kick(uint16_t q)
 {
 	uint64_t one = 1;
-	int fd = fake_kick_fd(bar4 + VIO_PCI_NOTIFY_OFF + q * VIO_PCI_NOTIFY_MULT);
+	int fd = fake_kick_fd(&rec, bar4 + VIO_PCI_NOTIFY_OFF + q * VIO_PCI_NOTIFY_MULT);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, &one, sizeof(one)), sizeof(one));
@@ -874,7 +725,7 @@ START_TEST(test_vnet_ioeventfd_kick_takes_no_exit)
 
 	linux_probe(LINUX_FEATURES);
 	for (uint16_t q = 0; q < 3; q++)
-		ck_assert_int_ge(fake_kick_fd(bar4 + VIO_PCI_NOTIFY_OFF +
+		ck_assert_int_ge(fake_kick_fd(&rec, bar4 + VIO_PCI_NOTIFY_OFF +
 					      q * VIO_PCI_NOTIFY_MULT), 0);
 	ck_assert(fake_bound(call, 0x40 + TXQ + 1));
 	memset(frame, 0x5a, sizeof(frame));
