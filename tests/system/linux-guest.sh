@@ -44,6 +44,11 @@ if [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$xfer" ]; then
 	ip link set eth0 up && ip addr add "$ip" dev eth0
 	echo "@@MTU $(cat /sys/class/net/eth0/mtu)@@"
 	echo "@@VFEAT $(cat /sys/class/net/eth0/device/features)@@"
+	if command -v ethtool >/dev/null; then
+		echo "@@ETHTOOL-K $(ethtool -k eth0 | awk -F': ' '/^(rx-checksumming|tx-checksumming|tcp-segmentation-offload|generic-receive-offload):/ { printf "%s=%s ", $1, substr($2, 1, 3) }')@@"
+	else
+		echo "@@ETHTOOL-K none@@"
+	fi
 	echo "@@PING1000 $(ping -c 1000 -A -q -w 300 "$peer" 2>&1 | received)@@"
 	[ -n "$mtu" ] && echo "@@BIGPING $(ping -c 5 -s $((mtu - 28)) -w 60 "$peer" 2>&1 | received)@@"
 	s=$(nc -l -p 5002 | sha256sum)

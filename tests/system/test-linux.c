@@ -652,6 +652,14 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	pthread_join(t, NULL);
 	v = marker(b, "VFEAT");
 	printf("# %s: guest's virtio features %s\n", name, v ? v : "(none)");
+	v = marker(b, "ETHTOOL-K");
+	printf("# %s: guest's ethtool -k: %s\n", name, v ? v : "(none)");
+	/* what we offered, seen by the guest's own tool (tap: CSUM,
+	 * HOST_TSO4/6, GUEST_CSUM, GUEST_TSO4/6) */
+	ck_assert_msg(v && strstr(v, "tx-checksumming=on") &&
+			      strstr(v, "rx-checksumming=on") &&
+			      strstr(v, "tcp-segmentation-offload=on"),
+		      "ethtool -k: %s", v ? v : "(none)");
 	v = marker(b, "MTU");
 	printf("# %s: guest MTU %s\n", name, v ? v : "(none)");
 	ck_assert_msg(v && !strcmp(v, "9000"), "MTU %s", v ? v : "(none)");
