@@ -154,12 +154,12 @@ run_peer() {
               ;;
     esac
     pid=$!
-    i=0
-    while ! ip link show kvn0 >/dev/null 2>&1 && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    w=0
+    while ! ip link show kvn0 >/dev/null 2>&1 && [ $w -lt 200 ]; do sleep 0.1; w=$((w + 1)); done
     ip addr add 10.0.3.1/24 dev kvn0 2>/dev/null || true
     ip link set kvn0 up
-    i=0
-    while ! grep -q '@@IPERF-READY' "$con" && [ $i -lt 1800 ]; do sleep 0.1; i=$((i + 1)); done
+    w=0
+    while ! grep -q '@@IPERF-READY' "$con" && [ $w -lt 1800 ]; do sleep 0.1; w=$((w + 1)); done
     if ! grep -q '@@IPERF-READY' "$con"; then
         say "error: $name (round $round): guest not ready"
         tail -c 1500 "$con" | sed 's/^/    console: /' >&2
@@ -173,25 +173,25 @@ run_peer() {
     iperf3 -c "$GUEST" -t "$SECS" -u -b 0 -l 64 -R >"$T/udp" 2>&1 || true
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
-    tx=$(mbits "$T/tx") rx=$(mbits "$T/rx") p=$(pps "$T/udp" "$SECS")
+    tx=$(mbits "$T/tx") rx=$(mbits "$T/rx") pk=$(pps "$T/udp" "$SECS")
     mib=$(awk -v a="$(mbytes "$T/tx")" -v b="$(mbytes "$T/rx")" 'BEGIN { printf "%.1f", a + b }')
     epm=$(awk -v e="$((e1 - e0))" -v m="$mib" 'BEGIN { if (m > 0) printf "%.0f", e / m; else print "na" }')
-    if [ -z "$tx" ] || [ -z "$rx" ] || [ -z "$p" ]; then
+    if [ -z "$tx" ] || [ -z "$rx" ] || [ -z "$pk" ]; then
         say "error: $name (round $round): iperf3 failed"
         cat "$T/tx" "$T/rx" "$T/udp" | tail -n 20 | sed 's/^/    iperf3: /' >&2
         return 1
     fi
     # Mbit/s scaled by 1000 to keep integers for median().
-    echo "$(awk -v v="$tx" 'BEGIN { printf "%.0f", v * 1000 }') $(awk -v v="$rx" 'BEGIN { printf "%.0f", v * 1000 }') $p $epm" >>"$T/$name"
-    say "round $round/$RUNS: $name tcp guest->host $tx Mbit/s, host->guest $rx Mbit/s, udp 64 B $p pkt/s, $epm exits/MiB"
+    echo "$(awk -v v="$tx" 'BEGIN { printf "%.0f", v * 1000 }') $(awk -v v="$rx" 'BEGIN { printf "%.0f", v * 1000 }') $pk $epm" >>"$T/$name"
+    say "round $round/$RUNS: $name tcp guest->host $tx Mbit/s, host->guest $rx Mbit/s, udp 64 B $pk pkt/s, $epm exits/MiB"
 }
 
 say "host kernel $(uname -r), $(grep -c '^processor' /proc/cpuinfo) cpu(s); peers: $PEERS; $RUNS rounds of ${SECS} s tests, interleaved"
 [ -n "$QEMU" ] && say "$("$QEMU" --version | head -n 1)"
-i=1
-while [ "$i" -le "$RUNS" ]; do
-    for p in $PEERS; do run_peer "$p" "$i" || true; done
-    i=$((i + 1))
+r=1
+while [ "$r" -le "$RUNS" ]; do
+    for peer in $PEERS; do run_peer "$peer" "$r" || true; done
+    r=$((r + 1))
 done
 
 for p in ours qemu; do

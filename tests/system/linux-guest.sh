@@ -25,7 +25,7 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer= xfer= mtu=
+action=poweroff ip= peer= xfer= mtu= mq=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
@@ -33,6 +33,7 @@ for w in $cmdline; do
 	test.ping=*) peer=${w#test.ping=} ;;
 	test.xfer=*) xfer=${w#test.xfer=} ;;
 	test.mtu=*) mtu=${w#test.mtu=} ;;
+	test.mq=*) mq=${w#test.mq=} ;;
 	esac
 done
 received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
@@ -66,6 +67,21 @@ if [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$xfer" ]; then
 		done
 		echo "@@CARRIER$want $(cat /sys/class/net/eth0/carrier)@@"
 	done
+elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$mq" ]; then
+	# Multiqueue (test.mq=MiB): one flow from each vCPU (XPS maps CPU n
+	# to tx queue n), sha256 of each on both ends.
+	ip link set eth0 up && ip addr add "$ip" dev eth0
+	echo "@@TXQUEUES $(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)@@"
+	ping -c 3 -w 30 "$peer" >/dev/null 2>&1
+	for f in a b; do
+		head -c "$((mq * 1048576))" /dev/urandom >/tmp/$f
+		s=$(sha256sum </tmp/$f)
+		echo "@@SHA-$f ${s%% *}@@"
+	done
+	taskset 1 nc -w 30 "$peer" 5003 </tmp/a &
+	taskset 2 nc -w 30 "$peer" 5004 </tmp/b &
+	wait
+	echo "@@MQDONE@@"
 elif [ -n "$ip" ] && [ -n "$peer" ]; then
 	# Traffic (test-linux's tap ping test): address eth0, ping the host.
 	ip link set eth0 up && ip addr add "$ip" dev eth0 &&

@@ -72,8 +72,10 @@ struct boot {
 };
 
 /* The NIC's backend for the next boot_start(): NULL a "null" netdev, else
- * the name of a tap it creates (in the test's own network namespace). */
+ * the name of a tap it creates (in the test's own network namespace), with
+ * nic_tap_queues queues (0: 1). */
 static const char *nic_tap;
+static const char *nic_tap_queues;
 /* More for the next boot_start(): guest RAM (0: GUEST_MEM_MIB) and extra
  * virtio-net-pci properties (NULL-terminated, may be NULL). */
 static uint32_t boot_mem_mib;
@@ -104,6 +106,7 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	rc = nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
 				     (const struct vm_prop[]){
 					     { "ifname", nic_tap },
+					     { "queues", nic_tap_queues ? nic_tap_queues : "1" },
 					     { NULL, NULL } },
 				     &err)
 		     : vm_add_netdev(b->vm, "null", "n0", NULL, &err);
@@ -732,6 +735,146 @@ START_TEST(test_tap_traffic_on_the_exit_path)
 }
 END_TEST
 
+/* The host's side of the multiqueue test: take one flow on each of 5003
+ * and 5004 and hash each. */
+struct mq {
+	uint64_t bytes;
+	char sha[2][65];
+	uint64_t got[2];
+	const char *fail;
+};
+
+static void *mq_thread(void *arg)
+{
+	struct mq *m = arg;
+	struct pollfd p[2];
+	struct sha256 h[2];
+	static uint8_t buf[65536];
+	int ls[2], fd[2] = { -1, -1 }, one = 1, open_flows = 0;
+	double deadline = now_ms() + BOOT_TIMEOUT_MS;
+
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)(5003 + i)) };
+
+		inet_pton(AF_INET, XFER_HOST, &a.sin_addr);
+		ls[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		setsockopt(ls[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(ls[i], (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    listen(ls[i], 1) < 0) {
+			m->fail = "listen";
+			return NULL;
+		}
+		sha256_init(&h[i]);
+	}
+	while ((fd[0] < 0 || fd[1] < 0 || open_flows) && now_ms() < deadline) {
+		for (int i = 0; i < 2; i++)
+			p[i] = (struct pollfd){ .fd = fd[i] >= 0 ? fd[i] : ls[i],
+						.events = POLLIN };
+		if (poll(p, 2, 1000) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!p[i].revents)
+				continue;
+			if (fd[i] < 0) {
+				fd[i] = accept4(ls[i], NULL, NULL, SOCK_CLOEXEC);
+				open_flows += fd[i] >= 0;
+				continue;
+			}
+			if (m->got[i] >= m->bytes)
+				continue;
+			n = read(fd[i], buf, m->bytes - m->got[i] < sizeof(buf)
+						     ? (size_t)(m->bytes - m->got[i])
+						     : sizeof(buf));
+			if (n > 0) {
+				sha256_update(&h[i], buf, (size_t)n);
+				m->got[i] += (uint64_t)n;
+			}
+			if (n <= 0 || m->got[i] >= m->bytes) {
+				open_flows--;
+				close(fd[i]); /* ends the guest's nc */
+				fd[i] = -2;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		sha256_hex(&h[i], m->sha[i]);
+		if (fd[i] >= 0)
+			close(fd[i]);
+		close(ls[i]);
+	}
+	return NULL;
+}
+
+/* queues=2 with 2 vCPUs on a multiqueue tap: the guest uses both pairs
+ * (VQ_PAIRS_SET 2 at probe), one flow from each vCPU goes out on its own
+ * tx queue, and the per-queue counters show both pairs carried traffic. */
+START_TEST(test_tap_multiqueue_both_pairs_carry_traffic)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	struct mq m = { .bytes = 4u << 20 };
+	struct boot *b;
+	pthread_t t;
+	const char *v;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): multiqueue not tested\n",
+		       strerror(errno));
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_tap = "kvtap2";
+	nic_tap_queues = "2";
+	nic_props = (const struct vm_prop[]){ { "mq", "on" }, { NULL, NULL } };
+	boot_start(b, "mq", bzimage, 2, 0,
+		   CMDLINE_BASE " test.action=poweroff test.ip=" XFER_GUEST "/24"
+				" test.ping=" XFER_HOST " test.mq=4");
+	ck_assert_int_eq(tap_configure("kvtap2", XFER_HOST), 0);
+	pin_vmm_threads();
+	ck_assert_int_eq(pthread_create(&t, NULL, mq_thread, &m), 0);
+	boot_pump(b, 2.0 * BOOT_TIMEOUT_MS);
+	ck_assert_int_eq(vm_net_get_stats(b->vm, "net0", &st, NULL), 0);
+	pthread_join(t, NULL);
+	v = marker(b, "TXQUEUES");
+	printf("# mq: guest eth0 tx queues %s, active pairs %u of %u\n",
+	       v ? v : "(none)", st.active_pairs, st.queue_pairs);
+	for (unsigned q = 0; q < 2; q++)
+		printf("# mq: pair %u: rx %llu frames, tx %llu frames, kicks rx %llu tx %llu, interrupts rx %llu tx %llu\n",
+		       q, (unsigned long long)st.queue[q].rx_packets,
+		       (unsigned long long)st.queue[q].tx_packets,
+		       (unsigned long long)st.queue[q].rx_kicks,
+		       (unsigned long long)st.queue[q].tx_kicks,
+		       (unsigned long long)st.queue[q].rx_interrupts,
+		       (unsigned long long)st.queue[q].tx_interrupts);
+	if (m.fail || !marker(b, "MQDONE"))
+		boot_print_console(b);
+	ck_assert_msg(!m.fail, "mq: %s", m.fail ? m.fail : "");
+	ck_assert_msg(v && !strcmp(v, "2"), "tx queues %s", v ? v : "(none)");
+	ck_assert_uint_eq(st.queue_pairs, 2);
+	ck_assert_uint_eq(st.active_pairs, 2);
+	v = marker(b, "SHA-a");
+	ck_assert_msg(v && !strcmp(v, m.sha[0]), "flow a: guest %s, host %s",
+		      v ? v : "(none)", m.sha[0]);
+	v = marker(b, "SHA-b");
+	ck_assert_msg(v && !strcmp(v, m.sha[1]), "flow b: guest %s, host %s",
+		      v ? v : "(none)", m.sha[1]);
+	for (unsigned q = 0; q < 2; q++) {
+		ck_assert_uint_gt(st.queue[q].tx_packets, 0);
+		ck_assert_uint_gt(st.queue[q].rx_packets, 0);
+	}
+	ck_assert_msg(b->done && b->st.reason == VM_EXIT_POWEROFF,
+		      "mq: guest ended with reason %d", b->st.reason);
+	boot_end(b);
+	free(b);
+	nic_tap = NULL;
+	nic_tap_queues = NULL;
+	nic_props = NULL;
+}
+END_TEST
+
 START_TEST(test_stop_during_boot_is_prompt_and_leaks_nothing)
 {
 	struct usage u0 = usage_now();
@@ -842,6 +985,7 @@ int main(void)
 	tcase_add_test(tc, test_tap_guest_pings_host);
 	tcase_add_test(tc, test_tap_traffic_both_ways);
 	tcase_add_test(tc, test_tap_traffic_on_the_exit_path);
+	tcase_add_test(tc, test_tap_multiqueue_both_pairs_carry_traffic);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
