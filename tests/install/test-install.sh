@@ -7,7 +7,7 @@ set -eu
 : "${top_builddir:?}" "${top_srcdir:?}" "${MAKE:=make}" "${CC:=cc}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..4"
+echo "1..5"
 
 if $MAKE -C "$top_builddir" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1; then
 	echo "ok 1 make install DESTDIR"
@@ -52,5 +52,19 @@ if [ -z "$bad" ]; then
 else
 	echo "$bad" | sed 's/^/# exported: /'
 	echo "not ok 4 only vm_* symbols exported"
+	exit 1
+fi
+
+# Every function the header declares VM_EXPORT is in the library: a doc
+# block must never describe a symbol that cannot be linked.
+declared=$(sed -n 's/^VM_EXPORT[^(]*[ *]\(vm_[a-z0-9_]*\)(.*/\1/p' \
+	"$top_srcdir/include/kvm-virtio.h" | sort -u)
+exported=$(nm -D --defined-only "$so" | awk '{print $3}' | sed 's/@.*//' | sort -u)
+missing=$(printf '%s\n' "$declared" | comm -23 - "$(printf '%s\n' "$exported" >"$tmp/exp"; echo "$tmp/exp")")
+if [ -n "$declared" ] && [ -z "$missing" ]; then
+	echo "ok 5 every VM_EXPORT function of kvm-virtio.h is exported ($(printf '%s\n' "$declared" | wc -l))"
+else
+	printf '%s\n' "$missing" | sed 's/^/# declared, not exported: /'
+	echo "not ok 5 every VM_EXPORT function of kvm-virtio.h is exported"
 	exit 1
 fi
