@@ -4,7 +4,7 @@
 # need, only those missing (apt-get update runs once, only if needed).
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
-libfdt-dev libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
+libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
 kmod xz-utils iproute2 binutils"
 missing=""
 for p in $pkgs; do
