@@ -518,6 +518,20 @@ struct vm_prop_desc {
 };
 
 /**
+ * vm_type_prop() - describe the @index-th property of type @name
+ * (inherited ones first), e.g. to list them or map names in a binding.
+ * @vm: the VM whose registry is asked (built-in and its host types).
+ * @name: type name; its class is built if it was not yet.
+ * @index: 0, 1, ... until NULL is returned.
+ * Returns: a description owned by the library (valid until vm_destroy()),
+ * or NULL past the last property, for an unknown type or a NULL argument.
+ * Since: 0.1.
+ */
+VM_EXPORT const struct vm_prop_desc *vm_type_prop(struct vm *vm,
+						  const char *name,
+						  unsigned int index);
+
+/**
  * struct vm_type_info - a type a host program adds (QOM's TypeInfo).
  * @size: sizeof(struct vm_type_info) as compiled by the caller.
  * @name: unique type name; copied.

@@ -174,6 +174,17 @@ int vm_type_exists(struct vm *vm, const char *name)
 	return vm && type_exists(&vm->types, name);
 }
 
+const struct vm_prop_desc *vm_type_prop(struct vm *vm, const char *name,
+				       unsigned int index)
+{
+	struct obj_class *k;
+
+	if (!vm || !name || type_get_class(&vm->types, name, &k, NULL) < 0 ||
+	    index >= k->nr_props)
+		return NULL;
+	return k->props[index].desc;
+}
+
 int vm_type_register(struct vm *vm, const struct vm_type_info *info,
 		     struct vm_error **errp)
 {

@@ -121,6 +121,8 @@ static struct vm *new_vm(void)
 
 #define PROPS(...) ((const struct vm_prop[]){ __VA_ARGS__, { NULL, NULL } })
 
+static void register_hierarchy(struct vm *vm);
+
 /* Expect @rc and an error whose message contains @text. */
 static void expect_err(int rc, struct vm_error **errp, int code,
 		       const char *text)
@@ -371,6 +373,31 @@ START_TEST(test_unknown_property)
 		   &err, -EINVAL,
 		   "netdev 't0': type 'tap' has no property 'ifnmae' (known: ifname, fd, vnet_hdr, queues)");
 	ck_assert_ptr_null(vm_obj_find(vm, "t0"));
+	vm_destroy(vm);
+}
+END_TEST
+
+START_TEST(test_type_prop_lists_inherited_then_own)
+{
+	struct vm *vm = new_vm();
+	static const char *const tap[] = { "ifname", "fd", "vnet_hdr", "queues" };
+	const struct vm_prop_desc *d;
+
+	for (unsigned i = 0; i < 4; i++) {
+		d = vm_type_prop(vm, "tap", i);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_str_eq(d->name, tap[i]);
+	}
+	ck_assert_ptr_null(vm_type_prop(vm, "tap", 4));
+	ck_assert_ptr_null(vm_type_prop(vm, "slirp", 0));
+	ck_assert_ptr_null(vm_type_prop(NULL, "tap", 0));
+	d = vm_type_prop(vm, "virtio-net-pci", 2);
+	ck_assert_str_eq(d->name, "disable-legacy");
+	ck_assert_uint_eq(d->kind, VM_PROP_BOOL);
+	ck_assert_str_eq(d->defval, "on");
+	register_hierarchy(vm); /* host types: parent's, then the leaf's */
+	ck_assert_str_eq(vm_type_prop(vm, "leaf-dev", 0)->name, "level");
+	ck_assert_str_eq(vm_type_prop(vm, "leaf-dev", 1)->name, "weight");
 	vm_destroy(vm);
 }
 END_TEST
@@ -1016,6 +1043,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_unknown_type);
 	tcase_add_test(tc, test_wrong_kind_and_abstract_type);
 	tcase_add_test(tc, test_unknown_property);
+	tcase_add_test(tc, test_type_prop_lists_inherited_then_own);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_missing_required_and_ids);
 	tcase_add_test(tc, test_netdev_used_by_two_devices);
