@@ -5,7 +5,7 @@
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
 libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
-kmod xz-utils iproute2 binutils"
+kmod xz-utils iproute2 binutils python3 python3-pytest"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
