@@ -181,7 +181,7 @@ VM_EXPORT int vm_set_console_fn(struct vm *vm, vm_console_fn fn, void *opaque);
  * struct vm_prop - one key/value property; arrays end with {NULL, NULL}.
  *
  * Values are strings whatever the property's type: bools take
- * on/off/true/false/yes/no, integers decimal or 0x-hex, MACs
+ * on/off/true/false/yes/no/1/0, integers decimal, 0x-hex or 0-octal, MACs
  * xx:xx:xx:xx:xx:xx, links the id of another object. A key given without
  * a value (value NULL) means "on" for a bool, as in QEMU's "vhostforce".
  */
@@ -319,7 +319,7 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * before the call: it can be fixed (e.g. objects added) and started again,
  * or destroyed.
  * Returns: 0 or a negative errno.
- * Errors: -EBUSY already started, or a netdev is already the peer of
+ * Errors: -EINVAL no kernel in vm_config; -EBUSY already started, or a netdev is already the peer of
  * another device; -ENOENT a link names no object; -EINVAL a link names an
  * object of the wrong kind, or a device's properties do not fit together
  * (e.g. rx_queue_size not a power of two); -ENOTSUP a feature that is not
@@ -443,7 +443,8 @@ VM_EXPORT int vm_obj_is_realized(const struct vm_obj *obj);
  * @obj: the object.
  * @key: property name (inherited ones included).
  * @buf, @len: output buffer; the text is NUL-terminated and truncated.
- * Returns: length of the full text, or -ENOENT for an unknown key.
+ * Returns: length of the full text, -ENOENT for an unknown key, -EINVAL
+ * for a NULL @obj or @key.
  * Since: 0.1.
  */
 VM_EXPORT int vm_obj_get_prop(const struct vm_obj *obj, const char *key,
@@ -595,7 +596,9 @@ VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
 
 /**
  * vm_error_set() - for host realize hooks: store an error in @errp (if it is
- * not NULL and empty) and return @code, a negative errno.
+ * not NULL and empty) and return @code, a negative errno (a @code >= 0 is
+ * stored and returned as -EINVAL). The library prefixes the message with
+ * the object ("device 'd1': ") when it comes from a host realize.
  * Since: 0.1.
  */
 VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
