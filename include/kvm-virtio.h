@@ -319,14 +319,15 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * before the call: it can be fixed (e.g. objects added) and started again,
  * or destroyed.
  * Returns: 0 or a negative errno.
- * Errors: -EINVAL no kernel in vm_config; -EBUSY already started, or a netdev is already the peer of
- * another device; -ENOENT a link names no object; -EINVAL a link names an
- * object of the wrong kind, or a device's properties do not fit together
- * (e.g. rx_queue_size not a power of two); -ENOTSUP a feature that is not
- * implemented (vhost-user, disable-legacy=off); -ECANCELED vm_stop() came
- * first; errors of the backends and of KVM (-ENOENT or -EACCES for
- * /dev/kvm, ...). The error's message names the object that failed, for
- * host-registered types too (see struct vm_type_info).
+ * Errors: -EINVAL no kernel in vm_config, a link names an object of the
+ * wrong kind, or a device's properties do not fit together (e.g.
+ * rx_queue_size not a power of two); -EBUSY already started, or a netdev
+ * is already the peer of another device; -ENOENT a link names no object;
+ * -ENOTSUP a feature that is not implemented (vhost-user,
+ * disable-legacy=off); -ECANCELED vm_stop() came first; errors of the
+ * backends and of KVM (-ENOENT or -EACCES for /dev/kvm, ...). The error's
+ * message names the object that failed, host-registered types included
+ * (see struct vm_type_info).
  * Since: 0.1.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_start(struct vm *vm, struct vm_error **errp);

@@ -35,6 +35,15 @@ def test_hello_console_to_file(need_kvm, guest, tmp_path):
     assert path.read_bytes() == b"hello from the guest\n"
 
 
+def test_hello_console_to_text_stream_without_fileno(need_kvm, guest):
+    import io
+    buf = io.StringIO()  # no fileno(): its write() is used
+    with kv.VM(guest("hello"), mem_mib=64, console=buf) as vm:
+        vm.start()
+        assert vm.wait(timeout=120).code == 0x42
+    assert buf.getvalue() == "hello from the guest\n"
+
+
 def test_triple_fault_is_shutdown(need_kvm, guest):
     if need_kvm == "pvm":
         # Run directly on PVM, tests/system/test-machine sees the same.

@@ -922,7 +922,8 @@ START_TEST(test_host_links_are_checked_like_builtin_ones)
 				       &err), 0);
 	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
 		   "device 'h': property 'netdev': no object with id 'nope'");
-	ck_assert_int_eq(((struct hostnic_priv *)vm_obj_priv(vm_obj_find(vm, "h")))->realized, 0);
+	ck_assert_int_eq(((struct hostnic_priv *)vm_obj_priv(
+				  vm_obj_find(vm, "h")))->realized, 0);
 	/* A device of that id now exists: the wrong kind. */
 	ck_assert_int_eq(vm_add_device(vm, "virtio-net-pci",
 				       PROPS({ "id", "nope" }), &err), 0);
