@@ -241,6 +241,38 @@ static int tap_open_queue(struct netdev_tap *t, struct vm_error **errp)
 	return 0;
 }
 
+/* fd= must be a TAP (not TUN) fd. As in QEMU, the fd's IFF_VNET_HDR
+ * decides vnet_hdr unless the property was given; a given one that
+ * disagrees is refused (frames would be misparsed silently). */
+static int tap_check_fd(struct netdev_tap *t, int fd, struct vm_error **errp)
+{
+	const char *id = t->nd.obj.id;
+	struct ifreq ifr;
+	uint8_t has_hdr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': fd %u is not a TAP device (TUNGETIFF: %s)",
+				id, t->fd, strerror(errno));
+	if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TAP)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': fd %u is a TUN device ('%.*s'), not a TAP",
+				id, t->fd, IFNAMSIZ, ifr.ifr_name);
+	has_hdr = (ifr.ifr_flags & IFF_VNET_HDR) ? 1 : 0;
+	if (!prop_is_set(&t->nd.obj, "vnet_hdr"))
+		t->vnet_hdr = has_hdr;
+	else if (t->vnet_hdr != has_hdr)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': fd %u: TAP '%.*s' was opened %s IFF_VNET_HDR but vnet_hdr=%s",
+				id, t->fd, IFNAMSIZ, ifr.ifr_name,
+				has_hdr ? "with" : "without",
+				t->vnet_hdr ? "on" : "off");
+	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+	t->name[IFNAMSIZ - 1] = 0;
+	return 0;
+}
+
 static int tap_realize(struct vm_obj *o, struct vm_error **errp)
 {
 	struct netdev_tap *t = to_tap(to_netdev(o));
@@ -266,6 +298,11 @@ static int tap_realize(struct vm_obj *o, struct vm_error **errp)
 			return verr_set_errno(errp, -errno,
 					      "netdev '%s': fd %u", o->id,
 					      t->fd);
+		rc = tap_check_fd(t, fd, errp);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 			rc = -errno;
 			close(fd);

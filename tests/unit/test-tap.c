@@ -58,6 +58,8 @@ static struct netdev *add_tap(const struct vm_prop *props)
 	return to_netdev(vm_obj_find(vm, "t0"));
 }
 
+static void no_ipv6(const char *name);
+
 /* Up, with IPv6 off on it when the host has IPv6: otherwise the kernel
  * sends its own MLD/RS frames on the new interface, whatever the host's
  * defaults, and a test reading "the next frame" reads one of those. */
@@ -65,7 +67,22 @@ static void link_up(const char *name)
 {
 	struct ifreq ifr;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	char path[96];
+
+	no_ipv6(name);
+	ck_assert_int_ge(s, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ck_assert_int_eq(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	ck_assert_int_eq(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	close(s);
+}
+
+/* Keep the kernel's own IPv6 frames (MLD, router solicitations) off an
+ * interface whose frames a test counts. No IPv6 at all is fine too. */
+static void no_ipv6(const char *name)
+{
+	char path[128];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
@@ -75,14 +92,6 @@ static void link_up(const char *name)
 		fputs("1\n", f);
 		fclose(f);
 	}
-
-	ck_assert_int_ge(s, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ck_assert_int_eq(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	ck_assert_int_eq(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
-	close(s);
 }
 
 START_TEST(test_tap_creates_named_interface_and_removes_it)
@@ -177,6 +186,91 @@ START_TEST(test_tap_fd_with_queues_is_an_error)
 	ck_assert_int_eq(vm_realize_objects(vm, &err), -EINVAL);
 	ck_assert(strstr(vm_error_message(err), "fd= gives one queue, queues=2 asked"));
 	vm_error_free(err);
+}
+END_TEST
+
+/* An fd opened with these TUNSETIFF flags (0: not set up at all). */
+static int tun_fd(short flags, const char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	if (!flags)
+		return fd;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = flags;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ck_assert_int_eq(ioctl(fd, TUNSETIFF, &ifr), 0);
+	return fd;
+}
+
+/* realize of netdev "t0" with fd= @fd (and vnet_hdr= unless NULL) fails. */
+static void expect_fd_refused(int fd, const char *vnet_hdr, const char *text)
+{
+	struct vm_error *err = NULL;
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	if (vnet_hdr)
+		ck_assert_int_eq(vm_add_netdev(vm, "tap", "t0",
+					       PROPS({ "fd", num }, { "vnet_hdr", vnet_hdr }),
+					       NULL), 0);
+	else
+		ck_assert_int_eq(vm_add_netdev(vm, "tap", "t0",
+					       PROPS({ "fd", num }), NULL), 0);
+	ck_assert_int_eq(vm_realize_objects(vm, &err), -EINVAL);
+	ck_assert_msg(strstr(vm_error_message(err), text),
+		      "message \"%s\" lacks \"%s\"", vm_error_message(err), text);
+	vm_error_free(err);
+}
+
+START_TEST(test_tap_fd_that_is_a_pipe_is_refused)
+{
+	int p[2];
+	char text[64];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	snprintf(text, sizeof(text), "netdev 't0': fd %d is not a TAP device", p[0]);
+	expect_fd_refused(p[0], NULL, text);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(test_tap_fd_that_is_a_tun_is_refused)
+{
+	int fd = tun_fd(IFF_TUN | IFF_NO_PI, "kvtun0");
+
+	expect_fd_refused(fd, NULL, "is a TUN device ('kvtun0'), not a TAP");
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_tap_fd_not_attached_is_refused)
+{
+	int fd = tun_fd(0, NULL); /* /dev/net/tun, no TUNSETIFF yet */
+
+	expect_fd_refused(fd, NULL, "is not a TAP device (TUNGETIFF:");
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_tap_fd_vnet_hdr_follows_the_fd_unless_given)
+{
+	int fd = tun_fd(IFF_TAP | IFF_NO_PI, "kvt4"); /* no IFF_VNET_HDR */
+	struct netdev *nd;
+	char num[16], buf[8];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	nd = add_tap(PROPS({ "fd", num }));
+	ck_assert(!(nd->caps & NETDEV_CAP_VNET_HDR));
+	vm_obj_get_prop(&nd->obj, "vnet_hdr", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "off");
+	vm_destroy(vm);
+	ck_assert_int_eq(vm_create(&(struct vm_config)VM_CONFIG_INIT, &vm, NULL), 0);
+	expect_fd_refused(fd, "on", "TAP 'kvt4' was opened without IFF_VNET_HDR but vnet_hdr=on");
+	close(fd);
 }
 END_TEST
 
@@ -285,6 +379,10 @@ int main(void)
 	tcase_add_test(tc, test_tap_rejects_long_ifname);
 	tcase_add_test(tc, test_tap_takes_a_caller_fd_and_dups_it);
 	tcase_add_test(tc, test_tap_fd_with_queues_is_an_error);
+	tcase_add_test(tc, test_tap_fd_that_is_a_pipe_is_refused);
+	tcase_add_test(tc, test_tap_fd_that_is_a_tun_is_refused);
+	tcase_add_test(tc, test_tap_fd_not_attached_is_refused);
+	tcase_add_test(tc, test_tap_fd_vnet_hdr_follows_the_fd_unless_given);
 	tcase_add_test(tc, test_tap_frames_flow_both_ways_with_vnet_header);
 	suite_add_tcase(s, tc);
 	return check_run(s);
