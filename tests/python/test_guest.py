@@ -123,3 +123,32 @@ def test_tap_fd_that_is_a_pipe_is_refused(need_kvm):
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_net_link_and_stats_of_a_running_nic(need_kvm, guest):
+    # A guest that never probes its NIC: the counters exist and are 0, the
+    # link can be set from another thread, errors are the C API's.
+    with kv.VM(guest("spin"), mem_mib=64) as vm:
+        vm.add_netdev("null", "n0")
+        vm.add_device("virtio-net-pci", netdev="n0", id="net0")
+        with pytest.raises(kv.VMError) as e:
+            vm.net_stats("net0")
+        assert e.value.errno == errno.ENODEV
+        vm.start()
+        st = vm.net_stats("net0")
+        assert st["queue_pairs"] == 1 and st["link_up"] == 1
+        assert st["tx_packets"] == 0 and len(st["queue"]) == 1
+        t = threading.Thread(target=vm.net_set_link, args=("net0", False))
+        t.start()
+        t.join()
+        assert vm.net_stats("net0")["link_up"] == 0
+        vm.net_set_link("net0", True)
+        assert vm.net_stats("net0")["link_up"] == 1
+        with pytest.raises(kv.VMError) as e:
+            vm.net_stats("nope")
+        assert e.value.errno == errno.ENOENT
+        with pytest.raises(kv.VMError) as e:
+            vm.net_set_link("n0", True)
+        assert e.value.errno == errno.ENOTSUP
+        vm.stop()
+        assert vm.wait(timeout=60).reason == "stopped"

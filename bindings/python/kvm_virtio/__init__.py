@@ -402,6 +402,27 @@ class VM:
             raise error_for(rc, msg)
         return Status(st.reason, st.code, st.vcpu)
 
+    # -- network devices --------------------------------------------------
+
+    def net_set_link(self, id, up):
+        """Set the link state NIC @id's guest sees (a config interrupt
+        follows); any thread while the VM is started."""
+        _call(_lib.lib().vm_net_set_link, self._handle(), _b(id),
+              1 if up else 0)
+
+    def net_stats(self, id):
+        """NIC @id's counters as a dict (the fields of struct
+        vm_net_stats; "queue" is a list of per-pair dicts)."""
+        st = _lib.vm_net_stats()
+        st.size = ctypes.sizeof(_lib.vm_net_stats)
+        _call(_lib.lib().vm_net_get_stats, self._handle(), _b(id),
+              ctypes.byref(st))
+        out = {n: getattr(st, n) for n, _ in _lib.vm_net_stats._fields_
+               if n not in ("size", "reserved", "queue")}
+        out["queue"] = [{n: getattr(q, n) for n, _ in q._fields_}
+                        for q in st.queue[:st.queue_pairs]]
+        return out
+
     def stop(self):
         """Make every vCPU leave the guest; wait() then reports "stopped".
         Safe from any thread, any number of times."""

@@ -73,6 +73,27 @@ class vm_prop_desc(ctypes.Structure):
     ]
 
 
+VM_NET_MAX_QUEUE_PAIRS = 16
+
+
+class vm_net_queue_stats(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_uint64) for n in (
+        "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+        "rx_kicks", "tx_kicks", "rx_interrupts", "tx_interrupts")]
+
+
+class vm_net_stats(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_size_t)] + \
+        [(n, ctypes.c_uint32) for n in (
+            "queue_pairs", "active_pairs", "link_up", "reserved")] + \
+        [(n, ctypes.c_uint64) for n in (
+            "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+            "rx_drop_oversize", "rx_drop_backend", "tx_drop_backend",
+            "tx_drop_malformed", "tx_drop_link_down", "kicks", "kick_exits",
+            "interrupts", "irqfd_interrupts", "ctrl_commands")] + \
+        [("queue", vm_net_queue_stats * VM_NET_MAX_QUEUE_PAIRS)]
+
+
 VM_CONFIG_F_HUGETLB = 1 << 0
 VM_CONFIG_F_PREALLOC = 1 << 1
 
@@ -119,6 +140,10 @@ _PROTOS = {
     "vm_obj_get_prop": (ctypes.c_int, [obj_p, ctypes.c_char_p,
                                        ctypes.c_char_p, ctypes.c_size_t]),
     "vm_type_exists": (ctypes.c_int, [vm_p, ctypes.c_char_p]),
+    "vm_net_set_link": (ctypes.c_int, [vm_p, ctypes.c_char_p, ctypes.c_int,
+                                       errpp]),
+    "vm_net_get_stats": (ctypes.c_int, [vm_p, ctypes.c_char_p,
+                                        ctypes.POINTER(vm_net_stats), errpp]),
     "vm_type_prop": (ctypes.POINTER(vm_prop_desc), [vm_p, ctypes.c_char_p,
                                                      ctypes.c_uint]),
 }
