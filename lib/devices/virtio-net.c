@@ -348,7 +348,13 @@ static int vnet_queues_init(struct vnet *n, const struct vnet_config *c)
 		vqs->bounce = malloc(VNET_BOUNCE_SIZE);
 		vqs->heads = calloc(c->rx_size, sizeof(*vqs->heads));
 		vqs->lens = calloc(c->rx_size, sizeof(*vqs->lens));
-		if (!vqs->bounce || !vqs->heads || !vqs->lens)
+		vqs->stash.iov = calloc(cap, sizeof(struct iovec));
+		vqs->stash.head = calloc(c->rx_size, sizeof(uint16_t));
+		vqs->stash.cap = calloc(c->rx_size, sizeof(uint32_t));
+		vqs->stash.cnt = calloc(c->rx_size, sizeof(uint16_t));
+		if (!vqs->bounce || !vqs->heads || !vqs->lens ||
+		    !vqs->stash.iov || !vqs->stash.head || !vqs->stash.cap ||
+		    !vqs->stash.cnt)
 			return -ENOMEM;
 	}
 	return 0;
@@ -437,6 +443,10 @@ void vnet_fini(struct vnet *n)
 			free(vqs->bounce);
 			free(vqs->heads);
 			free(vqs->lens);
+			free(vqs->stash.iov);
+			free(vqs->stash.head);
+			free(vqs->stash.cap);
+			free(vqs->stash.cnt);
 		}
 		free(n->q);
 		n->q = NULL;
