@@ -47,8 +47,16 @@
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
  *                          PCI function with MSI-X that virtio_pci and
  *                          virtio_net bind; frames flow through its netdev.
- *                          Only disable-legacy=on (the default) and
- *                          function 0 are implemented.
+ *                          Queue kicks arrive through KVM ioeventfds and
+ *                          interrupts leave through irqfds (ioeventfd=off,
+ *                          or a KVM that refuses, falls back to vCPU exits);
+ *                          its queues are served by its own I/O threads
+ *                          (one per queue pair, iothreads=N caps them);
+ *                          checksum/TSO offloads follow what the tap takes;
+ *                          mq=on with queues=N (multiqueue tap) serves N
+ *                          pairs. vm_net_set_link() and vm_net_get_stats()
+ *                          reach it by id. Only disable-legacy=on (the
+ *                          default) and function 0 are implemented.
  */
 #ifndef KVM_VIRTIO_H
 #define KVM_VIRTIO_H

@@ -515,8 +515,12 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 	unsigned budget;
 
 	pthread_mutex_lock(&vqs->lock);
+	/* §5.1.6.5.5: only the first curr_pairs pairs are used; the others'
+	 * backend queues are detached (a multiqueue tap's poll says EPOLLERR
+	 * for those), so they are left alone. */
 	if (!vqs->active || vq->broken || vqs->kind == VNET_Q_NONE ||
-	    (vqs->kind == VNET_Q_RX && !vqs->bounce)) {
+	    (vqs->kind == VNET_Q_RX && !vqs->bounce) ||
+	    (vqs->kind != VNET_Q_CTRL && vqs->pair >= LD(n->curr_pairs))) {
 		pthread_mutex_unlock(&vqs->lock);
 		return false;
 	}
@@ -607,8 +611,8 @@ static unsigned vnet_pollset(struct vnet *n, struct vnet_thread *t,
 			continue;
 		pfd[k++] = (struct pollfd){ .fd = kfd, .events = POLLIN };
 		kind = LD(vqs->kind);
-		if (!n->peer)
-			continue;
+		if (!n->peer || (kind != VNET_Q_CTRL && vqs->pair >= LD(n->curr_pairs)))
+			continue; /* not in use: its backend queue is detached */
 		if (kind == VNET_Q_RX && LD(vqs->rx_want) && link) {
 			uint64_t bo = LD(vqs->backoff_ns);
 

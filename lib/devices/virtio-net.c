@@ -10,7 +10,8 @@
  * ->driver_ok) with the device lock held; the control queue's I/O thread
  * runs vnet_ctrl_cmd(); any host thread calls vnet_set_link() and
  * vnet_get_stats().
- * Locking: the device lock (vdev.lock) guards ->mac; ->link_up,
+ * Locking: ->mac_lock (a leaf: taken under the device lock by config
+ * reads, under a queue lock by MAC_ADDR_SET) guards ->mac; ->link_up,
  * ->curr_pairs and the counters are atomics. Activation and reset take
  * each queue's lock (lock order: device lock -> queue lock) to publish a
  * queue's role and ->active, so an I/O thread that holds a queue lock
@@ -56,7 +57,9 @@ static void vnet_get_config(struct vio_dev *d, uint32_t off, void *buf,
 	struct virtio_net_config c;
 
 	memset(&c, 0, sizeof(c));
+	pthread_mutex_lock(&n->mac_lock);
 	memcpy(c.mac, n->mac, sizeof(c.mac));
+	pthread_mutex_unlock(&n->mac_lock);
 	if (__atomic_load_n(&n->link_up, __ATOMIC_ACQUIRE))
 		c.status = htole16(VIRTIO_NET_S_LINK_UP);
 	c.max_virtqueue_pairs = htole16((uint16_t)n->pairs);
@@ -97,9 +100,9 @@ uint8_t vnet_ctrl_cmd(struct vnet *n, const uint8_t *b, size_t len)
 			/* §5.1.6.5.2: the device's MAC becomes this one. */
 			if (len < 2 + ETH_ALEN)
 				return VIRTIO_NET_ERR;
-			pthread_mutex_lock(&d->lock);
+			pthread_mutex_lock(&n->mac_lock);
 			memcpy(n->mac, b + 2, ETH_ALEN);
-			pthread_mutex_unlock(&d->lock);
+			pthread_mutex_unlock(&n->mac_lock);
 			return VIRTIO_NET_OK;
 		}
 		return b[1] == VIRTIO_NET_CTRL_MAC_TABLE_SET ? VIRTIO_NET_OK
@@ -120,6 +123,7 @@ uint8_t vnet_ctrl_cmd(struct vnet *n, const uint8_t *b, size_t len)
 		if (n->peer && netdev_set_queues(n->peer, pairs) < 0)
 			return VIRTIO_NET_ERR;
 		__atomic_store_n(&n->curr_pairs, pairs, __ATOMIC_RELEASE);
+		vnet_io_wake(n, -1); /* every thread: its poll set changed */
 		return VIRTIO_NET_OK;
 	case VIRTIO_NET_CTRL_GUEST_OFFLOADS:
 		/* §5.1.6.5.6.2: only offloads that were negotiated. */
@@ -159,7 +163,9 @@ static void vnet_reset(struct vio_dev *d)
 		pthread_mutex_unlock(&vqs->lock);
 	}
 	__atomic_store_n(&n->curr_pairs, 0, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&n->mac_lock);
 	memcpy(n->mac, n->cfg_mac, sizeof(n->mac)); /* as QEMU's reset */
+	pthread_mutex_unlock(&n->mac_lock);
 	(void)vnet_apply_offloads(n, 0);
 	vnet_io_wake(n, -1); /* drop the kick fds from the poll sets */
 }
@@ -376,6 +382,7 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	n->gm = c->gm;
 	n->peer = c->peer;
 	n->name = c->name;
+	pthread_mutex_init(&n->mac_lock, NULL);
 	memcpy(n->mac, c->mac, sizeof(n->mac));
 	memcpy(n->cfg_mac, c->mac, sizeof(n->cfg_mac));
 	n->mtu = c->mtu;
@@ -451,6 +458,8 @@ void vnet_fini(struct vnet *n)
 		free(n->q);
 		n->q = NULL;
 	}
-	if (n->vdev.vqs)
+	if (n->vdev.vqs) {
 		vio_dev_fini(&n->vdev);
+		pthread_mutex_destroy(&n->mac_lock);
+	}
 }

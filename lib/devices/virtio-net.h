@@ -125,7 +125,8 @@ struct vnet {
 	/* negotiated layout, set at DRIVER_OK under the device lock and read
 	 * by the I/O threads under the queue locks */
 	uint32_t curr_pairs;           /* atomic: pairs in use (VQ_PAIRS_SET) */
-	uint8_t mac[6];                /* guarded by vdev.lock */
+	pthread_mutex_t mac_lock;      /* leaf lock: guards ->mac */
+	uint8_t mac[6];                /* guarded by ->mac_lock */
 	uint8_t cfg_mac[6];            /* the configured one, back at reset */
 	uint8_t link_up;               /* atomic: VIRTIO_NET_S_LINK_UP */
 	uint8_t link_forced_down;      /* atomic: the backend failed */
