@@ -15,10 +15,7 @@
  *       the header is dropped and counted (never a 0-byte frame); one
  *       shorter than the header, or with writable buffers, is a guest
  *       error (§5.1.6.2).
- *   RX: with a backend that carries the header and guest buffers for
- *       the largest frame, the frame is read straight into them (below,
- *       "rx straight into guest buffers"). Otherwise one frame is read
- *       from the backend into a host bounce buffer
+ *   RX: one frame is read from the backend into a host bounce buffer
  *       (header + up to 64 KiB), then scattered into as many writable
  *       chains as it needs (MRG_RXBUF: num_buffers says how many, never
  *       more than the ring holds; otherwise one chain must hold it, else
@@ -77,9 +74,6 @@ enum {
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 #define INC(x, v) __atomic_add_fetch(&(x), (v), __ATOMIC_RELAXED)
-
-/* Frames from this size on are read straight into guest buffers. */
-#define VNET_DIRECT_MIN 4096u
 
 static uint64_t vnet_now_ns(void)
 {
@@ -273,173 +267,11 @@ static int vnet_rx_deliver(struct vnet *n, struct vnet_queue *vqs,
 	return VNET_DID;
 }
 
-/* ---- rx straight into guest buffers (backends that carry the header) ----
- *
- * A tap writes the header and the frame wherever the iovec says, so with
- * enough guest buffers for the largest frame it can give, the frame is
- * read straight into them (vhost-net's way): one copy instead of two.
- * Chains are popped ahead into the queue's stash and kept across the
- * frames of one burst; what is left is given back (vq_unpop) before the
- * queue lock drops, so between bursts the ring is as the guest left it.
- * Too few buffers for the largest frame: the bounce path below, which
- * reads first and then waits for buffers that fit.
- */
-
-static void vnet_stash_drop(struct vq *vq, struct vnet_stash *s)
-{
-	if (s->n)
-		vq_unpop(vq, (uint16_t)s->n);
-	s->first = s->n = s->iov_first = s->iov_n = 0;
-	s->bytes = 0;
-}
-
-static void vnet_stash_compact(struct vnet_stash *s)
-{
-	if (s->first) {
-		memmove(s->head, s->head + s->first, s->n * sizeof(*s->head));
-		memmove(s->cap, s->cap + s->first, s->n * sizeof(*s->cap));
-		memmove(s->cnt, s->cnt + s->first, s->n * sizeof(*s->cnt));
-		s->first = 0;
-	}
-	if (s->iov_first) {
-		memmove(s->iov, s->iov + s->iov_first, s->iov_n * sizeof(*s->iov));
-		s->iov_first = 0;
-	}
-}
-
-/* Pop until the stash holds @need writable bytes (with @one, one chain at
- * most): VNET_DID, VNET_EMPTY (the ring ran out first; what was popped
- * stays) or VNET_BAD. */
-static int vnet_stash_fill(struct vnet *n, struct vnet_queue *vqs,
-			   struct vq *vq, uint64_t need, bool one,
-			   struct vnet_burst *b)
-{
-	struct vnet_stash *s = &vqs->stash;
-	unsigned cap = vq->max_size + 1u;
-
-	while (s->bytes < need) {
-		struct vq_elem e;
-		unsigned at, i;
-		int rc;
-
-		/* a ring's worth at most: the used ring has no more room */
-		if (s->n >= vq->size || (one && s->n))
-			return VNET_EMPTY;
-		if (s->first + s->n >= vq->max_size ||
-		    s->iov_first + s->iov_n >= cap)
-			vnet_stash_compact(s);
-		at = s->iov_first + s->iov_n;
-		e = (struct vq_elem){ .iov = s->iov + at, .iov_cap = cap - at };
-		rc = vq_pop(vq, n->gm, &e);
-		if (rc == -ENOBUFS && (s->first || s->iov_first)) {
-			vnet_stash_compact(s);
-			continue;
-		}
-		if (rc == -ENOBUFS || rc == 0)
-			return VNET_EMPTY;
-		if (rc < 0)
-			return VNET_BAD;
-		/* virtio 1.2 §5.1.6.3.1: device-writable, header included */
-		if (e.out_num || e.in_len < VNET_HDR_LEN) {
-			b->bad = e.out_num ? "rx chain has device-readable buffers"
-					   : "rx chain shorter than the virtio-net header";
-			vq->broken = true;
-			return VNET_BAD;
-		}
-		i = s->first + s->n;
-		s->head[i] = e.head;
-		s->cap[i] = (uint32_t)MIN(e.in_len, (uint64_t)UINT32_MAX);
-		s->cnt[i] = (uint16_t)e.in_num;
-		s->n++;
-		s->iov_n += e.in_num;
-		s->bytes += e.in_len;
-	}
-	return VNET_DID;
-}
-
-/* A receive error: count it, back off (1 ms doubling to 1 s), and after
- * a run of them report the link down: never spin. */
-static int vnet_rx_error(struct vnet_queue *vqs, struct vnet_burst *b)
-{
-	unsigned k = MIN(vqs->err_streak, 10u);
-
-	INC(vqs->st.drop_backend, 1);
-	ST(vqs->backoff_ns, vnet_now_ns() + (1000000ull << k));
-	if (++vqs->err_streak == VNET_RX_ERR_MAX)
-		b->link_fail = true;
-	return VNET_WAIT;
-}
-
-static int vnet_rx_direct(struct vnet *n, struct vnet_queue *vqs,
-			  struct vq *vq, struct vnet_burst *b)
-{
-	struct vnet_stash *s = &vqs->stash;
-	bool mrg = vio_dev_has_feature(&n->vdev, VIRTIO_NET_F_MRG_RXBUF);
-	unsigned k = 0, iovs = 0;
-	uint32_t left;
-	uint16_t nb;
-	ssize_t got;
-	int r = vnet_stash_fill(n, vqs, vq, VNET_BOUNCE_SIZE, !mrg, b);
-
-	if (r != VNET_DID)
-		return r;
-	got = netdev_recv(n->peer, vqs->pair, s->iov + s->iov_first,
-			  (int)s->iov_n);
-	if (got == -EAGAIN || got == -EWOULDBLOCK) {
-		vqs->err_streak = 0;
-		ST(vqs->rx_want, 1);
-		return VNET_WAIT;
-	}
-	if (got < VNET_HDR_LEN)
-		return vnet_rx_error(vqs, b);
-	vqs->err_streak = 0;
-	/* The chains the frame filled, in order (the stash holds enough). */
-	for (left = (uint32_t)got; left; k++) {
-		uint32_t c = s->cap[s->first + k];
-
-		left -= MIN(left, c);
-	}
-	/* virtio 1.2 §5.1.6.4: num_buffers, in the first buffer's header
-	 * (the tap leaves bytes 10..11 alone), before the chains are used. */
-	nb = htole16((uint16_t)k);
-	iov_copy(s->iov + s->iov_first, s->cnt[s->first], 10, &nb, sizeof(nb),
-		 true);
-	for (unsigned i = 0, done = 0; i < k; i++) {
-		unsigned j = s->first + i;
-		uint32_t l = MIN((uint32_t)got - done, s->cap[j]);
-
-		(void)vq_push(vq, s->head[j], l);
-		done += l;
-		iovs += s->cnt[j];
-		s->bytes -= s->cap[j];
-	}
-	s->first += k;
-	s->n -= k;
-	s->iov_first += iovs;
-	s->iov_n -= iovs;
-	b->packets++;
-	b->bytes += (uint64_t)got - VNET_HDR_LEN;
-	b->pushed = true;
-	vqs->last_len = (uint32_t)got;
-	return VNET_DID;
-}
-
 static int vnet_rx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
 		       struct vnet_burst *b)
 {
 	int r;
 
-	/* Straight into guest buffers when frames are large (popping a
-	 * largest frame's worth of chains ahead costs more than a copy of a
-	 * small frame); the last frame's size decides. */
-	if (!vqs->pending && n->backend_hdr && LD(n->link_up) &&
-	    vqs->last_len >= VNET_DIRECT_MIN) {
-		r = vnet_rx_direct(n, vqs, vq, b);
-		if (r != VNET_EMPTY)
-			return r;
-		/* Not enough buffers for the largest frame: read first. */
-		vnet_stash_drop(vq, &vqs->stash);
-	}
 	if (!vqs->pending) {
 		struct iovec iov;
 		ssize_t got;
@@ -460,15 +292,23 @@ static int vnet_rx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
 			ST(vqs->rx_want, 1);
 			return VNET_WAIT;
 		}
-		if (got < 0 || (n->backend_hdr && got < VNET_HDR_LEN))
-			return vnet_rx_error(vqs, b);
+		if (got < 0 || (n->backend_hdr && got < VNET_HDR_LEN)) {
+			/* Count it, back off (1 ms doubling to 1 s), and after
+			 * a run of them report the link down: never spin. */
+			unsigned k = MIN(vqs->err_streak, 10u);
+
+			INC(vqs->st.drop_backend, 1);
+			ST(vqs->backoff_ns, vnet_now_ns() + (1000000ull << k));
+			if (++vqs->err_streak == VNET_RX_ERR_MAX)
+				b->link_fail = true;
+			return VNET_WAIT;
+		}
 		vqs->err_streak = 0;
 		vqs->pending = (uint32_t)got + (n->backend_hdr ? 0 : VNET_HDR_LEN);
 		/* num_buffers (the backend leaves bytes 10..11 to us). */
 		vqs->bounce[10] = 1;
 		vqs->bounce[11] = 0;
 	}
-	vqs->last_len = vqs->pending;
 	r = vnet_rx_deliver(n, vqs, vq, b);
 	if (r == VNET_EMPTY)
 		ST(vqs->rx_want, 0); /* no buffers: wait for the guest's kick */
@@ -542,8 +382,6 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 			continue;
 		break;
 	}
-	if (vqs->kind == VNET_Q_RX)
-		vnet_stash_drop(vq, &vqs->stash); /* the ring as the guest left it */
 	if (b.pushed)
 		notify = vq_should_notify(vq);
 	pthread_mutex_unlock(&vqs->lock);

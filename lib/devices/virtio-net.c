@@ -354,13 +354,7 @@ static int vnet_queues_init(struct vnet *n, const struct vnet_config *c)
 		vqs->bounce = malloc(VNET_BOUNCE_SIZE);
 		vqs->heads = calloc(c->rx_size, sizeof(*vqs->heads));
 		vqs->lens = calloc(c->rx_size, sizeof(*vqs->lens));
-		vqs->stash.iov = calloc(cap, sizeof(struct iovec));
-		vqs->stash.head = calloc(c->rx_size, sizeof(uint16_t));
-		vqs->stash.cap = calloc(c->rx_size, sizeof(uint32_t));
-		vqs->stash.cnt = calloc(c->rx_size, sizeof(uint16_t));
-		if (!vqs->bounce || !vqs->heads || !vqs->lens ||
-		    !vqs->stash.iov || !vqs->stash.head || !vqs->stash.cap ||
-		    !vqs->stash.cnt)
+		if (!vqs->bounce || !vqs->heads || !vqs->lens)
 			return -ENOMEM;
 	}
 	return 0;
@@ -450,10 +444,6 @@ void vnet_fini(struct vnet *n)
 			free(vqs->bounce);
 			free(vqs->heads);
 			free(vqs->lens);
-			free(vqs->stash.iov);
-			free(vqs->stash.head);
-			free(vqs->stash.cap);
-			free(vqs->stash.cnt);
 		}
 		free(n->q);
 		n->q = NULL;

@@ -69,20 +69,8 @@ struct vnet_queue {
 	uint8_t rx_want;        /* atomic: guest has buffers, poll backend */
 	uint8_t *bounce;        /* VNET_BOUNCE_SIZE bytes */
 	uint32_t pending;       /* bytes of a frame waiting, 0: none */
-	uint32_t last_len;      /* bytes of the last frame received */
 	uint16_t *heads;        /* vq max_size entries */
 	uint32_t *lens;
-	/* rx chains popped ahead for a read straight into guest buffers
-	 * (virtio-net-io.c), in ring order; given back before ->lock drops */
-	struct vnet_stash {
-		struct iovec *iov;      /* vq max_size + 1 entries */
-		uint16_t *head;         /* vq max_size entries each */
-		uint32_t *cap;          /* writable bytes of the chain */
-		uint16_t *cnt;          /* its iovecs */
-		unsigned first, n;      /* chains [first, first + n) */
-		unsigned iov_first, iov_n;
-		uint64_t bytes;         /* writable bytes of those chains */
-	} stash;
 	unsigned err_streak;    /* consecutive backend receive errors */
 	uint64_t backoff_ns;    /* atomic: don't read the backend before this */
 	struct vnet_qstats st;

@@ -1016,65 +1016,6 @@ START_TEST(test_vnet_offloads_carried_both_ways)
 }
 END_TEST
 
-/* With a backend that carries the header and buffers for the largest
- * frame, frames are read straight into the guest's buffers: two frames
- * in a row, one spanning buffers (num_buffers 2), the next right after,
- * and the buffers not used are still the guest's (popped again later). */
-START_TEST(test_vnet_rx_straight_into_guest_buffers)
-{
-	static uint8_t f1[HDR + 3000], f2[HDR + 100];
-	uint64_t b[40];
-	struct virtio_net_hdr_v1 rh;
-	uint32_t id, len, ids[3], lens[3];
-
-	linux_probe(LINUX_FEATURES);
-	for (unsigned i = 0; i < 40; i++) {
-		b[i] = guest_alloc(&gm, 2048, 16);
-		vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
-			(const struct vring_drv_buf[]){ { b[i], 2048, true } }, 1));
-	}
-	virtio_drv_kick(&vd, RXQ);
-	memset(f1, 0, HDR);
-	f1[0] = VIRTIO_NET_HDR_F_DATA_VALID;
-	for (unsigned i = HDR; i < sizeof(f1); i++)
-		f1[i] = (uint8_t)(i * 13);
-	memset(f2, 0, HDR);
-	memset(f2 + HDR, 0x42, 100);
-	/* a large frame first: the device reads the next ones straight */
-	{
-		static uint8_t big[HDR + 9000];
-
-		memset(big, 0, sizeof(big));
-		ck_assert_int_eq(write(wire, big, sizeof(big)), sizeof(big));
-		for (unsigned i = 0; i < 5; i++)
-			ck_assert(wait_used(&ring[RXQ], &id, &len));
-		for (unsigned i = 0; i < 5; i++)
-			b[i] = b[i + 5];
-	}
-	ck_assert_int_eq(write(wire, f1, sizeof(f1)), sizeof(f1));
-	ck_assert_int_eq(write(wire, f2, sizeof(f2)), sizeof(f2));
-	for (unsigned i = 0; i < 3; i++) {
-		ck_assert(wait_used(&ring[RXQ], &ids[i], &lens[i]));
-	}
-	ck_assert_uint_eq(lens[0] + lens[1], sizeof(f1));
-	ck_assert_uint_eq(lens[0], 2048);
-	ck_assert_uint_eq(lens[2], sizeof(f2));
-	memcpy(&rh, guest_ptr(&gm, b[0], HDR), HDR);
-	ck_assert_uint_eq(rh.flags, VIRTIO_NET_HDR_F_DATA_VALID);
-	ck_assert_uint_eq(le16toh(rh.num_buffers), 2);
-	ck_assert_mem_eq(guest_ptr(&gm, b[0] + HDR, 2048 - HDR), f1 + HDR,
-			 2048 - HDR);
-	ck_assert_mem_eq(guest_ptr(&gm, b[1], sizeof(f1) - 2048), f1 + 2048,
-			 sizeof(f1) - 2048);
-	memcpy(&rh, guest_ptr(&gm, b[2], HDR), HDR);
-	ck_assert_uint_eq(le16toh(rh.num_buffers), 1);
-	ck_assert_mem_eq(guest_ptr(&gm, b[2] + HDR, 100), f2 + HDR, 100);
-	ck_assert(!vring_drv_get_used(&ring[RXQ], &id, &len));
-	ck_assert_uint_eq(net_stats().rx_packets, 3);
-	ck_assert_uint_eq(net_stats().rx_bytes, 9000 + 3000 + 100);
-}
-END_TEST
-
 /* §5.1.4.2: vm_net_set_link() flips LINK_UP with a config interrupt; the
  * host API's errors are the header's. */
 START_TEST(test_vnet_host_sets_link)
@@ -1161,7 +1102,6 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup_offload, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_vnet_offloads_carried_both_ways);
-	tcase_add_test(tc, test_vnet_rx_straight_into_guest_buffers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("realize");
 	tcase_add_test(tc, test_vnet_realize_failure_leaves_no_trace);
