@@ -18,9 +18,11 @@
  *     Floor: writev(hdr + frame) on a second tap of our own, same reader.
  *   tx TSO: 64 KiB TCP/IPv4 GSO frames (NEEDS_CSUM, gso_size 1448), in
  *     Gbit/s of frame bytes the reader gets.
- *   rx 64 B: a writer thread sends frames into the tap with AF_PACKET;
- *     the "guest" keeps the rx ring full of 1536-byte buffers and counts
- *     what lands there. Floor: read() on the tap fd, same writer.
+ *   rx 64 B, rx 9000 B: a writer thread sends frames into the tap with
+ *     AF_PACKET; the "guest" keeps the rx ring full of 1536-byte
+ *     mergeable buffers and counts whole frames of the right length
+ *     (9000 B ones span 6 buffers and are read straight into them).
+ *     Floor: read() on the tap fd, same writer.
  * The last line is
  *   RESULT net-device tx_over_floor_64B=<x> rx_over_floor_64B=<x>
  *     tx_over_floor_1500B=<x> mpps_tx_64B=<x> gbps_tso=<x>
@@ -432,15 +434,17 @@ static struct {
 	pthread_t t;
 } writer;
 
+static uint32_t writer_len = 64;
+
 static void *writer_main(void *arg)
 {
-	uint8_t b[HDR + 64];
+	static uint8_t b[HDR + 9000];
 
 	(void)arg;
-	make_frame(b, 64, 0);
+	make_frame(b, writer_len, 0);
 	while (!__atomic_load_n(&writer.stop, __ATOMIC_ACQUIRE))
 		for (int i = 0; i < 64; i++)
-			if (send(writer.fd, b + HDR, 64, 0) < 0)
+			if (send(writer.fd, b + HDR, writer_len, 0) < 0)
 				break;
 	return NULL;
 }
@@ -458,19 +462,26 @@ static void writer_stop(void)
 	pthread_join(writer.t, NULL);
 }
 
-static double rx_ours(double secs)
+/* Frames of @len bytes into 1536-byte mergeable buffers: a frame is its
+ * first buffer's num_buffers used entries, whose lengths must add up. */
+static double rx_ours(uint32_t len, double secs)
 {
 	static uint64_t bufs[QSIZE];
+	static unsigned posted;   /* buffers in the ring, across rounds */
 	struct vring_drv *r = &ring[0];
 	int kfd = kick_fd(0);
-	uint64_t frames = 0;
-	unsigned posted = 0;
+	uint64_t frames = 0, bad = 0;
+	unsigned left = 0, sum = 0;
 	uint32_t id, l;
 	double t0, t;
 
 	if (!bufs[0])
 		for (unsigned i = 0; i < QSIZE; i++)
 			bufs[i] = guest_alloc(&gm, 1536, 64);
+	usleep(20000);
+	while (vring_drv_get_used(r, &id, &l))
+		posted--; /* the end of the last round's frames: not counted */
+	writer_len = len;
 	writer_start(pkt_ours);
 	t0 = now_s();
 	do {
@@ -478,8 +489,20 @@ static double rx_ours(double secs)
 
 		while (vring_drv_get_used(r, &id, &l)) {
 			posted--;
-			if (l == HDR + 64)
-				frames++;
+			if (!left) {
+				uint16_t nb;
+
+				memcpy(&nb, (uint8_t *)guest_ptr(&gm, bufs[id], HDR) + 10, 2);
+				left = le16toh(nb);
+				sum = 0;
+			}
+			sum += l;
+			if (--left == 0) {
+				if (sum == HDR + len)
+					frames++;
+				else
+					bad++;
+			}
 		}
 		while (posted < QSIZE) {
 			uint16_t i = r->next_desc;
@@ -496,23 +519,27 @@ static double rx_ours(double secs)
 		t = now_s();
 	} while (t - t0 < secs);
 	writer_stop();
+	if (bad)
+		printf("net-device: rx %u B: %llu frames with a wrong length\n",
+		       len, (unsigned long long)bad);
 	return frames / (t - t0);
 }
 
-static double rx_floor(double secs)
+static double rx_floor(uint32_t len, double secs)
 {
-	static uint8_t b[HDR + 2048];
+	static uint8_t b[HDR + 9100];
 	uint64_t frames = 0;
 	double t0, t;
 
 	while (read(floor_fd, b, sizeof(b)) > 0)
 		;
+	writer_len = len;
 	writer_start(pkt_floor);
 	t0 = now_s();
 	do {
 		ssize_t n = read(floor_fd, b, sizeof(b));
 
-		if (n == HDR + 64)
+		if (n == (ssize_t)(HDR + len))
 			frames++;
 		else if (n < 0) {
 			struct pollfd p = { floor_fd, POLLIN, 0 };
@@ -548,9 +575,10 @@ static char result[512];
  * a Check runner: the measurement runs as one (no-fork, silent) test. */
 START_TEST(measure)
 {
-	double o[5][16], f[5][16], mo[5], mf[5];
-	static const char *const name[5] = { "tx 64 B", "tx 1500 B",
-					     "tx TSO 64 KiB", "rx 64 B", "" };
+	double o[6][16], f[6][16], mo[6], mf[6];
+	static const char *const name[6] = { "tx 64 B", "tx 1500 B",
+					     "tx TSO 64 KiB", "rx 64 B",
+					     "rx 9000 B", "" };
 
 	ck_assert_msg(setup() == 0, "net-device: set-up failed: %s",
 		      strerror(errno));
@@ -561,13 +589,15 @@ START_TEST(measure)
 		f[1][k] = tx_floor(1500, 0, secs);
 		o[2][k] = tx_ours(65000, 1, secs);
 		f[2][k] = tx_floor(65000, 1, secs);
-		o[3][k] = rx_ours(secs);
-		f[3][k] = rx_floor(secs);
+		o[3][k] = rx_ours(64, secs);
+		f[3][k] = rx_floor(64, secs);
+		o[4][k] = rx_ours(9000, secs);
+		f[4][k] = rx_floor(9000, secs);
 	}
 	printf("net-device: %d rounds of %.1f s each, ours and floor interleaved, medians\n",
 	       rounds, secs);
 	printf("%-16s %14s %14s %8s\n", "", "ours", "floor", "ratio");
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		mo[i] = median(o[i], rounds);
 		mf[i] = median(f[i], rounds);
 		printf("%-16s %14.0f %14.0f %8.2f   %s\n", name[i],
@@ -579,13 +609,14 @@ START_TEST(measure)
 		struct vm_net_stats st = VM_NET_STATS_INIT;
 
 		vm_net_get_stats(vm, "net0", &st, NULL);
-		printf("device: tx %llu frames, rx %llu frames, kicks %llu (exits %llu), interrupts %llu, tx backend drops %llu\n",
+		printf("device: tx %llu frames, rx %llu frames, kicks %llu (exits %llu), interrupts %llu, tx backend drops %llu, rx backend errors %llu, link %u\n",
 		       (unsigned long long)st.tx_packets,
 		       (unsigned long long)st.rx_packets,
 		       (unsigned long long)st.kicks,
 		       (unsigned long long)st.kick_exits,
 		       (unsigned long long)st.interrupts,
-		       (unsigned long long)st.tx_drop_backend);
+		       (unsigned long long)st.tx_drop_backend,
+		       (unsigned long long)st.rx_drop_backend, st.link_up);
 	}
 	snprintf(result, sizeof(result),
 		 "RESULT net-device tx_over_floor_64B=%.2f rx_over_floor_64B=%.2f tx_over_floor_1500B=%.2f mpps_tx_64B=%.3f gbps_tso=%.2f",
