@@ -795,19 +795,21 @@ static void *mq_thread(void *arg)
 		}
 		sha256_init(&h[i]);
 	}
-	while ((fd[0] < 0 || fd[1] < 0 || open_flows) && now_ms() < deadline &&
+	/* fd[i]: -1 not connected yet, >= 0 reading, -2 done */
+	while ((fd[0] == -1 || fd[1] == -1 || open_flows) && now_ms() < deadline &&
 	       !__atomic_load_n(&m->guest_gone, __ATOMIC_ACQUIRE)) {
 		for (int i = 0; i < 2; i++)
-			p[i] = (struct pollfd){ .fd = fd[i] >= 0 ? fd[i] : ls[i],
+			p[i] = (struct pollfd){ .fd = fd[i] >= 0 ? fd[i]
+						  : fd[i] == -1 ? ls[i] : -1,
 						.events = POLLIN };
 		if (poll(p, 2, 1000) <= 0)
 			continue;
 		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 
-			if (!p[i].revents)
+			if (!p[i].revents || fd[i] == -2)
 				continue;
-			if (fd[i] < 0) {
+			if (fd[i] == -1) {
 				fd[i] = accept4(ls[i], NULL, NULL, SOCK_CLOEXEC);
 				open_flows += fd[i] >= 0;
 				continue;
