@@ -136,6 +136,19 @@ mbytes() { awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "MBytes") print
 # UDP: datagrams that arrived per second, from "lost/total" on the receiver line.
 pps() { awk -v s="$2" '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, a, "/"); printf "%.0f\n", (a[2] - a[1]) / s } }' "$1" | tail -n 1; }
 
+# iperf OUT=FILE ARGS...: one client run, tried again (up to 3 times) when
+# it got no receiver line (the guest's daemon still starting, a refused
+# control connection).
+iperf() {
+    out=${1#OUT=}; shift
+    for try in 1 2 3; do
+        iperf3 "$@" >"$out" 2>&1 || true
+        grep -q receiver "$out" && return 0
+        sleep 1
+    done
+    return 0
+}
+
 run_peer() {
     name=$1 round=$2
     con=$T/$name.$round.console
@@ -167,10 +180,10 @@ run_peer() {
         return 1
     fi
     e0=$(exits)
-    iperf3 -c "$GUEST" -t "$SECS" -f m -R >"$T/tx" 2>&1 || true
-    iperf3 -c "$GUEST" -t "$SECS" -f m >"$T/rx" 2>&1 || true
+    iperf OUT="$T/tx" -c "$GUEST" -t "$SECS" -f m -R
+    iperf OUT="$T/rx" -c "$GUEST" -t "$SECS" -f m
     e1=$(exits)
-    iperf3 -c "$GUEST" -t "$SECS" -u -b 0 -l 64 -R >"$T/udp" 2>&1 || true
+    iperf OUT="$T/udp" -c "$GUEST" -t "$SECS" -u -b 0 -l 64 -R
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
     tx=$(mbits "$T/tx") rx=$(mbits "$T/rx") pk=$(pps "$T/udp" "$SECS")
