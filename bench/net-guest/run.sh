@@ -190,8 +190,10 @@ run_peer() {
     mib=$(awk -v a="$(mbytes "$T/tx")" -v b="$(mbytes "$T/rx")" 'BEGIN { printf "%.1f", a + b }')
     epm=$(awk -v e="$((e1 - e0))" -v m="$mib" 'BEGIN { if (m > 0) printf "%.0f", e / m; else print "na" }')
     if [ -z "$tx" ] || [ -z "$rx" ] || [ -z "$pk" ]; then
-        say "error: $name (round $round): iperf3 failed"
-        cat "$T/tx" "$T/rx" "$T/udp" | tail -n 20 | sed 's/^/    iperf3: /' >&2
+        say "error: $name (round $round): iperf3 failed (tx='$tx' rx='$rx' pps='$pk')"
+        for f in tx rx udp; do
+            grep -q receiver "$T/$f" || sed "s/^/    iperf3 $f: /" "$T/$f" | tail -n 12 >&2
+        done
         return 1
     fi
     # Mbit/s scaled by 1000 to keep integers for median().
