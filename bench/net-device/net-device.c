@@ -520,7 +520,7 @@ static double rx_ours(uint32_t len, double secs)
 	} while (t - t0 < secs);
 	writer_stop();
 	if (bad)
-		printf("net-device: rx %u B: %llu frames with a wrong length\n",
+		printf("net-device: rx %u B: %llu frames of another length (left in the tap by the previous row): not counted\n",
 		       len, (unsigned long long)bad);
 	return frames / (t - t0);
 }
