@@ -6,7 +6,8 @@
 # test and the runs count in the summary). See tests/fuzz/README.md.
 #   make fuzz-check                 the CI run: FUZZ_CI_TESTS, 30 s each
 #   make fuzz FUZZ_SECONDS=600      a campaign: every target, one at a time
-FUZZ_CI_TESTS = tests/fuzz/vq.fuzz
+FUZZ_CI_TESTS = tests/fuzz/vq.fuzz tests/fuzz/pci.fuzz \
+	tests/fuzz/portio.fuzz tests/fuzz/loader.fuzz
 FUZZ_ALL_TESTS = $(FUZZ_CI_TESTS)
 FUZZ_SECONDS = 30
 
@@ -28,6 +29,24 @@ tests_fuzz_vq_fuzz_SOURCES = tests/fuzz/fuzz-vq.c $(FUZZ_COMMON)
 tests_fuzz_vq_fuzz_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_vq_fuzz_LDADD = $(FUZZ_LIBS)
 tests_fuzz_vq_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
+
+tests_fuzz_pci_fuzz_SOURCES = tests/fuzz/fuzz-pci.c $(FUZZ_COMMON) \
+	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h \
+	tests/unit/irq-rec.h
+tests_fuzz_pci_fuzz_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_fuzz_pci_fuzz_LDADD = $(FUZZ_LIBS)
+tests_fuzz_pci_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
+
+tests_fuzz_portio_fuzz_SOURCES = tests/fuzz/fuzz-portio.c $(FUZZ_COMMON) \
+	tests/unit/irq-rec.h
+tests_fuzz_portio_fuzz_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_fuzz_portio_fuzz_LDADD = $(FUZZ_LIBS)
+tests_fuzz_portio_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
+
+tests_fuzz_loader_fuzz_SOURCES = tests/fuzz/fuzz-loader.c $(FUZZ_COMMON)
+tests_fuzz_loader_fuzz_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_loader_fuzz_LDADD = $(FUZZ_LIBS)
+tests_fuzz_loader_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
 
 # Only the fuzz tests, through the test harness (summary lines included);
 # the unit tests of a fuzzing build are left to `make check`.
