@@ -7,7 +7,7 @@
 #   make fuzz-check                 the CI run: FUZZ_CI_TESTS, 30 s each
 #   make fuzz FUZZ_SECONDS=600      a campaign: every target, one at a time
 FUZZ_CI_TESTS = tests/fuzz/vq.fuzz tests/fuzz/pci.fuzz \
-	tests/fuzz/portio.fuzz tests/fuzz/loader.fuzz
+	tests/fuzz/portio.fuzz tests/fuzz/loader.fuzz tests/fuzz/props.fuzz
 FUZZ_ALL_TESTS = $(FUZZ_CI_TESTS)
 FUZZ_SECONDS = 30
 
@@ -47,6 +47,11 @@ tests_fuzz_loader_fuzz_SOURCES = tests/fuzz/fuzz-loader.c $(FUZZ_COMMON)
 tests_fuzz_loader_fuzz_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_loader_fuzz_LDADD = $(FUZZ_LIBS)
 tests_fuzz_loader_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
+
+tests_fuzz_props_fuzz_SOURCES = tests/fuzz/fuzz-props.c $(FUZZ_COMMON)
+tests_fuzz_props_fuzz_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_props_fuzz_LDADD = $(FUZZ_LIBS)
+tests_fuzz_props_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
 
 # Only the fuzz tests, through the test harness (summary lines included);
 # the unit tests of a fuzzing build are left to `make check`.

@@ -183,5 +183,17 @@ put("loader", "bzimage-default-16mib", loader(LOW17M | RD, 0x1000, 0, 0, bzimage
 put("loader", "bzimage-low-initrd-max", loader(LOW17M | RD | CMD, 0x40000, 2000, 0,
                                                bzimage(0x100000, 0x100000, initrd_max=0x37ffff)))
 
+# ---- props (fuzz-props.c) ----
+put("props", "null-and-nic-realized",
+    b"nnull|n0|\ndvirtio-net-pci||netdev=n0,id=net0,mac=52:54:00:12:34:56,disable-legacy=on\nr\n")
+put("props", "tap-and-vhost-user",
+    b"ntap|t0|ifname=tap0,vnet_hdr=on,queues=4\nnvhost-user|v0|chardev=/run/vhostsock0,server=off,queues=2\n"
+    b"dvirtio-net-pci||netdev=v0,mq=on,vectors=6,id=net1\n")
+put("props", "escaped-commas-and-flags", b"pfoo|x|a=1,,2,b,c=,d=e=f,,\n")
+put("props", "duplicate-and-bad", b"nnull|n0|\nnnull|n0|\ndvirtio-net-pci||netdev=n0,id=a\n"
+    b"dvirtio-net-pci||netdev=n0,id=b,mac=zz\ndvirtio-net-pci||netdev=nx,addr=0x1f\nr\n")
+put("props", "queues-and-sizes", b"nnull|n0|\n"
+    b"dvirtio-net-pci||netdev=n0,vectors=3,rx_queue_size=1024,tx_queue_size=256,addr=3\nr\n")
+
 if __name__ == "__main__" and len(sys.argv) > 1:
     print("usage: make-seeds.py", file=sys.stderr)
