@@ -195,5 +195,27 @@ put("props", "duplicate-and-bad", b"nnull|n0|\nnnull|n0|\ndvirtio-net-pci||netde
 put("props", "queues-and-sizes", b"nnull|n0|\n"
     b"dvirtio-net-pci||netdev=n0,vectors=3,rx_queue_size=1024,tx_queue_size=256,addr=3\nr\n")
 
+# ---- virtio-net (fuzz-virtio-net.c) ----
+def vn_probe(wanted=None, sizes=(6, 6, 6)):
+    return u64(wanted or 0) + u8(1 if wanted else 0) + bytes(sizes)
+def vn_tx(flen): return u8(12) + u16(flen - 14) + u8(0) + u8(0)
+def vn_ctrl(cmd): return u8(13) + u8(len(cmd) - 2) + cmd + u8(0) + u8(0)
+def vn_rx_post(lens): return u8(14) + u8(len(lens) - 1) + b"".join(u16(l - 1) + u8(0) for l in lens)
+def vn_frame(n): return u8(9) + u16(n - 1) + bytes(range(32))
+vn_read = u8(10)
+
+
+put("virtio-net", "linux-tx-ctrl-rx", vn_probe() + vn_tx(60) + vn_ctrl(b"\x00\x00\x01") +
+    vn_rx_post([1526]) + vn_frame(100) + vn_read)
+put("virtio-net", "rx-mergeable", vn_probe() + vn_rx_post([1526, 1526, 1526]) + vn_frame(3000))
+# rx ring 0 (64 entries) sits at 0x1000: desc, avail from 0x1400, used
+# from 0x1488; a writable buffer over avail and used.
+put("virtio-net", "rx-buffer-over-own-rings", vn_probe() +
+    u8(0 << 4 | 6) + u16(2048) + u8(1) + u8(1) + u16(0x1400) + u8(2) + u16(0) + u16(0) +
+    u8(0 << 4 | 7) + u16(0) + u8(0 << 4 | 8) + vn_frame(1500) + vn_frame(60))
+put("virtio-net", "version-1-only-tx", vn_probe(wanted=1 << 32) + vn_tx(1514) + vn_tx(14) + vn_read)
+put("virtio-net", "reset-and-reprobe", vn_probe(sizes=(8, 1, 0)) + vn_tx(100) + u8(15) +
+    u8(0) + vn_probe()[0:] + vn_tx(100) + vn_read)
+
 if __name__ == "__main__" and len(sys.argv) > 1:
     print("usage: make-seeds.py", file=sys.stderr)
