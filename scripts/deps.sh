@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # scripts/deps.sh: install the Debian 12 packages the build, tests and demo
 # need, only those missing (apt-get update runs once, only if needed).
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (--enable-fuzzing;
+# only recommended by clang, and recommends are not installed here).
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
 libfdt-dev libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
-kmod xz-utils iproute2 binutils"
+kmod xz-utils iproute2 binutils libclang-rt-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||

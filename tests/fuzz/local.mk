@@ -75,6 +75,13 @@ fuzz: all
 		FUZZ_SECONDS='$(FUZZ_SECONDS)'
 .PHONY: fuzz fuzz-check
 
-EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/corpus
-CLEANFILES += tests/fuzz/*.corpus/* tests/fuzz/*-crash-* \
-	tests/fuzz/*-leak-* tests/fuzz/*-timeout-* tests/fuzz/*-oom-*
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/make-seeds.py \
+	tests/fuzz/corpus
+# What the runs leave in the build tree: the grown corpora, the fuzzers'
+# logs and any crash/leak/timeout/oom inputs.
+clean-local: fuzz-clean
+fuzz-clean:
+	rm -rf tests/fuzz/*.corpus
+	rm -f tests/fuzz/*.fuzzer-log tests/fuzz/*-crash-* tests/fuzz/*-leak-* \
+		tests/fuzz/*-timeout-* tests/fuzz/*-oom-* tests/fuzz/*-slow-unit-*
+.PHONY: fuzz-clean
