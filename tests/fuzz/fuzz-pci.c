@@ -13,7 +13,7 @@
  *
  * Behind the bus: the host bridge (00.0) and two functions the way a
  * device builds them:
- *   00.1... slot 1 "A": I/O BAR 0 (64 B), MEM32 BAR 1 (4 KiB), MEM64
+ *   slot 1 "A": I/O BAR 0 (64 B), MEM32 BAR 1 (4 KiB), MEM64
  *     prefetchable BAR 2 (16 KiB) whose upper half holds an MSI-X table
  *     of 20 vectors at 0x2000 and its PBA at 0x3000 (shared with device
  *     registers, as virtio-pci does), and a vendor capability with four
