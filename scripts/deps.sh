@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # scripts/deps.sh: install the Debian 12 packages the build, tests and demo
 # need, only those missing (apt-get update runs once, only if needed).
-# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (--enable-fuzzing;
-# only recommended by clang, and recommends are not installed here).
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
 libfdt-dev libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
-kmod xz-utils iproute2 binutils libclang-rt-dev"
+kmod xz-utils iproute2 binutils"
 missing=""
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (--enable-fuzzing);
+# clang only recommends it, and recommends are not installed here.
+pkgs="$pkgs libclang-rt-dev"
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
