@@ -159,7 +159,8 @@ static int rec_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
 	return 0;
 }
 
-static const struct irq_sink_ops rec_ops = { rec_line, rec_msi };
+static const struct irq_sink_ops rec_ops = { .set_line = rec_line,
+					     .msi = rec_msi };
 static struct irq_sink rec = { &rec_ops };
 
 /* ---- the guest ---- */
@@ -323,6 +324,14 @@ static void check_used(unsigned q)
 		FUZZ_CHECK(id < ring[q].size);
 }
 
+/* A well-behaved driver never has more than the queue size available and
+ * not yet seen used (virtio 1.2 §2.7: at most Queue Size buffers), and
+ * only then does the used-ring invariant bind the device. */
+static int can_publish(unsigned q)
+{
+	return (uint16_t)(ring[q].avail_idx - ring[q].last_used) < ring[q].size;
+}
+
 static uint64_t pick_buf(struct fin *in, uint32_t len)
 {
 	if (fin_u8(in) & 1) {
@@ -424,10 +433,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   a, len, (uint16_t)(v & 7),
 					   (uint16_t)(fin_u16(&in) % (ring[q].size + 1)));
 			break;
-		case 7: /* publish a head (any value) */
-			if (ring_ok[q])
-				vring_drv_publish(&ring[q], (uint16_t)(fin_u16(&in) %
-							(ring[q].size + 2)));
+		case 7: /* publish a head (any value, even past the limit) */
+			if (!ring_ok[q])
+				break;
+			if (!can_publish(q))
+				clean = 0;
+			vring_drv_publish(&ring[q], (uint16_t)(fin_u16(&in) %
+						(ring[q].size + 2)));
 			break;
 		case 8: /* kick */
 			virtio_drv_kick(&vd, (uint16_t)q);
@@ -462,7 +474,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t flen = 14 + fin_u16(&in) % 1500;
 			uint64_t h, fr;
 
-			if (!ring_ok[1])
+			if (!ring_ok[1] || !can_publish(1))
 				break;
 			h = pick_buf(&in, HDR);
 			fr = pick_buf(&in, flen);
@@ -477,7 +489,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t cmd[8];
 			uint64_t c, ack;
 
-			if (!ring_ok[2])
+			if (!ring_ok[2] || !can_publish(2))
 				break;
 			len = 2 + fin_u8(&in) % 7;
 			fin_bytes(&in, cmd, len);
@@ -497,7 +509,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!ring_ok[0])
 				break;
-			while (n--) {
+			while (n-- && can_publish(0)) {
 				len = 1 + fin_u16(&in) % 2048;
 				vring_drv_publish(&ring[0], vring_drv_add_chain(&ring[0],
 					(const struct vring_drv_buf[]){
