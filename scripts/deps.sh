@@ -7,6 +7,9 @@ pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
 libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
 kmod xz-utils iproute2 binutils iperf3 ethtool python3 python3-pytest"
 missing=""
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (--enable-fuzzing);
+# clang only recommends it, and recommends are not installed here.
+pkgs="$pkgs libclang-rt-dev"
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"

@@ -4,11 +4,14 @@
 #   1. gcc, -Werror: build, `make distcheck` (unit, install and system
 #      tests from the tarball);
 #   2. clang, -Werror: build and all tests;
-#   3. gcc with ASan+UBSan: unit and system tests (leaks fail the tests).
+#   3. gcc with ASan+UBSan: unit and system tests (leaks fail the tests);
+#   4. clang --enable-fuzzing: every CI libFuzzer target (tests/fuzz) runs
+#      for $FUZZ_SECONDS (default 30) on its seed corpus, as automake
+#      tests (a crash fails one); about 3 minutes on 2 cores.
 # System tests boot guests under KVM: directly on a hardware-KVM host,
 # else inside a nested L1 (see tests/system/README). Prints a summary line
-# "N passed, N failed, N skipped" at the end, summed over the three
-# builds (each runs every test).
+# "N passed, N failed, N skipped" at the end, summed over the four
+# builds (the first three run every test, the fourth the fuzz targets).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -67,6 +70,12 @@ else status=1; fi
 
 if build asan CC=gcc --enable-sanitizers; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 check asan check
+else status=1; fi
+
+# --disable-tests: fuzz-check runs only the fuzz targets, so the unit and
+# system test programs need not be built a fourth time.
+if build fuzz CC=clang --enable-fuzzing --disable-tests; then
+	check fuzz fuzz-check FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 else status=1; fi
 
 pass=$(sum PASS)

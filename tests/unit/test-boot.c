@@ -476,6 +476,66 @@ START_TEST(test_cmdline_and_initrd_placement)
 }
 END_TEST
 
+/*
+ * Regression (issue 8): an ELF kernel linked below the EBDA used to be no
+ * floor for the initrd, which was then copied across [EBDA, 1 MiB), where
+ * the ACPI tables live. Now it goes above 1 MiB, or below the EBDA if that
+ * is the only room, or it is refused; the reserved bytes never change.
+ */
+static void fill_bios_area(struct gmem *m)
+{
+	memset(gp(m, X86_EBDA_START, X86_LOW_RESERVED_END - X86_EBDA_START),
+	       0xee, X86_LOW_RESERVED_END - X86_EBDA_START);
+}
+
+static void check_bios_area(struct gmem *m)
+{
+	const uint8_t *p = gp(m, X86_EBDA_START,
+			      X86_LOW_RESERVED_END - X86_EBDA_START);
+	uint64_t i;
+
+	for (i = 0; i < X86_LOW_RESERVED_END - X86_EBDA_START; i++)
+		ck_assert_msg(p[i] == 0xee, "byte 0x%llx of [EBDA, 1 MiB) written",
+			      (unsigned long long)(X86_EBDA_START + i));
+}
+
+START_TEST(test_initrd_never_overlaps_ebda_with_low_elf)
+{
+	struct seg s = { PT_LOAD, 0x40000, 0, 0x100, 0x1000, 0x11 };
+	struct gmem m;
+	struct x86_boot b;
+	struct vm_error *e = NULL;
+	char *k = elf_file(&s, 1, 0x40000);
+	char *rd;
+
+	/* 16 MiB of RAM: 15 MiB fits just above 1 MiB ... */
+	mem_make(&m, 16 * MiB, 0);
+	fill_bios_area(&m);
+	rd = file_sized(15 * MiB, 0x5a);
+	ck_assert_int_eq(load(&m, k, rd, NULL, &b, NULL), 0);
+	ck_assert_uint_eq(b.initrd_addr, 1 * MiB);
+	check_bios_area(&m);
+	file_free(rd);
+	/* ... 15.5 MiB would only fit across [EBDA, 1 MiB): refused. */
+	rd = file_sized(15 * MiB + 512 * 1024, 0x5a);
+	check_err(load(&m, k, rd, NULL, &b, &e), -E2BIG, &e, rd, "do not fit");
+	check_bios_area(&m);
+	file_free(rd);
+
+	/* RAM of exactly 1 MiB: the only room is between kernel and EBDA. */
+	mem_make(&m, 1 * MiB, 0);
+	fill_bios_area(&m);
+	rd = file_sized(0x20000, 0x5a);
+	ck_assert_int_eq(load(&m, k, rd, NULL, &b, NULL), 0);
+	ck_assert_uint_eq(b.initrd_addr, (X86_EBDA_START - 0x20000) & ~0xfffull);
+	ck_assert_uint_ge(b.initrd_addr, b.kernel_end);
+	ck_assert_uint_le(b.initrd_addr + b.initrd_size, X86_EBDA_START);
+	check_bios_area(&m);
+	file_free(rd);
+	file_free(k);
+}
+END_TEST
+
 START_TEST(test_acpi_rsdp_goes_to_boot_params)
 {
 	struct x86_boot_config cfg = { 0 };
@@ -893,6 +953,7 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_elf_segment_in_high_ram);
 	tcase_add_test(tc, test_cmdline_and_initrd_placement);
 	tcase_add_test(tc, test_acpi_rsdp_goes_to_boot_params);
+	tcase_add_test(tc, test_initrd_never_overlaps_ebda_with_low_elf);
 	tcase_add_test(tc, test_elf_rejects_segment_outside_ram);
 	tcase_add_test(tc, test_elf_rejects_filesz_over_memsz);
 	tcase_add_test(tc, test_elf_rejects_address_overflow);

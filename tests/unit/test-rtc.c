@@ -134,6 +134,85 @@ START_TEST(test_rtc_nvram_and_index_port)
 }
 END_TEST
 
+static int is_bcd(uint8_t v)
+{
+	return (v & 0x0f) <= 9 && (v >> 4) <= 9;
+}
+
+static void check_time_regs_bcd(void)
+{
+	static const uint8_t regs[] = { 0x00, 0x02, 0x04, 0x06, 0x07, 0x08,
+					0x09, 0x32 };
+	unsigned i;
+
+	for (i = 0; i < sizeof(regs); i++) {
+		uint8_t v = cmos(regs[i]);
+
+		ck_assert_msg(is_bcd(v), "register 0x%02x reads 0x%02x, not BCD",
+			      regs[i], v);
+	}
+}
+
+/*
+ * Regression (issue 8): in BCD mode a century
+ * register below 19 (a year before 1900) made the year register a
+ * negative value shifted left (UBSan: "left shift of negative value") and
+ * the guest read a non-BCD year.
+ */
+START_TEST(test_rtc_bcd_century_below_19_reads_valid_bcd)
+{
+	cmos_set(0x32, 0x08);                         /* the issue's writes */
+	ck_assert_uint_eq(cmos(0x32), 0x08);
+	ck_assert_uint_eq(cmos(0x09), 0x24);
+	check_time_regs_bcd();
+}
+END_TEST
+
+/* Every century and year a guest can write in BCD reads back as written. */
+START_TEST(test_rtc_every_bcd_year_round_trips)
+{
+	unsigned c, y;
+
+	cmos_set(0x0b, 0x82);                         /* SET: 15 Jan 12:00 */
+	cmos_set(0x00, 0x00);
+	cmos_set(0x02, 0x00);
+	cmos_set(0x04, 0x12);
+	cmos_set(0x07, 0x15);
+	cmos_set(0x08, 0x01);
+	cmos_set(0x0b, 0x02);
+	for (c = 0; c <= 99; c++) {
+		for (y = 0; y <= 99; y += 11) {
+			uint8_t bc = (uint8_t)((c / 10) << 4 | c % 10);
+			uint8_t by = (uint8_t)((y / 10) << 4 | y % 10);
+
+			cmos_set(0x32, bc);
+			cmos_set(0x09, by);
+			ck_assert_uint_eq(cmos(0x32), bc);
+			ck_assert_uint_eq(cmos(0x09), by);
+			ck_assert_uint_eq(cmos(0x08), 0x01);
+			ck_assert_uint_eq(cmos(0x07), 0x15);
+		}
+	}
+}
+END_TEST
+
+/* Digits that are not BCD, and binary years past 9999, still give
+ * registers that are valid in the mode they are read in. */
+START_TEST(test_rtc_invalid_digits_give_valid_registers)
+{
+	cmos_set(0x32, 0xff);                         /* century "165" */
+	check_time_regs_bcd();
+	cmos_set(0x09, 0xfa);
+	check_time_regs_bcd();
+	cmos_set(0x0b, 0x06);                         /* binary, 24 h */
+	cmos_set(0x32, 0xff);                         /* year 25500+ */
+	ck_assert_uint_le(cmos(0x32), 99);
+	ck_assert_uint_le(cmos(0x09), 99);
+	cmos_set(0x0b, 0x02);
+	check_time_regs_bcd();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rtc");
@@ -145,6 +224,9 @@ int main(void)
 	tcase_add_test(tc, test_rtc_binary_and_12h_modes);
 	tcase_add_test(tc, test_rtc_guest_sets_time);
 	tcase_add_test(tc, test_rtc_nvram_and_index_port);
+	tcase_add_test(tc, test_rtc_bcd_century_below_19_reads_valid_bcd);
+	tcase_add_test(tc, test_rtc_every_bcd_year_round_trips);
+	tcase_add_test(tc, test_rtc_invalid_digits_give_valid_registers);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

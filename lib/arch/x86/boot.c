@@ -166,6 +166,31 @@ static int overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 < b1 && b0 < a1;
 }
 
+/* What boot.h reserves in low RAM, whatever the kernel's layout: the
+ * loader's own structures (GDT, zero page, page tables, cmdline) and
+ * [EBDA, 1 MiB), where x86_acpi_build() puts the ACPI tables. Neither a
+ * kernel segment nor the initrd may touch them. */
+static const struct {
+	uint64_t start, end;
+} x86_reserved[] = {
+	{ 0, X86_LOADER_LOW_END },
+	{ X86_EBDA_START, X86_LOW_RESERVED_END },
+};
+
+static int overlaps_reserved(uint64_t a0, uint64_t a1, unsigned *which)
+{
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(x86_reserved); i++) {
+		if (overlaps(a0, a1, x86_reserved[i].start,
+			     x86_reserved[i].end)) {
+			*which = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int load_elf(struct loader *l, const uint8_t *head, size_t head_len,
 		    struct vm_error **errp)
 {
@@ -173,7 +198,7 @@ static int load_elf(struct loader *l, const uint8_t *head, size_t head_len,
 	Elf64_Ehdr eh;
 	uint64_t lo = UINT64_MAX, hi = 0, entry = 0;
 	int found_entry = 0, linux_notes = 0, rc;
-	unsigned i, nr_load = 0;
+	unsigned i, r, nr_load = 0;
 
 	if (head_len < sizeof(eh))
 		return verr_set(errp, -ENOEXEC,
@@ -237,9 +262,7 @@ static int load_elf(struct loader *l, const uint8_t *head, size_t head_len,
 					"kernel '%s': segment %u [0x%" PRIx64
 					", 0x%" PRIx64 ") is not inside guest RAM",
 					l->path, i, (uint64_t)p->p_paddr, end);
-		if (overlaps(p->p_paddr, end, 0, X86_LOADER_LOW_END) ||
-		    overlaps(p->p_paddr, end, X86_EBDA_START,
-			     X86_LOW_RESERVED_END))
+		if (overlaps_reserved(p->p_paddr, end, &r))
 			return verr_set(errp, -EINVAL,
 					"kernel '%s': segment %u [0x%" PRIx64
 					", 0x%" PRIx64 ") overlaps the loader's "
@@ -421,6 +444,25 @@ static int put_cmdline(struct loader *l, struct vm_error **errp)
 	return 0;
 }
 
+/* Highest page-aligned address for @size bytes in [lo, top) that
+ * overlaps no reserved range; UINT64_MAX if there is none. Each step moves
+ * the candidate below the range it hit, so the walk ends. */
+static uint64_t initrd_place(uint64_t lo, uint64_t top, uint64_t size)
+{
+	uint64_t addr;
+	unsigned r;
+
+	if (size == 0 || size > top)
+		return UINT64_MAX;
+	addr = ALIGN_DOWN(top - size, PAGE_SZ);
+	while (addr >= lo && overlaps_reserved(addr, addr + size, &r)) {
+		if (x86_reserved[r].start < size)
+			return UINT64_MAX;
+		addr = ALIGN_DOWN(x86_reserved[r].start - size, PAGE_SZ);
+	}
+	return addr >= lo ? addr : UINT64_MAX;
+}
+
 static int put_initrd(struct loader *l, struct vm_error **errp)
 {
 	const char *path = l->cfg->initrd;
@@ -433,10 +475,14 @@ static int put_initrd(struct loader *l, struct vm_error **errp)
 	if (rc)
 		return rc;
 	/* Highest page-aligned spot: under initrd_addr_max (inclusive
-	 * limit) and low RAM, above the kernel's whole init_size span. */
+	 * limit) and low RAM, above the kernel's whole init_size span, and
+	 * clear of every reserved range: an ELF kernel may be linked below
+	 * the EBDA (its end is then no floor that keeps the initrd out of
+	 * [EBDA, 1 MiB)), and a RAM of exactly 1 MiB has room only below. */
 	top = MIN(l->initrd_max + 1, l->low_end);
 	lo = ALIGN_UP(l->out->kernel_end, PAGE_SZ);
-	if (size == 0 || size > top || ALIGN_DOWN(top - size, PAGE_SZ) < lo) {
+	addr = initrd_place(lo, top, size);
+	if (size == 0 || addr == UINT64_MAX) {
 		close(fd);
 		if (!size)
 			return verr_set(errp, -EINVAL, "initrd '%s': empty file",
@@ -444,10 +490,11 @@ static int put_initrd(struct loader *l, struct vm_error **errp)
 		return verr_set(errp, -E2BIG,
 				"initrd '%s': %" PRIu64 " bytes do not fit between "
 				"the kernel end 0x%" PRIx64 " and 0x%" PRIx64
-				" (min of initrd_addr_max and low RAM end)",
-				path, size, lo, top);
+				" (min of initrd_addr_max and low RAM end) "
+				"outside the reserved [0x%llx, 1 MiB)",
+				path, size, lo, top,
+				(unsigned long long)X86_EBDA_START);
 	}
-	addr = ALIGN_DOWN(top - size, PAGE_SZ);
 	rc = read_at(fd, low_ptr(l, addr, size), (size_t)size, 0);
 	close(fd);
 	if (rc)

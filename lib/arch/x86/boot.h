@@ -81,9 +81,11 @@ struct x86_boot {
  * Memory written: GDT at X86_GDT_ADDR, boot_params page at X86_BOOT_PARAMS,
  * page tables in [X86_PML4_ADDR, X86_PT_END), cmdline at X86_CMDLINE_ADDR,
  * the kernel, the initrd (highest page-aligned spot under
- * min(initrd_addr_max, end of low RAM) that clears the kernel). Nothing in
- * [X86_EBDA_START, 1 MiB), where x86_acpi_build() puts its tables; build
- * those first or after, and pass the RSDP address in cfg->acpi_rsdp.
+ * min(initrd_addr_max, end of low RAM) that clears the kernel and the two
+ * reserved ranges below). Nothing from the kernel file or the initrd ever
+ * lands in [0, X86_LOADER_LOW_END) or in [X86_EBDA_START, 1 MiB), where
+ * x86_acpi_build() puts its tables; build those first or after, and pass
+ * the RSDP address in cfg->acpi_rsdp.
  *
  * Identity map: 2 MiB pages from 0 to max(4 GiB, end of RAM) as far as the
  * fixed area allows (21 GiB); beyond that 1 GiB pages when cfg->gbpages,

@@ -84,21 +84,40 @@ static int hour_from_reg(const struct rtc *r, uint8_t v)
 	return (v & 0x80) ? h + 12 : h;
 }
 
+/*
+ * The year as the registers can hold it: two digits of year (0x09) and
+ * two of century (0x32), 0000..9999. The guest may write any pair: a
+ * century below 19 is a year before 1900 (tm_year < 0, so tm_year % 100
+ * was negative and to_reg() shifted a negative value), digits that are not
+ * BCD decode to up to 165 per register, and the clock runs on from
+ * whatever was set. The year is therefore reduced into 0..9999 the way a
+ * four-digit counter wraps, so that every year has a valid BCD (and
+ * binary) encoding in both registers.
+ */
+static int rtc_year(const struct tm *tm)
+{
+	long y = ((long)tm->tm_year + 1900) % 10000;
+
+	return (int)(y < 0 ? y + 10000 : y);
+}
+
 /* Write the current guest time into the time registers. */
 static void rtc_latch(struct rtc *r)
 {
 	time_t t = r->now() + (time_t)r->offset;
 	struct tm tm;
+	int year;
 
 	gmtime_r(&t, &tm);
+	year = rtc_year(&tm);
 	r->cmos[REG_SEC] = to_reg(r, tm.tm_sec);
 	r->cmos[REG_MIN] = to_reg(r, tm.tm_min);
 	r->cmos[REG_HOUR] = hour_to_reg(r, tm.tm_hour);
 	r->cmos[REG_WDAY] = to_reg(r, tm.tm_wday + 1);
 	r->cmos[REG_MDAY] = to_reg(r, tm.tm_mday);
 	r->cmos[REG_MON] = to_reg(r, tm.tm_mon + 1);
-	r->cmos[REG_YEAR] = to_reg(r, tm.tm_year % 100);
-	r->cmos[REG_CENTURY] = to_reg(r, (tm.tm_year + 1900) / 100);
+	r->cmos[REG_YEAR] = to_reg(r, year % 100);
+	r->cmos[REG_CENTURY] = to_reg(r, year / 100);
 }
 
 /* Take the time registers as the new guest time. */
