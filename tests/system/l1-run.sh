@@ -25,8 +25,13 @@
 #   --env NAME[=VAL] export NAME in L1 (host's value when no =VAL is given).
 #                    LD_LIBRARY_PATH and {A,UB,L}SAN_OPTIONS are passed on
 #                    automatically when set (sanitizer colours default off).
-#   --smp N          L1 vCPUs (default 1: TCG single-threaded, and an L1
-#                    with one CPU still runs a multi-vCPU L2).
+#   --smp N          L1 vCPUs (default 1; an L1 with one CPU still runs a
+#                    multi-vCPU L2).  TCG runs them round-robin in one
+#                    thread (thread=single) unless L1_TCG_THREAD=multi:
+#                    multi-threaded TCG with 2 vCPUs wedged L1 twice in one
+#                    CI run (2026-12-01), single never did; L1's scheduler
+#                    still sees 2 CPUs, so threads pinned apart in L1 run
+#                    interleaved as on two CPUs.
 #   --mem MiB        L1 RAM (default 2048); the initramfs lives in it.
 #   --timeout SEC    kill L1 after SEC seconds in total (default 600).
 #   --stall SEC      kill L1 after SEC seconds without console output
@@ -347,7 +352,7 @@ run_once() {
     start=$(now_ms)
     last_change=$start
     qemu-system-x86_64 \
-        -accel tcg -cpu EPYC,+svm,+npt -smp "$SMP" -m "$MEM" \
+        -accel "tcg,thread=${L1_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt -smp "$SMP" -m "$MEM" \
         -M pc -nodefaults -no-user-config -display none -nic none \
         -chardev file,id=con,path="$RAW" -serial chardev:con \
         -no-reboot -kernel "$KERNEL" -initrd "$WORK/l1.cpio" \
