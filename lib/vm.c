@@ -469,6 +469,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.mem_path = vm->mem_path,
 		.mem_flags = ((vm->cfg.flags & VM_CONFIG_F_HUGETLB) ? GMEM_F_HUGETLB : 0) |
 			     ((vm->cfg.flags & VM_CONFIG_F_PREALLOC) ? GMEM_F_PREALLOC : 0),
+		.pit = !!(vm->cfg.flags & VM_CONFIG_F_PIT),
 		.log = &vm->log,
 	};
 	rc = machine_new(&m, &mc, errp);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lib/arch/x86/machine.c: the x86 PC: guest RAM, I/O maps, KVM VM with
- * in-kernel irqchip and PIT, platform devices, loaded kernel, vCPUs.
+ * in-kernel irqchip (and, when asked, PIT), platform devices, loaded
+ * kernel, vCPUs.
  *
  * Platform: COM1 8250 (0x3f8, IRQ 4), CMOS RTC (0x70), i8042 (0x60/0x64),
  * debug-exit (0x501), POST port (0x80, ignored), and the ACPI PM1a block
@@ -194,6 +195,17 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	return 0;
 }
 
+/*
+ * The order of the VM-wide KVM calls is chosen by measurement, because on
+ * some hosts one call pays for another (bench/first-exit, `ours -t`; 6.18
+ * PVM host, medians of 20, bench/README.md): KVM_SET_USER_MEMORY_REGION
+ * issued after KVM_CREATE_IRQCHIP took ~7.5 ms, before it ~0.06 ms. With
+ * the slot first, the VM fd's last close sleeps ~15 ms instead (CPU time
+ * ~0.1 ms: a grace period, not work); vm_destroy() leaves that close to
+ * the release threads (lib/release.c), off the caller's path. The PIT
+ * costs ~0.5-1.4 ms to create and ~6 ms more at close: it is created only
+ * when machine_config.pit asks for it (VM_CONFIG_F_PIT).
+ */
 static int machine_vm_setup(struct machine *m, struct vm_error **errp)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -210,16 +222,23 @@ static int machine_vm_setup(struct machine *m, struct vm_error **errp)
 		     (void *)(unsigned long)X86_TSS_ADDR);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_SET_TSS_ADDR");
+	r = hv_map_gmem(&m->hv, &m->mem, errp); /* before the irqchip: above */
+	if (r < 0)
+		return r;
 	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_IRQCHIP, NULL);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_CREATE_IRQCHIP");
-	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_PIT2, &pit);
-	if (r < 0)
-		return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
-	r = hv_irq_init(&m->irq, &m->hv, errp);
-	if (r < 0)
-		return r;
-	return hv_map_gmem(&m->hv, &m->mem, errp);
+	if (m->cfg.pit) {
+		r = hv_ioctl(m->hv.kvm_fd, KVM_CHECK_EXTENSION,
+			     (void *)(unsigned long)KVM_CAP_PIT2);
+		if (r <= 0)
+			return verr_set(errp, -ENOTSUP,
+					"machine: a PIT was asked for (VM_CONFIG_F_PIT) but KVM lacks KVM_CAP_PIT2");
+		r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_PIT2, &pit);
+		if (r < 0)
+			return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
+	}
+	return hv_irq_init(&m->irq, &m->hv, errp);
 }
 
 static int machine_vcpu_setup(struct machine *m, struct hv_vcpu *v,

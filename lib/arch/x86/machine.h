@@ -2,7 +2,7 @@
 /*
  * lib/arch/x86/machine.h: the x86 PC the guest sees, as one object the VM
  * drives: guest RAM + I/O maps + interrupt sink + (after realize) the KVM VM,
- * in-kernel irqchip/PIT, platform devices (COM1 8250, CMOS RTC, i8042 reset
+ * in-kernel irqchip (PIT if asked), platform devices (COM1 8250, CMOS RTC, i8042 reset
  * line, debug-exit port, ACPI power), the loaded kernel and vCPU threads.
  *
  * Life cycle, driven by lib/vm.c only (API thread unless said otherwise):
@@ -13,7 +13,7 @@
  *                      machine_irq() (calls before machine_realize() fail
  *                      with -ENODEV and are harmless).
  *   machine_realize()  open /dev/kvm, check capabilities, create the VM,
- *                      memory slots, irqchip, PIT, platform devices, load
+ *                      memory slots, irqchip, PIT (if cfg->pit), load
  *                      kernel/initrd/cmdline and build boot tables (e820,
  *                      ACPI), create the vCPUs. No threads yet. Fails
  *                      cleanly: machine_unrealize() is not needed after a
@@ -45,6 +45,7 @@ struct machine_config {
 	void *console_opaque;
 	const char *mem_path;
 	unsigned mem_flags;        /* GMEM_F_* */
+	int pit;                   /* create the in-kernel i8254 PIT */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
