@@ -455,6 +455,10 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 				"vm: vm_stop() was called before vm_start()");
 	}
 	pthread_mutex_unlock(&vm->lock);
+	if ((vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP) && vm->devices.head)
+		return verr_set(errp, -EINVAL,
+				"device '%s': a VM without an irqchip (VM_CONFIG_F_NO_IRQCHIP) takes no devices",
+				vm->devices.head->id);
 
 	mc = (struct machine_config){
 		.vcpus = vm->cfg.vcpus,
@@ -470,6 +474,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.mem_flags = ((vm->cfg.flags & VM_CONFIG_F_HUGETLB) ? GMEM_F_HUGETLB : 0) |
 			     ((vm->cfg.flags & VM_CONFIG_F_PREALLOC) ? GMEM_F_PREALLOC : 0),
 		.pit = !!(vm->cfg.flags & VM_CONFIG_F_PIT),
+		.no_irqchip = !!(vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP),
 		.log = &vm->log,
 	};
 	rc = machine_new(&m, &mc, errp);

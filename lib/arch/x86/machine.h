@@ -46,6 +46,7 @@ struct machine_config {
 	const char *mem_path;
 	unsigned mem_flags;        /* GMEM_F_* */
 	int pit;                   /* create the in-kernel i8254 PIT */
+	int no_irqchip;            /* no in-kernel LAPIC/IOAPIC/PIC */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
