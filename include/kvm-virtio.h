@@ -228,6 +228,17 @@ struct vm_config {
 	int console_in_fd;    /* fd read for COM1 input; -1: none */
 	const char *mem_path; /* hugetlbfs directory for RAM, or NULL: memfd */
 	uint32_t flags;       /* VM_CONFIG_F_* */
+	/* Since 0.1 (appended; an older, smaller struct means 0): the
+	 * real-time signal the library sends to a vCPU thread to make it leave
+	 * KVM_RUN (vm_stop, vm_destroy, a guest exit on another vCPU). 0: the
+	 * default, SIGRTMAX - 3. Else SIGRTMIN..SIGRTMAX (-EINVAL otherwise).
+	 * The library installs no handler and never changes the signal's
+	 * disposition or any thread's mask but its own threads': vCPU threads
+	 * block every signal and accept this one only inside KVM_RUN, where
+	 * KVM turns it into an exit, and consume it with sigtimedwait(). The
+	 * host may use the same signal for itself as long as it does not send
+	 * it to the library's threads ("kvm-vcpuN"). */
+	int kick_signal;
 };
 
 /* Back guest RAM with MFD_HUGETLB (memfd) pages. */
@@ -253,7 +264,7 @@ struct vm_config {
 #define VM_CONFIG_INIT                                                        \
 	{                                                                     \
 		sizeof(struct vm_config), 1, 256, NULL, NULL, NULL, -1, -1,   \
-		    NULL, 0                                                   \
+		    NULL, 0, 0                                                \
 	}
 
 /**
@@ -377,10 +388,54 @@ VM_EXPORT void vm_stop(struct vm *vm);
 
 /**
  * vm_destroy() - stop the VM if running, unrealize and free everything.
- * @vm: the VM, or NULL.
- * Since: 0.1.
+ * @vm: the VM, or NULL. Invalid once the call returns.
+ *
+ * A VM that was started is released in two steps. Before vm_destroy()
+ * returns: its vCPUs are told to stop, and the guest is cut off from the
+ * host: no byte is written to console_fd and no console or log callback is
+ * called any more, console_in_fd is no longer read (the host may close
+ * those fds at once). Then, on a library thread ("kvm-release", at most 8,
+ * started on demand, every signal blocked, gone when idle): the vCPU
+ * threads are joined, devices and netdevs unrealized, and the KVM fds,
+ * guest RAM and memory freed. This keeps the KVM VM's teardown (up to
+ * ~15 ms of kernel grace period on some hosts) off the caller's path:
+ * vm_destroy() itself takes microseconds. At most 256 VMs wait for their
+ * release; beyond that vm_destroy() waits for one to finish.
+ * vm_release_wait() tells when the resources are back; the library also
+ * waits for them in a destructor when the process exits or the library is
+ * unloaded, so nothing is abandoned.
+ *
+ * Exceptions, released before vm_destroy() returns: a VM never started,
+ * and a VM on which vm_type_register() succeeded (so that the host type's
+ * unrealize and finalize hooks run before the call returns, as they
+ * always have).
+ * Thread-safety: not concurrently with other calls on @vm except vm_stop()
+ * before it; any thread (also not the one that started it). Since: 0.1.
  */
 VM_EXPORT void vm_destroy(struct vm *vm);
+
+/**
+ * vm_release_wait() - wait until every VM destroyed so far is released.
+ * @timeout_ms: -1 waits as long as it takes, 0 only looks; otherwise the
+ *              most it waits, in milliseconds.
+ *
+ * Covers the VMs vm_destroy() has returned for, from any thread of the
+ * process: when this returns 0 their fds are closed, their guest RAM
+ * unmapped, their threads and the library's release threads joined (the
+ * process's fd and thread counts are back to what they were before those
+ * VMs).
+ * Returns: 0; -ETIMEDOUT if releases were still running at the timeout;
+ * -EDEADLK when called from a library callback during a release.
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT int vm_release_wait(int timeout_ms);
+
+/**
+ * vm_release_pending() - how many destroyed VMs are not released yet.
+ * Returns: the count at the time of the call (queued or being released).
+ * Thread-safety: any thread. Since: 0.1.
+ */
+VM_EXPORT unsigned vm_release_pending(void);
 
 enum vm_host_kvm {
 	VM_HOST_KVM_NONE = 0,     /* no usable /dev/kvm */

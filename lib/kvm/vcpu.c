@@ -51,6 +51,7 @@ void hv_vcpus_preinit(struct hv_vcpus *s, struct iomap *pio,
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	s->status.size = sizeof(s->status);
+	s->kick_signal = HV_KICK_SIGNAL;
 }
 
 void hv_vcpus_fini(struct hv_vcpus *s)
@@ -142,7 +143,7 @@ static void hv_vcpus_kick_locked(struct hv_vcpus *s)
 			__atomic_store_n(&v->run->immediate_exit, 1,
 					 __ATOMIC_SEQ_CST);
 		if (v->started && !pthread_equal(v->thread, pthread_self()))
-			pthread_kill(v->thread, HV_KICK_SIGNAL);
+			pthread_kill(v->thread, s->kick_signal);
 	}
 }
 
@@ -324,7 +325,7 @@ static int hv_vcpu_set_sigmask(struct hv_vcpu *v)
 {
 	uint64_t buf[2]; /* struct kvm_signal_mask { __u32 len; __u8 sigset[]; } */
 	struct kvm_signal_mask *k = (struct kvm_signal_mask *)buf;
-	uint64_t set = ~(1ull << (HV_KICK_SIGNAL - 1));
+	uint64_t set = ~(1ull << (v->set->kick_signal - 1));
 	int r;
 
 	k->len = sizeof(set);
@@ -333,13 +334,13 @@ static int hv_vcpu_set_sigmask(struct hv_vcpu *v)
 	return r < 0 ? r : 0;
 }
 
-static void hv_vcpu_drain_kick(void)
+static void hv_vcpu_drain_kick(int sig)
 {
 	static const struct timespec zero = { 0, 0 };
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, HV_KICK_SIGNAL);
+	sigaddset(&set, sig);
 	while (sigtimedwait(&set, NULL, &zero) > 0)
 		;
 }
@@ -360,7 +361,7 @@ static void *hv_vcpu_thread(void *arg)
 		r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				hv_vcpu_drain_kick();
+				hv_vcpu_drain_kick(s->kick_signal);
 				continue;
 			}
 			r = -errno;
@@ -372,7 +373,7 @@ static void *hv_vcpu_thread(void *arg)
 		if (!hv_vcpu_exit(v))
 			break;
 	}
-	hv_vcpu_drain_kick();
+	hv_vcpu_drain_kick(s->kick_signal);
 	pthread_mutex_lock(&s->lock);
 	if (--s->nr_running == 0)
 		pthread_cond_broadcast(&s->cond);

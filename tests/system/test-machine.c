@@ -155,6 +155,16 @@ START_TEST(test_triple_fault_reports_shutdown)
 	struct run r;
 	struct vm_status st = run_guest(&r, "triple-fault", 1, 64);
 
+	/* The PVM backend does not run the guest's faulting instructions
+	 * natively: its instruction emulator gives up on them, and KVM
+	 * reports an emulation failure (internal error, suberror 1) instead
+	 * of the triple fault. Hardware KVM (and nested L1) report it. */
+	if (vm_host_kvm() == VM_HOST_KVM_PVM && st.reason == VM_EXIT_INTERNAL) {
+		printf("# triple-fault: PVM host: KVM internal error %d instead of a shutdown (PVM emulator limit)\n",
+		       st.code);
+		run_end(&r);
+		return;
+	}
 	ck_assert_int_eq(st.reason, VM_EXIT_SHUTDOWN);
 	run_end(&r);
 }

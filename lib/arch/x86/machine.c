@@ -178,6 +178,8 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	iomap_init(&m->pio, "pio");
 	iomap_init(&m->mmio, "mmio");
 	hv_vcpus_preinit(&m->vcpus, &m->pio, &m->mmio, cfg->log);
+	if (cfg->kick_signal)
+		m->vcpus.kick_signal = cfg->kick_signal;
 	r = uart8250_init(&m->com1, "com1", &m->irq.sink, UART8250_COM1_IRQ,
 			  cfg->console_fd, cfg->console_in_fd, cfg->log, errp);
 	m->com1.out_fn = cfg->console_fn;
@@ -378,6 +380,11 @@ int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms)
 	if (r == 0)
 		uart8250_stop(&m->com1);
 	return r;
+}
+
+void machine_detach_host(struct machine *m)
+{
+	uart8250_detach(&m->com1);
 }
 
 void machine_unrealize(struct machine *m)

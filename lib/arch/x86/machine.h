@@ -21,6 +21,10 @@
  *   machine_start()    one thread per vCPU.
  *   machine_stop()     any thread: kick every vCPU out of KVM_RUN.
  *   machine_wait()     join vCPU threads, report why the guest stopped.
+ *   machine_detach_host() after machine_stop(), on the API thread: from
+ *                      its return on, the guest reaches none of the
+ *                      host's fds or callbacks (console output cut, input
+ *                      thread joined); vCPU threads may still be running.
  *   machine_unrealize()stop, join, close KVM objects; back to after _new.
  *   machine_free()     unrealize if needed and free; NULL is fine.
  */
@@ -47,6 +51,7 @@ struct machine_config {
 	unsigned mem_flags;        /* GMEM_F_* */
 	int pit;                   /* create the in-kernel i8254 PIT */
 	int no_irqchip;            /* no in-kernel LAPIC/IOAPIC/PIC */
+	int kick_signal;           /* 0: HV_KICK_SIGNAL (lib/kvm/vcpu.h) */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
@@ -69,6 +74,7 @@ void machine_stop(struct machine *m);
 /* Fills *st as the public API describes; -ETIMEDOUT after timeout_ms
  * (-1: forever); -EINVAL if not started. */
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms);
+void machine_detach_host(struct machine *m);
 void machine_unrealize(struct machine *m);
 void machine_free(struct machine *m);
 

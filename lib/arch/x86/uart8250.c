@@ -384,6 +384,15 @@ void uart8250_stop(struct uart8250 *u)
 	u->thread_started = 0;
 }
 
+void uart8250_detach(struct uart8250 *u)
+{
+	pthread_mutex_lock(&u->lock);
+	u->out_fn = NULL;
+	u->out_fd = -1;
+	pthread_mutex_unlock(&u->lock);
+	uart8250_stop(u);
+}
+
 void uart8250_fini(struct uart8250 *u)
 {
 	uart8250_stop(u);

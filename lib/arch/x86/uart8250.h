@@ -41,8 +41,9 @@ struct uart8250 {
 	struct irq_sink *irq;
 	uint32_t gsi;
 	int out_fd, in_fd;           /* -1: none */
-	/* Output callback instead of out_fd (set before vCPUs run); called
-	 * under ->lock on the vCPU thread that wrote THR. */
+	/* Output callback instead of out_fd (set before vCPUs run, cleared
+	 * by uart8250_detach() under ->lock); called under ->lock on the
+	 * vCPU thread that wrote THR. out_fd is guarded the same way. */
 	void (*out_fn)(void *opaque, const char *buf, size_t len);
 	void *out_opaque;
 	/* registers, guarded by ->lock */
@@ -69,6 +70,10 @@ int __must_check uart8250_init(struct uart8250 *u, const char *name,
 int __must_check uart8250_start(struct uart8250 *u, struct vm_error **errp);
 /* Stop and join the input thread (no-op if none). */
 void uart8250_stop(struct uart8250 *u);
+/* Cut the host off: no output to out_fd/out_fn from now on (a THR write
+ * in progress has finished: it runs under ->lock) and the input thread is
+ * joined. Output written afterwards is dropped. API thread. */
+void uart8250_detach(struct uart8250 *u);
 void uart8250_fini(struct uart8250 *u);
 
 /* Queue received bytes as if they came from the line; returns how many fit
