@@ -6,7 +6,7 @@
 #   2. clang, -Werror: build and all tests;
 #   3. gcc with ASan+UBSan: unit and system tests (leaks fail the tests).
 # System tests boot guests under KVM: directly on a hardware-KVM host,
-# else inside a nested L1 (see tests/system/README). Prints a summary line
+# else inside a nested L1 (see tests/system/README.md). Prints a summary line
 # "N passed, N failed, N skipped" at the end, summed over the three
 # builds (each runs every test).
 set -eu
@@ -15,7 +15,7 @@ cd "$top"
 "$top/scripts/deps.sh"
 [ -x configure ] || ./autogen.sh >/dev/null
 
-export KIT_CACHE="$top/.cache/kit"   # guest kernels, shared by all builds
+export KIT_CACHE="${KIT_CACHE:-$top/.cache/kit}"   # guest kernels, shared by all builds
 jobs=$(nproc)
 logs="$top/.cache/test-logs"
 rm -rf "$logs"

@@ -52,7 +52,7 @@ static const uint32_t cpuid_kvm_features_unsupported =
 
 /*
  * 1 if this process runs on QEMU's TCG, i.e. we are the KVM of an L1
- * under an emulated SVM (NESTED.md). TCG's XSETBV does not check the SVM
+ * under an emulated SVM (tests/system/README.md). TCG's XSETBV does not check the SVM
  * intercept (QEMU target/i386/tcg/fpu_helper.c, helper_xsetbv), so the
  * XCR0 an L2 guest sets never reaches KVM: KVM keeps its own idea of the
  * guest's XCR0, reloads it on every VMRUN and keeps CPUID 0xd.0 EBX at
