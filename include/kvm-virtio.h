@@ -142,6 +142,10 @@ typedef void (*vm_log_fn)(void *opaque, int level, const char *object,
  * @opaque: passed to @fn.
  * @level: the least important level delivered (e.g. VM_LOG_INFO).
  *
+ * @fn is called on any of the VM's threads, one call at a time per VM (a
+ * lock of the VM is held around it: @fn must not call vm_* functions on
+ * the same VM). It is never called once vm_destroy() has returned, not
+ * even for the release that goes on behind it.
  * Thread-safety: call before vm_start(). Since: 0.1.
  */
 VM_EXPORT void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque,
@@ -154,6 +158,7 @@ VM_EXPORT void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque,
  *
  * Called on the vCPU thread that wrote them, with the UART's lock held:
  * keep it short and do not call vm_* functions of the same VM from it.
+ * Never called once vm_destroy() has returned.
  */
 typedef void (*vm_console_fn)(void *opaque, const char *buf, size_t len);
 
@@ -224,8 +229,13 @@ struct vm_config {
 	const char *kernel;   /* path: bzImage, vmlinux ELF or test ELF; copied */
 	const char *initrd;   /* path or NULL; copied */
 	const char *cmdline;  /* kernel command line or NULL; copied */
-	int console_fd;       /* fd that receives COM1 output; -1: discarded */
-	int console_in_fd;    /* fd read for COM1 input; -1: none */
+	/* fd that receives COM1 output; -1: discarded. Borrowed until
+	 * vm_destroy() returns. Never written in a way that waits: when it is
+	 * full (a pipe nobody reads), COM1 stops taking bytes (LSR.THRE
+	 * stays 0, as a real UART under flow control) until it drains; a
+	 * guest that writes anyway loses those bytes. */
+	int console_fd;
+	int console_in_fd;    /* fd read for COM1 input; -1: none; borrowed */
 	const char *mem_path; /* hugetlbfs directory for RAM, or NULL: memfd */
 	uint32_t flags;       /* VM_CONFIG_F_* */
 	/* Since 0.1 (appended; an older, smaller struct means 0): the
