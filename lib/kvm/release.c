@@ -87,6 +87,7 @@ static void rel_join_done_locked(void)
 static void *rel_thread(void *arg)
 {
 	(void)arg;
+	pthread_setname_np(pthread_self(), "kvm-release"); /* prctl: cheap */
 	pthread_mutex_lock(&rel.lock);
 	for (;;) {
 		struct hv_release_job *j = rel.head;
@@ -144,7 +145,6 @@ static int rel_spawn_locked(void)
 	pthread_attr_destroy(&a);
 	if (r)
 		return r;
-	pthread_setname_np(t, "kvm-release");
 	rel.threads++;
 	return 0;
 }

@@ -399,6 +399,7 @@ static void *uart_io_thread(void *arg)
 	struct uart8250 *u = arg;
 	uint8_t buf[UART8250_FIFO];
 
+	pthread_setname_np(pthread_self(), "kvm-uart"); /* prctl: cheap */
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = u->wake_fd, .events = POLLIN },
@@ -487,7 +488,6 @@ int uart8250_start(struct uart8250 *u, struct vm_error **errp)
 		return verr_set_errno(errp, r, "%s: cannot create its I/O thread",
 				      u->name);
 	}
-	pthread_setname_np(u->thread, "kvm-uart");
 	u->thread_started = 1;
 	return 0;
 }
