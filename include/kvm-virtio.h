@@ -405,7 +405,7 @@ VM_EXPORT void vm_stop(struct vm *vm);
  * host: no byte is written to console_fd and no console or log callback is
  * called any more, console_in_fd is no longer read (the host may close
  * those fds at once). Then, on a library thread ("kvm-release", at most 8,
- * started on demand, every signal blocked, gone when idle): the vCPU
+ * started on demand, every signal blocked, gone after 50 ms idle): the vCPU
  * threads are joined, devices and netdevs unrealized, and the KVM fds,
  * guest RAM and memory freed. This keeps the KVM VM's teardown (up to
  * ~15 ms of kernel grace period on some hosts) off the caller's path:
@@ -413,7 +413,9 @@ VM_EXPORT void vm_stop(struct vm *vm);
  * release; beyond that vm_destroy() waits for one to finish.
  * vm_release_wait() tells when the resources are back; the library also
  * waits for them in a destructor when the process exits or the library is
- * unloaded, so nothing is abandoned.
+ * unloaded, so nothing is abandoned. Host resources that netdevs hold
+ * (e.g. a tap interface by name) are among those released behind: a host
+ * that reuses one at once calls vm_release_wait() first.
  *
  * Exceptions, released before vm_destroy() returns: a VM never started,
  * and a VM on which vm_type_register() succeeded (so that the host type's
