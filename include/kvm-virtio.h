@@ -435,7 +435,8 @@ VM_EXPORT void vm_destroy(struct vm *vm);
  * process: when this returns 0 their fds are closed, their guest RAM
  * unmapped, their threads and the library's release threads joined (the
  * process's fd and thread counts are back to what they were before those
- * VMs).
+ * VMs). With @timeout_ms -1 the calling thread also runs pending releases
+ * itself instead of only waiting for the release threads.
  * Returns: 0; -ETIMEDOUT if releases were still running at the timeout;
  * -EDEADLK when called from a library callback during a release.
  * Thread-safety: any thread. Since: 0.1.

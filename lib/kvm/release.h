@@ -15,8 +15,9 @@
  * HV_RELEASE_LINGER_MS exits. hv_release_wait() waits until no job is left
  * and every release thread has been joined; a destructor of the library
  * does the same at process exit or dlclose(), so nothing is ever
- * abandoned. If no release thread can be created at all, the job runs on
- * the submitter's thread.
+ * abandoned. A thread waiting in hv_release_wait(-1) runs queued jobs
+ * itself rather than wait for a release thread to get to them. If no release
+ * thread can be created at all, the job runs on the submitter's thread.
  *
  * The state is the library's one process-wide object besides the type
  * tables; it is created statically (no constructor) and holds no fd.
@@ -34,8 +35,9 @@
 
 struct hv_release_job {
 	struct hv_release_job *next;       /* queue link, owned by the queue */
-	/* Runs once on a release thread (or the submitter's); it owns and
-	 * frees the job's memory. Must not call hv_release_wait(). */
+	/* Runs once on a release thread (or the submitter's, or one waiting
+	 * in hv_release_wait(-1)); it owns and frees the job's memory. Must not
+	 * call hv_release_wait(). */
 	void (*fn)(struct hv_release_job *job);
 };
 

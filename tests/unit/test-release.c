@@ -80,7 +80,8 @@ START_TEST(test_release_runs_every_job_on_few_threads)
 	ck_assert_uint_eq(ran, 40);
 	ck_assert_uint_eq(hv_release_pending(), 0);
 	ck_assert_uint_ge(most_running, 2);              /* in parallel */
-	ck_assert_uint_le(most_running, HV_RELEASE_MAX_THREADS);
+	/* The release threads, and the waiter, which helps. */
+	ck_assert_uint_le(most_running, HV_RELEASE_MAX_THREADS + 1);
 	for (i = 0; i < 1000 && threads_now() > 1; i++)  /* tid gone < 1 s */
 		sleep_ms(1);
 	ck_assert_uint_eq(threads_now(), 1);
