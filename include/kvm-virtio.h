@@ -404,7 +404,7 @@ VM_EXPORT void vm_stop(struct vm *vm);
  * returns: its vCPUs are told to stop, and the guest is cut off from the
  * host: no byte is written to console_fd and no console or log callback is
  * called any more, console_in_fd is no longer read (the host may close
- * those fds at once). Then, on a library thread ("kvm-release", at most 8,
+ * those fds at once). Then, on a library thread ("kvm-release", at most 16,
  * started on demand, every signal blocked, gone after 50 ms idle): the vCPU
  * threads are joined, devices and netdevs unrealized, and the KVM fds,
  * guest RAM and memory freed. This keeps the KVM VM's teardown (up to

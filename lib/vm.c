@@ -498,6 +498,8 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 				"vm: vm_stop() was called before vm_start()");
 	}
 	pthread_mutex_unlock(&vm->lock);
+	/* Releases the release threads have not got to yet: see release.h. */
+	hv_release_help();
 	if ((vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP) && vm->devices.head)
 		return verr_set(errp, -EINVAL,
 				"device '%s': a VM without an irqchip (VM_CONFIG_F_NO_IRQCHIP) takes no devices",

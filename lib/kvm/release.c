@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "release.h"
+#include "vcpu.h"
 
 #define REL_STACK (256u << 10)
 
@@ -240,6 +241,28 @@ int hv_release_wait(int timeout_ms)
 	return r;
 }
 
+void hv_release_help(void)
+{
+	pthread_mutex_lock(&rel.lock);
+	while (!rel_in_job && rel.queued > HV_RELEASE_HELP_ABOVE) {
+		struct hv_release_job *j = rel.head;
+
+		rel.head = j->next;
+		if (!rel.head)
+			rel.tail = NULL;
+		rel.queued--;
+		rel.running++;
+		pthread_mutex_unlock(&rel.lock);
+		rel_in_job = 1;
+		j->fn(j);
+		rel_in_job = 0;
+		pthread_mutex_lock(&rel.lock);
+		rel.running--;
+		pthread_cond_broadcast(&rel.change);
+	}
+	pthread_mutex_unlock(&rel.lock);
+}
+
 unsigned hv_release_pending(void)
 {
 	unsigned n;
@@ -256,4 +279,5 @@ unsigned hv_release_pending(void)
 __attribute__((destructor)) static void hv_release_fini(void)
 {
 	(void)hv_release_wait(-1);
+	hv_vcpu_stacks_fini();
 }

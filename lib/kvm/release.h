@@ -30,7 +30,8 @@
 #define LIB_KVM_RELEASE_H
 
 #define HV_RELEASE_MAX_PENDING 256u
-#define HV_RELEASE_MAX_THREADS 8u
+#define HV_RELEASE_MAX_THREADS 16u
+#define HV_RELEASE_HELP_ABOVE 4u
 #define HV_RELEASE_LINGER_MS 50
 
 struct hv_release_job {
@@ -49,6 +50,10 @@ void hv_release_submit(struct hv_release_job *job);
  * release thread is left. @timeout_ms -1: forever. Returns 0 or
  * -ETIMEDOUT; -EDEADLK when called from a job. */
 int hv_release_wait(int timeout_ms);
+
+/* Run queued jobs on the calling thread while more than
+ * HV_RELEASE_HELP_ABOVE are queued (vm_start(), before it creates a VM). */
+void hv_release_help(void);
 
 /* Jobs queued or running now. */
 unsigned hv_release_pending(void);

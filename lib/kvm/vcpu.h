@@ -58,6 +58,7 @@ struct hv_vcpu {
 	int fd;                   /* -1 when closed */
 	struct kvm_run *run;      /* mmap of fd; vCPU thread, ->immediate_exit any */
 	pthread_t thread;
+	void *stack;              /* from the stack pool (vcpu.c), or NULL */
 	int started;              /* guarded by set->lock */
 	unsigned unhandled;       /* vCPU thread only: rate limit for logs */
 	char name[16];            /* "cpu0" */
@@ -110,6 +111,10 @@ void hv_vcpus_fini(struct hv_vcpus *s);
 /* The vCPU the calling thread runs, or NULL off vCPU threads. Device
  * handlers use it to say which vCPU caused an exit. */
 struct hv_vcpu *hv_vcpu_current(void);
+
+/* Unmap the pooled vCPU stacks (library destructor, after every VM is
+ * released). */
+void hv_vcpu_stacks_fini(void);
 
 /* Log the registers of @v (on its own thread or while it does not run). */
 void hv_vcpu_log_regs(struct hv_vcpu *v, int level);
