@@ -27,4 +27,12 @@ for c in "uname -a" "cat /proc/cpuinfo | grep -m1 'model name'" "ls /sys/bus/vir
 	printf '~ # %s\n' "$c"
 	sh -c "$c"
 done
+# The network: eth0 on a tap in the host's private namespace (10.0.2.1).
+ip addr add 10.0.2.15/24 dev eth0
+printf '~ # %s\n' "ip addr add 10.0.2.15/24 dev eth0; ping -c 3 10.0.2.1"
+ping -c 3 10.0.2.1
+if command -v iperf3 >/dev/null; then
+	printf '~ # %s\n' "iperf3 -c 10.0.2.1 -t 3   # guest -> host TCP"
+	iperf3 -c 10.0.2.1 -t 3 -f m 2>&1 | grep -E 'sender|receiver'
+fi
 echo "~ # poweroff -f"

@@ -7,4 +7,4 @@ examples_vm_run_LDADD = lib/libkvm-virtio.la
 examples_vm_run_LDFLAGS = -no-install
 examples_embed_SOURCES = examples/embed.c
 examples_embed_LDADD = lib/libkvm-virtio.la
-EXTRA_DIST += examples/demo-guest.sh
+EXTRA_DIST += examples/demo-guest.sh examples/demo-net.sh

@@ -16,7 +16,8 @@
  *     vm_add_device(vm, "virtio-net-pci", (const struct vm_prop[]){
  *                   {"netdev", "n0"}, {"id", "net0"}, {NULL, NULL}}, &err);
  *     vm_start(vm, &err);
- *     vm_wait(vm, &status);
+ *     struct vm_status status = VM_STATUS_INIT;
+ *     vm_wait(vm, &status, -1);
  *     vm_destroy(vm);
  *
  * Conventions, valid for every function below unless its block says
@@ -35,13 +36,27 @@
  *   a log function is set with vm_set_log_fn().
  *
  * Types available in this version (vm_type_exists() tells at run time):
- *   netdev "tap"           properties are validated; realize opens the tap
- *                          once the tap issue lands (today: -ENOTSUP).
- *   netdev "vhost-user"    properties validated; realize: -ENOTSUP for now.
- *   netdev "null"          a backend that drops what it is sent; works.
- *   device "virtio-net-pci" properties validated, linked to its netdev at
- *                          realize; the PCI function appears in the guest
- *                          once the PCI transport issue lands.
+ *   netdev "tap"           works: creates or attaches to a TAP interface
+ *                          (ifname), or takes an open TAP fd (fd=, checked
+ *                          with TUNGETIFF); vnet_hdr=on carries the
+ *                          virtio-net header and offloads, queues=N opens a
+ *                          multiqueue tap. Creating one needs CAP_NET_ADMIN.
+ *   netdev "null"          works: drops what it is sent, receives nothing.
+ *   netdev "vhost-user"    properties are checked; realize fails with
+ *                          -ENOTSUP (not implemented yet).
+ *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
+ *                          PCI function with MSI-X that virtio_pci and
+ *                          virtio_net bind; frames flow through its netdev.
+ *                          Queue kicks arrive through KVM ioeventfds and
+ *                          interrupts leave through irqfds (ioeventfd=off,
+ *                          or a KVM that refuses, falls back to vCPU exits);
+ *                          its queues are served by its own I/O threads
+ *                          (one per queue pair, iothreads=N caps them);
+ *                          checksum/TSO offloads follow what the tap takes;
+ *                          mq=on with queues=N (multiqueue tap) serves N
+ *                          pairs. vm_net_set_link() and vm_net_get_stats()
+ *                          reach it by id. Only disable-legacy=on (the
+ *                          default) and function 0 are implemented.
  */
 #ifndef KVM_VIRTIO_H
 #define KVM_VIRTIO_H
@@ -179,7 +194,7 @@ VM_EXPORT int vm_set_console_fn(struct vm *vm, vm_console_fn fn, void *opaque);
  * struct vm_prop - one key/value property; arrays end with {NULL, NULL}.
  *
  * Values are strings whatever the property's type: bools take
- * on/off/true/false/yes/no, integers decimal or 0x-hex, MACs
+ * on/off/true/false/yes/no/1/0, integers decimal, 0x-hex or 0-octal, MACs
  * xx:xx:xx:xx:xx:xx, links the id of another object. A key given without
  * a value (value NULL) means "on" for a bool, as in QEMU's "vhostforce".
  */
@@ -304,9 +319,11 @@ VM_EXPORT VM_WARN_UNUSED int vm_create(const struct vm_config *cfg,
  * The object is allocated, its defaults set and @props applied and
  * checked; nothing is opened on the host until vm_start().
  * Returns: 0 or a negative errno.
- * Errors: -ENOENT unknown type; -EINVAL unknown property, bad value, missing
- * id or required property, type that is not a netdev; -EEXIST duplicate id;
- * -EBUSY the VM was started; -ENOMEM.
+ * Errors: -ENOENT unknown type; -EINVAL unknown property, value that does
+ * not parse, missing id or required property, type that is not a netdev,
+ * malformed id; -ERANGE an integer outside the property's range; -EEXIST
+ * duplicate id; -EBUSY the VM was started; -ENOMEM. A failed add leaves no
+ * object behind.
  * Since: 0.1.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
@@ -318,13 +335,17 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
  * vm_add_device() - add a device (QEMU's -device).
  * @vm: the VM, not started.
  * @type: type name, e.g. "virtio-net-pci".
- * @props: properties; "id" names the device (optional: one is generated,
- *         "<type>.<n>"), links such as "netdev" name netdevs.
+ * @props: properties; "id" names the device (optional: without one the id
+ *         is "<type>#<n>", e.g. "virtio-net-pci#0", n counting from 0 the
+ *         devices of this VM added without an id; a failed add takes no
+ *         number, and '#' never appears in a caller's id), links such as
+ *         "netdev" name netdevs.
  * @errp: error out.
  *
  * Returns: 0 or a negative errno.
- * Errors: as vm_add_netdev(); a link to an id that does not exist yet is
- * accepted here and reported by vm_start() (as QEMU does it at realize).
+ * Errors: as vm_add_netdev(), and -EBUSY when a link names a netdev that a
+ * device added before already links to (QEMU: "it's in use"). A link to an
+ * id that does not exist yet is accepted here and checked by vm_start().
  * Since: 0.1.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
@@ -342,8 +363,15 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * before the call: it can be fixed (e.g. objects added) and started again,
  * or destroyed.
  * Returns: 0 or a negative errno.
- * Errors: -EBUSY already started; -EINVAL bad link, netdev used twice;
- * errors of the backends and of KVM (-ENOENT no /dev/kvm, -EACCES, ...).
+ * Errors: -EINVAL no kernel in vm_config, a link names an object of the
+ * wrong kind, or a device's properties do not fit together (e.g.
+ * rx_queue_size not a power of two); -EBUSY already started, or a netdev
+ * is already the peer of another device; -ENOENT a link names no object;
+ * -ENOTSUP a feature that is not implemented (vhost-user,
+ * disable-legacy=off); -ECANCELED vm_stop() came first; errors of the
+ * backends and of KVM (-ENOENT or -EACCES for /dev/kvm, ...). The error's
+ * message names the object that failed, host-registered types included
+ * (see struct vm_type_info).
  * Since: 0.1.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_start(struct vm *vm, struct vm_error **errp);
@@ -507,18 +535,34 @@ VM_EXPORT int vm_obj_is_realized(const struct vm_obj *obj);
  * @obj: the object.
  * @key: property name (inherited ones included).
  * @buf, @len: output buffer; the text is NUL-terminated and truncated.
- * Returns: length of the full text, or -ENOENT for an unknown key.
+ * Returns: length of the full text, -ENOENT for an unknown key, -EINVAL
+ * for a NULL @obj or @key.
  * Since: 0.1.
  */
 VM_EXPORT int vm_obj_get_prop(const struct vm_obj *obj, const char *key,
 			      char *buf, size_t len);
 
 /**
- * vm_obj_priv() - the private storage of an object of a host-registered
- * type (struct vm_type_info.priv_size bytes, zeroed at creation).
- * Returns: NULL for built-in types. Since: 0.1.
+ * vm_obj_priv() - the private storage of a host-registered type's level of
+ * @obj (struct vm_type_info.priv_size bytes, zeroed at creation).
+ *
+ * Each level of a host type hierarchy has its own storage: called from a
+ * hook (instance_init, realize, unrealize, finalize) of type T, it returns
+ * T's storage, even when the object is of a type derived from T; called
+ * anywhere else, the storage of the object's own type.
+ * Returns: NULL for a built-in type's level or a priv_size of 0.
+ * Since: 0.1.
  */
 VM_EXPORT void *vm_obj_priv(struct vm_obj *obj);
+
+/**
+ * vm_obj_priv_of() - the storage of level @type of @obj, wherever called
+ * (e.g. by a child's realize that calls its parent's realize function
+ * itself, where vm_obj_priv() still means the child's storage).
+ * Returns: NULL unless @obj is a @type and @type is a host type with
+ * storage. Since: 0.1.
+ */
+VM_EXPORT void *vm_obj_priv_of(struct vm_obj *obj, const char *type);
 
 /** vm_obj_vm() - the VM that owns @obj. Since: 0.1. */
 VM_EXPORT struct vm *vm_obj_vm(struct vm_obj *obj);
@@ -538,7 +582,11 @@ enum vm_prop_kind {
 	VM_PROP_U32 = 3,   /* uint32_t, in [min, max] */
 	VM_PROP_U64 = 4,   /* uint64_t, in [min, max] */
 	VM_PROP_MAC = 5,   /* uint8_t[6] */
-	VM_PROP_LINK = 6,  /* char * id of a netdev, resolved at realize */
+	VM_PROP_LINK = 6,  /* char * id of another object, checked at realize:
+			      the target must exist (-ENOENT) and be of kind
+			      min (VM_OBJ_NETDEV or VM_OBJ_DEVICE; 0 means
+			      VM_OBJ_NETDEV) (-EINVAL); a device linking to a
+			      netdev becomes its only peer (-EBUSY) */
 };
 
 #define VM_PROP_F_REQUIRED (1u << 0) /* must be given */
@@ -546,9 +594,11 @@ enum vm_prop_kind {
 /**
  * struct vm_prop_desc - one typed property of a type; arrays end with a
  * zeroed entry (name NULL).
- * @offset: where the value lives, from the start of the object's private
- *          storage (vm_obj_priv()) for host types.
+ * @offset: where the value lives, from the start of the private storage
+ *          (vm_obj_priv()) of the level that declares it, for host types.
  * @defval: default as text, or NULL (zero / NULL / unset).
+ * @min, @max: range of VM_PROP_U32/U64 (both 0: any value; a value outside
+ *          gives -ERANGE); for VM_PROP_LINK, min is the target's kind.
  */
 struct vm_prop_desc {
 	const char *name;
@@ -561,20 +611,46 @@ struct vm_prop_desc {
 };
 
 /**
+ * vm_type_prop() - describe the @index-th property of type @name
+ * (inherited ones first), e.g. to list them or map names in a binding.
+ * @vm: the VM whose registry is asked (built-in and its host types).
+ * @name: type name; its class is built if it was not yet.
+ * @index: 0, 1, ... until NULL is returned.
+ * Returns: a description owned by the library (valid until vm_destroy()),
+ * or NULL past the last property, for an unknown type or a NULL argument.
+ * Since: 0.1.
+ */
+VM_EXPORT const struct vm_prop_desc *vm_type_prop(struct vm *vm,
+						  const char *name,
+						  unsigned int index);
+
+/**
  * struct vm_type_info - a type a host program adds (QOM's TypeInfo).
  * @size: sizeof(struct vm_type_info) as compiled by the caller.
  * @name: unique type name; copied.
- * @parent: "netdev" or "device" (or another registered type); copied.
- * @priv_size: bytes of private storage per instance (vm_obj_priv()).
- * @class_init: once per type, lazily, after the parent's; may be NULL.
- * @instance_init: after allocation, before properties; may be NULL.
- * @realize: vm_start(); the only hook that may fail. On failure it must
- *           leave no trace (the library will not call unrealize).
- * @unrealize: undoes realize; may be NULL.
+ * @parent: "netdev" or "device", another registered type, or a concrete
+ *          built-in type; copied.
+ * @priv_size: bytes of private storage per instance for this level; a type
+ *          derived from a host type gets its own storage after its
+ *          parent's (see vm_obj_priv()).
+ * @class_init: once per type, lazily, on first use; may be NULL.
+ * @instance_init: after allocation and property defaults, before the
+ *           caller's properties; every level's runs, parents first; may be
+ *           NULL.
+ * @realize: vm_start(); the only hook that may fail. Only the most derived
+ *           realize runs (a child calls its parent's itself if it wants
+ *           it). Before it runs, the library checks the links that this
+ *           type's levels declare (see VM_PROP_LINK). It returns 0 or a
+ *           negative errno (any other non-zero value counts as -EINVAL) and
+ *           on failure must leave no trace (unrealize is not called). Its
+ *           message (vm_error_set()) is prefixed with the object, e.g.
+ *           "device 'd1': ", unless it already starts so; a failure without
+ *           a message gets one naming the object, its type and the errno.
+ * @unrealize: undoes realize (most derived one runs); may be NULL.
  * @finalize: frees what instance_init/realize kept; realize may not have
- *            run; may be NULL.
+ *            run; every level's runs, child first; may be NULL.
  * @props: property table, borrowed for the VM's lifetime; may be NULL.
- * @opaque: given back by vm_type_opaque().
+ * @opaque: passed to class_init; given back by vm_type_opaque().
  */
 struct vm_type_info {
 	size_t size;
@@ -591,11 +667,19 @@ struct vm_type_info {
 };
 
 /**
+ * vm_type_opaque() - the @opaque of the host type whose hook is running on
+ * @obj, or outside hooks of @obj's own type.
+ * Returns: NULL for built-in types. Since: 0.1.
+ */
+VM_EXPORT void *vm_type_opaque(const struct vm_obj *obj);
+
+/**
  * vm_type_register() - add a host-defined type to @vm's registry.
  * @vm: the VM, not started.
  * @info: the description, copied (the props table is borrowed).
  * @errp: error out.
- * Returns: 0, -EEXIST (name taken), -ENOENT (unknown parent), -EINVAL.
+ * Returns: 0, -EEXIST (name taken), -ENOENT (unknown parent), -EINVAL (bad
+ * size, name, parent or property table), -EBUSY (the VM was started).
  * Since: 0.1.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
@@ -604,11 +688,95 @@ VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
 
 /**
  * vm_error_set() - for host realize hooks: store an error in @errp (if it is
- * not NULL and empty) and return @code, a negative errno.
+ * not NULL and empty) and return @code, a negative errno (a @code >= 0 is
+ * stored and returned as -EINVAL). The library prefixes the message with
+ * the object ("device 'd1': ") when it comes from a host realize.
  * Since: 0.1.
  */
 VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
 			   ...) __attribute__((format(printf, 3, 4)));
+
+/* ---------------------------------------------------------------------- */
+/* Network devices                                                         */
+
+#define VM_NET_MAX_QUEUE_PAIRS 16
+
+/** struct vm_net_queue_stats - counters of one RX/TX queue pair. */
+struct vm_net_queue_stats {
+	uint64_t rx_packets, rx_bytes;  /* frames put in the guest's buffers */
+	uint64_t tx_packets, tx_bytes;  /* frames handed to the backend */
+	uint64_t rx_kicks, tx_kicks;    /* driver notifications per queue */
+	uint64_t rx_interrupts, tx_interrupts; /* used-buffer interrupts */
+};
+
+/**
+ * struct vm_net_stats - counters of a network device since vm_start().
+ *
+ * Bytes count frames without the virtio-net header. Frames are never
+ * dropped because a ring or the backend is full: the device stops and
+ * waits (the tap's own queue may then drop, as the kernel counts it).
+ * Initialise with VM_NET_STATS_INIT; fields are only ever appended.
+ */
+struct vm_net_stats {
+	size_t size;                 /* sizeof(struct vm_net_stats) as compiled */
+	uint32_t queue_pairs;        /* max_virtqueue_pairs offered */
+	uint32_t active_pairs;       /* pairs the guest uses (0 before DRIVER_OK) */
+	uint32_t link_up;            /* 1: VIRTIO_NET_S_LINK_UP */
+	uint32_t reserved;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes; /* all queues */
+	uint64_t rx_drop_oversize;   /* frame larger than the guest's buffer
+					(no mergeable rx buffers) */
+	uint64_t rx_drop_backend;    /* backend receive errors */
+	uint64_t tx_drop_backend;    /* backend refused a frame (not -EAGAIN) */
+	uint64_t tx_drop_malformed;  /* a tx chain holding only the header */
+	uint64_t tx_drop_link_down;  /* sent while the link was down */
+	uint64_t kicks;              /* driver notifications, all queues */
+	uint64_t kick_exits;         /* of those, taken through a vCPU exit
+					(no ioeventfd): 0 on the fast path */
+	uint64_t interrupts;         /* interrupts raised, all queues + config */
+	uint64_t irqfd_interrupts;   /* of those, sent through an irqfd */
+	uint64_t ctrl_commands;      /* control-queue commands served */
+	struct vm_net_queue_stats queue[VM_NET_MAX_QUEUE_PAIRS];
+};
+
+#define VM_NET_STATS_INIT { sizeof(struct vm_net_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}} }
+
+/**
+ * vm_net_set_link() - set the link state the guest sees on a NIC.
+ * @vm: a started VM.
+ * @id: the device's id (e.g. "net0").
+ * @up: 1 link up, 0 link down.
+ * @errp: error out.
+ *
+ * Sets or clears VIRTIO_NET_S_LINK_UP and raises a configuration-change
+ * interrupt, so a Linux guest's carrier follows. While the link is down
+ * the device drops what the guest sends (tx_drop_link_down) and reads
+ * nothing from the backend.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vm/@id; -ENOENT no object @id; -ENOTSUP @id is not
+ * a network device (virtio-net-pci); -ENODEV the VM is not started.
+ * Thread-safety: any thread while the VM is started (after vm_start()
+ * returned 0, before vm_destroy()). Since: 0.2.
+ */
+VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
+			      struct vm_error **errp);
+
+/**
+ * vm_net_get_stats() - read a NIC's counters.
+ * @vm: a started VM.
+ * @id: the device's id.
+ * @st: out; initialise with VM_NET_STATS_INIT (@st->size says how much
+ *      the caller's struct holds; only that much is written).
+ * @errp: error out.
+ *
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_net_set_link(); -EINVAL when @st is NULL or @st->size is
+ * smaller than the struct's first version.
+ * Thread-safety: any thread while the VM is started. Since: 0.2.
+ */
+VM_EXPORT int vm_net_get_stats(struct vm *vm, const char *id,
+			       struct vm_net_stats *st,
+			       struct vm_error **errp);
 
 #ifdef __cplusplus
 }

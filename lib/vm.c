@@ -20,6 +20,7 @@
 
 #include "core/prop.h"
 #include "kvm/hv.h"
+#include "realize.h"
 #include "vm.h"
 
 #define VM_MAX_VCPUS 255u
@@ -211,6 +212,17 @@ int vm_type_exists(struct vm *vm, const char *name)
 	return vm && type_exists(&vm->types, name);
 }
 
+const struct vm_prop_desc *vm_type_prop(struct vm *vm, const char *name,
+				       unsigned int index)
+{
+	struct obj_class *k;
+
+	if (!vm || !name || type_get_class(&vm->types, name, &k, NULL) < 0 ||
+	    index >= k->nr_props)
+		return NULL;
+	return k->props[index].desc;
+}
+
 int vm_type_register(struct vm *vm, const struct vm_type_info *info,
 		     struct vm_error **errp)
 {
@@ -259,7 +271,7 @@ static int check_link_unique(struct vm *vm, struct vm_obj *o,
 		const char *target;
 
 		if (cp->desc->kind != VM_PROP_LINK ||
-		    cp->desc->min != VM_OBJ_NETDEV || !o->prop_set[i])
+		    prop_link_kind(cp->desc) != VM_OBJ_NETDEV || !o->prop_set[i])
 			continue;
 		target = *(char **)prop_storage(o, cp);
 		for (struct vm_obj *d = vm->devices.head; d; d = d->next) {
@@ -268,7 +280,7 @@ static int check_link_unique(struct vm *vm, struct vm_obj *o,
 				const char *t2;
 
 				if (dp->desc->kind != VM_PROP_LINK ||
-				    dp->desc->min != VM_OBJ_NETDEV)
+				    prop_link_kind(dp->desc) != VM_OBJ_NETDEV)
 					continue;
 				t2 = *(char **)prop_storage(d, dp);
 				if (t2 && !strcmp(t2, target))
@@ -312,8 +324,9 @@ static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
 			return verr_set(errp, -EINVAL,
 					"netdev of type '%s': an id is required",
 					type);
-		/* '#' cannot appear in a user id: no collision possible. */
-		snprintf(anon, sizeof(anon), "%s#%u", type, vm->anon_ids++);
+		/* '#' cannot appear in a user id: no collision possible. The
+		 * number is taken only when the add succeeds. */
+		snprintf(anon, sizeof(anon), "%s#%u", type, vm->anon_ids);
 		id = anon;
 	} else if (!id_wellformed(id)) {
 		return verr_set(errp, -EINVAL,
@@ -348,6 +361,8 @@ static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
 			goto fail;
 	}
 	list_append(kind == VM_OBJ_NETDEV ? &vm->netdevs : &vm->devices, o);
+	if (id == anon)
+		vm->anon_ids++;
 	vlog_dbg(&vm->log, o->id, "added %s of type '%s'", what, type);
 	return 0;
 fail:
@@ -380,31 +395,11 @@ int vm_add_device(struct vm *vm, const char *type,
 /* ------------------------------------------------------------------ */
 /* Two-phase realize                                                   */
 
-static int (*realize_hook(const struct vm_obj *o))(struct vm_obj *,
-						    struct vm_error **)
-{
-	for (const struct obj_class *k = o->klass; k; k = k->parent)
-		if (k->type->realize)
-			return k->type->realize;
-	return NULL;
-}
-
-static void (*unrealize_hook(const struct vm_obj *o))(struct vm_obj *)
-{
-	for (const struct obj_class *k = o->klass; k; k = k->parent)
-		if (k->type->unrealize)
-			return k->type->unrealize;
-	return NULL;
-}
-
 static void obj_unrealize(struct vm_obj *o)
 {
-	void (*fn)(struct vm_obj *) = unrealize_hook(o);
-
 	if (!o->realized)
 		return;
-	if (fn)
-		fn(o);
+	obj_unrealize_hooks(o);
 	o->realized = false;
 	vlog_dbg(&o->vm->log, o->id, "unrealized");
 }
@@ -437,16 +432,13 @@ static void list_unrealize(struct vm_list *l)
 static int list_realize(struct vm_list *l, struct vm_error **errp)
 {
 	for (struct vm_obj *o = l->head; o; o = o->next) {
-		int (*fn)(struct vm_obj *, struct vm_error **) = realize_hook(o);
 		int rc;
 
 		if (o->realized)
 			continue;
-		if (fn) {
-			rc = fn(o, errp);
-			if (rc < 0)
-				return rc;
-		}
+		rc = obj_realize(o, errp);
+		if (rc < 0)
+			return rc;
 		o->realized = true;
 		vlog_dbg(&o->vm->log, o->id, "realized");
 	}

@@ -4,8 +4,8 @@
 # need, only those missing (apt-get update runs once, only if needed).
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
-libfdt-dev libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
-kmod xz-utils iproute2 binutils"
+libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
+kmod xz-utils iproute2 binutils iperf3 ethtool python3 python3-pytest"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -93,6 +93,12 @@ void verr_prefix(struct vm_error **errp, const char *fmt, ...)
 	free(head);
 }
 
+void verr_force_code(struct vm_error *e, int code)
+{
+	if (e && e != &oom_error)
+		e->code = code;
+}
+
 void verr_propagate(struct vm_error **dst, struct vm_error *src)
 {
 	if (!src)

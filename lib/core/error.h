@@ -32,6 +32,10 @@ int verr_set_errno(struct vm_error **errp, int code, const char *fmt, ...)
 /* Prepend a formatted prefix to the message in *errp, if there is one. */
 void verr_prefix(struct vm_error **errp, const char *fmt, ...) __printf(2, 3);
 
+/* Make @e carry @code (a negative errno) so that its code and the value a
+ * call returns agree; the static out-of-memory error is left alone. */
+void verr_force_code(struct vm_error *e, int code);
+
 /* Move *src into *dst (if *dst is empty), leaving *src NULL. */
 void verr_propagate(struct vm_error **dst, struct vm_error *src);
 

@@ -12,13 +12,33 @@
 #include "obj.h"
 #include "prop.h"
 
+const struct obj_class *obj_hook_enter(struct vm_obj *o,
+				       const struct obj_class *k)
+{
+	const struct obj_class *prev = o->hook_class;
+
+	o->hook_class = k;
+	return prev;
+}
+
+void obj_hook_leave(struct vm_obj *o, const struct obj_class *prev)
+{
+	o->hook_class = prev;
+}
+
+/* Each level's instance_init runs as that level (its own storage). */
 static void instance_init_chain(struct obj_class *k, struct vm_obj *o)
 {
+	const struct obj_class *prev;
+
 	if (!k)
 		return;
 	instance_init_chain(k->parent, o);
-	if (k->type->instance_init)
+	if (k->type->instance_init) {
+		prev = obj_hook_enter(o, k);
 		k->type->instance_init(o);
+		obj_hook_leave(o, prev);
+	}
 }
 
 int obj_new(struct obj_class *k, struct vm *vm, const char *id,
@@ -60,9 +80,14 @@ void obj_free(struct vm_obj *o)
 {
 	if (!o)
 		return;
-	for (struct obj_class *k = o->klass; k; k = k->parent)
-		if (k->type->finalize)
+	for (struct obj_class *k = o->klass; k; k = k->parent) {
+		if (k->type->finalize) {
+			const struct obj_class *prev = obj_hook_enter(o, k);
+
 			k->type->finalize(o);
+			obj_hook_leave(o, prev);
+		}
+	}
 	prop_release(o);
 	free(o->prop_set);
 	free(o->id);
@@ -138,11 +163,44 @@ int vm_obj_get_prop(const struct vm_obj *obj, const char *key, char *buf,
 	return prop_format(obj, key, buf, len);
 }
 
+/* The storage of level @k of @o: NULL for a built-in level or a host
+ * level without storage (priv_size 0). */
+static void *class_priv(struct vm_obj *o, const struct obj_class *k)
+{
+	if (!k || !k->host || !k->host->priv_size)
+		return NULL;
+	return (char *)o + k->priv_offset;
+}
+
+/* Inside a hook, the level whose hook runs; else the object's own type. */
+static const struct obj_class *current_level(const struct vm_obj *o)
+{
+	return o->hook_class ? o->hook_class : o->klass;
+}
+
 void *vm_obj_priv(struct vm_obj *obj)
 {
-	if (!obj || !obj->klass->host)
+	return obj ? class_priv(obj, current_level(obj)) : NULL;
+}
+
+void *vm_obj_priv_of(struct vm_obj *obj, const char *type)
+{
+	if (!obj || !type)
 		return NULL;
-	return (char *)obj + obj->klass->priv_offset;
+	for (const struct obj_class *k = obj->klass; k; k = k->parent)
+		if (!strcmp(k->type->name, type))
+			return class_priv(obj, k);
+	return NULL;
+}
+
+void *vm_type_opaque(const struct vm_obj *obj)
+{
+	const struct obj_class *k;
+
+	if (!obj)
+		return NULL;
+	k = current_level(obj);
+	return k->host ? k->host->opaque : NULL;
 }
 
 struct vm *vm_obj_vm(struct vm_obj *obj)

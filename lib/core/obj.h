@@ -27,6 +27,9 @@ struct vm_obj {
 	bool realized;
 	uint8_t *prop_set;      /* one flag per klass->props: given by caller */
 	struct vm_obj *next;    /* in the VM's netdev or device list */
+	/* The class whose hook is running (NULL outside hooks): a host type's
+	 * hooks see their own level's storage through vm_obj_priv(). */
+	const struct obj_class *hook_class;
 };
 
 /* Allocate an instance of @k, apply defaults, run instance_init up the
@@ -43,6 +46,12 @@ int obj_kind(const struct vm_obj *o);
 const char *obj_kind_name(const struct vm_obj *o);
 
 bool obj_is_a(const struct vm_obj *o, const char *type);
+
+/* Mark @k as the level whose hook runs on @o; returns the previous one for
+ * obj_hook_leave() (hooks may nest: a child calling its parent's hook). */
+const struct obj_class *obj_hook_enter(struct vm_obj *o,
+				       const struct obj_class *k);
+void obj_hook_leave(struct vm_obj *o, const struct obj_class *prev);
 
 #ifdef NDEBUG
 #define OBJ_CHECK(type, o, name) ((type *)(void *)(o))

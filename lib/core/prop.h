@@ -37,10 +37,16 @@
 	PROP_ENTRY(n, VM_PROP_U64, st, f, uint64_t, fl, def, lo, hi, h)
 #define PROP_MAC(n, st, f, fl, def, h)                                        \
 	PROP_ENTRY(n, VM_PROP_MAC, st, f, uint8_t[6], fl, def, 0, 0, h)
-/* For links, min is the vm_obj_kind the target must have (0: any). */
+/* For links, min is the vm_obj_kind the target must have (0: a netdev). */
 #define PROP_LINK(n, st, f, fl, target_kind, h)                               \
 	PROP_ENTRY(n, VM_PROP_LINK, st, f, char *, fl, NULL, target_kind, 0, h)
 #define PROP_END { .name = NULL }
+
+/* The kind a link's target must have: desc->min, 0 meaning a netdev. */
+static inline int prop_link_kind(const struct vm_prop_desc *d)
+{
+	return d->min ? (int)d->min : VM_OBJ_NETDEV;
+}
 
 /* Parsers shared with the host-facing helpers. 0 or -EINVAL. */
 int prop_parse_bool(const char *s, uint8_t *out);

@@ -20,6 +20,9 @@
  *   unrealize      undoes realize;
  *   finalize       frees what instance_init and properties left; realize
  *                  may never have run. Run child first, then parents.
+ * Each hook runs as the level that declares it (vm_obj->hook_class), so a
+ * host type's vm_obj_priv() is that level's storage (priv_offset), never a
+ * child's. lib/realize.c adds what vm_start() guarantees around realize.
  *
  * Threads: API thread only (types and classes are per VM and built before
  * vm_start()). Locking: none.

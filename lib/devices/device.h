@@ -19,4 +19,10 @@ int __must_check device_resolve_link(struct vm_obj *dev, const char *prop,
 				     int kind, struct vm_obj **target,
 				     struct vm_error **errp);
 
+struct vnet;
+struct vio_pci;
+/* The device model (and transport) of a realized virtio-net-pci, NULL for
+ * any other object or before realize. */
+struct vnet *vnet_pci_model(struct vm_obj *o, struct vio_pci **vp);
+
 #endif

@@ -38,8 +38,11 @@ struct vnet_pci {
 	uint32_t rx_queue_size, tx_queue_size;
 	uint32_t host_mtu;
 	char *addr;
+	uint32_t iothreads;
+	uint8_t ioeventfd;
 	uint8_t csum, guest_csum, gso, guest_tso4, guest_tso6, host_tso4,
-		host_tso6, mrg_rxbuf, ctrl_vq, event_idx, indirect_desc;
+		host_tso6, host_ecn, guest_ecn, mrg_rxbuf, ctrl_vq, event_idx,
+		indirect_desc;
 	/* realized state */
 	struct netdev *peer;
 	uint32_t nr_queue_pairs;
@@ -53,26 +56,36 @@ struct vnet_pci {
 #define BIT(b) (1ull << (b))
 
 /* Feature bits the properties allow (the model drops what the backend
- * cannot do). */
+ * cannot do). gso=off takes every segmentation offload away, both ways
+ * (QEMU's legacy VIRTIO_NET_F_GSO bit itself is never offered). */
 static uint64_t vnet_pci_allowed(const struct vnet_pci *n)
 {
+	bool gso = n->gso;
+
 	return (n->csum ? BIT(VIRTIO_NET_F_CSUM) : 0) |
 	       (n->guest_csum ? BIT(VIRTIO_NET_F_GUEST_CSUM) : 0) |
-	       (n->guest_tso4 ? BIT(VIRTIO_NET_F_GUEST_TSO4) : 0) |
-	       (n->guest_tso6 ? BIT(VIRTIO_NET_F_GUEST_TSO6) : 0) |
-	       (n->host_tso4 ? BIT(VIRTIO_NET_F_HOST_TSO4) : 0) |
-	       (n->host_tso6 ? BIT(VIRTIO_NET_F_HOST_TSO6) : 0) |
+	       (gso && n->guest_tso4 ? BIT(VIRTIO_NET_F_GUEST_TSO4) : 0) |
+	       (gso && n->guest_tso6 ? BIT(VIRTIO_NET_F_GUEST_TSO6) : 0) |
+	       (gso && n->guest_ecn ? BIT(VIRTIO_NET_F_GUEST_ECN) : 0) |
+	       (gso && n->host_tso4 ? BIT(VIRTIO_NET_F_HOST_TSO4) : 0) |
+	       (gso && n->host_tso6 ? BIT(VIRTIO_NET_F_HOST_TSO6) : 0) |
+	       (gso && n->host_ecn ? BIT(VIRTIO_NET_F_HOST_ECN) : 0) |
+	       BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |
 	       (n->mrg_rxbuf ? BIT(VIRTIO_NET_F_MRG_RXBUF) : 0) |
 	       (n->ctrl_vq ? BIT(VIRTIO_NET_F_CTRL_VQ) : 0) |
 	       (n->event_idx ? BIT(VIRTIO_RING_F_EVENT_IDX) : 0) |
 	       (n->indirect_desc ? BIT(VIRTIO_RING_F_INDIRECT_DESC) : 0);
 }
 
+/* Unplug (the ioeventfds go with BAR 4), stop the device's threads (they
+ * poll the transport's fds), then free the transport and the model. */
 static void vnet_pci_teardown(struct vnet_pci *n)
 {
 	if (n->bus)
 		pci_bus_unplug(n->bus, &n->vp.func);
 	n->bus = NULL;
+	if (n->vnet_up)
+		vnet_io_stop(&n->vnet);
 	if (n->vp_up)
 		vio_pci_fini(&n->vp);
 	n->vp_up = false;
@@ -100,7 +113,7 @@ static int vnet_pci_build(struct vnet_pci *n, struct vm_error **errp)
 	c = (struct vnet_config){
 		.name = n->obj.id, .log = vm_log(n->obj.vm),
 		.gm = machine_mem(m), .peer = n->peer,
-		.pairs = n->nr_queue_pairs,
+		.pairs = n->nr_queue_pairs, .iothreads = n->iothreads,
 		.rx_size = (uint16_t)n->rx_queue_size,
 		.tx_size = (uint16_t)n->tx_queue_size,
 		.mtu = (uint16_t)n->host_mtu, .allowed = vnet_pci_allowed(n),
@@ -114,6 +127,7 @@ static int vnet_pci_build(struct vnet_pci *n, struct vm_error **errp)
 	if (rc < 0)
 		goto fail;
 	n->vp_up = true;
+	n->vp.no_ioeventfd = !n->ioeventfd;
 	rc = pci_bus_plug(machine_pci(m), &n->vp.func, n->slot, errp);
 	if (rc < 0)
 		goto fail;
@@ -243,6 +257,10 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 	PROP_BOOL("mq", S, mq, 0, "off", "multiqueue"),
 	PROP_U32("queues", S, queues, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
 		 "queue pairs with mq=on (0: as many as the netdev has)"),
+	PROP_BOOL("ioeventfd", S, ioeventfd, 0, "on",
+		  "queue kicks through KVM ioeventfds (off: every kick is a vCPU exit)"),
+	PROP_U32("iothreads", S, iothreads, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
+		 "I/O threads serving the queues (0: one per queue pair)"),
 	PROP_U32("vectors", S, vectors, 0, "0", 0, 2048,
 		 "MSI-X vectors (0: 2 * queue pairs + 2)"),
 	PROP_U32("rx_queue_size", S, rx_queue_size, 0, "256", 64, 1024,
@@ -254,11 +272,14 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 	PROP_STR("addr", S, addr, 0, NULL, "PCI slot[.function], hex"),
 	FEATURE("csum", csum, "on", "host handles partial checksums"),
 	FEATURE("guest_csum", guest_csum, "on", "guest handles partial csum"),
-	FEATURE("gso", gso, "on", "GSO"),
+	FEATURE("gso", gso, "on",
+		"segmentation offloads (off: no host_tso*/guest_tso*/ecn)"),
 	FEATURE("guest_tso4", guest_tso4, "on", "guest receives TSOv4"),
 	FEATURE("guest_tso6", guest_tso6, "on", "guest receives TSOv6"),
 	FEATURE("host_tso4", host_tso4, "on", "host receives TSOv4"),
 	FEATURE("host_tso6", host_tso6, "on", "host receives TSOv6"),
+	FEATURE("host_ecn", host_ecn, "on", "host receives TSO with ECN"),
+	FEATURE("guest_ecn", guest_ecn, "on", "guest receives TSO with ECN"),
 	FEATURE("mrg_rxbuf", mrg_rxbuf, "on", "mergeable receive buffers"),
 	FEATURE("ctrl_vq", ctrl_vq, "on", "control virtqueue"),
 	FEATURE("event_idx", event_idx, "on", "VIRTIO_RING_F_EVENT_IDX"),
@@ -268,6 +289,20 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 };
 #undef FEATURE
 #undef S
+
+struct vnet *vnet_pci_model(struct vm_obj *o, struct vio_pci **vp)
+{
+	struct vnet_pci *n;
+
+	if (!obj_is_a(o, "virtio-net-pci"))
+		return NULL;
+	n = (struct vnet_pci *)o;
+	if (!n->vnet_up || !n->vp_up)
+		return NULL;
+	if (vp)
+		*vp = &n->vp;
+	return &n->vnet;
+}
 
 const struct type virtio_net_pci_type = {
 	.name = "virtio-net-pci",

@@ -3,11 +3,16 @@
  * lib/devices/virtio-net.h: the virtio-net device model (prefix vnet_),
  * virtio 1.2 §5.1, on top of lib/virtio and lib/net only (never PCI): the
  * device config, the offered features, queues rx0, tx0, ..., rxN-1, txN-1
- * and (with ctrl_vq) the control queue, the TX path, the RX I/O thread and
- * the control commands. A transport (lib/devices/virtio-net-pci.c) embeds
- * a struct vnet and binds its ->vdev.
+ * and (with ctrl_vq) the control queue, served by the device's own I/O
+ * threads from the kick eventfds the transport hands over at DRIVER_OK.
+ * A transport (lib/devices/virtio-net-pci.c) embeds a struct vnet and
+ * binds its ->vdev.
  *
- * Threads/Locking: see the file header of virtio-net.c.
+ * Files: virtio-net.c (config, features, control commands, activation and
+ * reset, host API), virtio-net-io.c (I/O threads, the queue-serving loop,
+ * TX and RX).
+ *
+ * Threads: see the file header of virtio-net-io.c.
  */
 #ifndef LIB_DEVICES_VIRTIO_NET_H
 #define LIB_DEVICES_VIRTIO_NET_H
@@ -17,22 +22,70 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <kvm-virtio.h>
+
 #include "../net/netdev.h"
 #include "../virtio/virtio.h"
 
 #define VNET_HDR_LEN 12u /* struct virtio_net_hdr_v1 (VERSION_1) */
 #define VNET_CTRL_QUEUE_SIZE 64u
+/* Chains one wakeup serves per queue before the others get their turn. */
+#define VNET_BURST 64u
+/* Consecutive backend receive errors before the link is reported down. */
+#define VNET_RX_ERR_MAX 8u
+/* RX bounce buffer: the header and the largest frame a backend gives. */
+#define VNET_BOUNCE_SIZE (VNET_HDR_LEN + 65536u + 256u)
 
-struct vnet_rx;
+enum vnet_qkind {
+	VNET_Q_NONE = 0,  /* not used by the negotiated layout */
+	VNET_Q_RX,
+	VNET_Q_TX,
+	VNET_Q_CTRL,
+};
+
+/* Counters of one queue: atomics (relaxed), read by vnet_get_stats(). */
+struct vnet_qstats {
+	uint64_t packets, bytes;
+	uint64_t kicks, interrupts;
+	uint64_t drop_malformed;  /* tx: header-only/short chains */
+	uint64_t drop_backend;    /* tx: backend error; rx: receive error */
+	uint64_t drop_oversize;   /* rx: frame larger than the guest's buffers */
+	uint64_t drop_link;       /* tx: sent while the link was down */
+};
 
 /* One virtqueue's data-path state. */
 struct vnet_queue {
-	pthread_mutex_t lock;   /* guards the vq ring state and ->active */
-	bool active;            /* guarded by ->lock: DRIVER_OK, no reset */
-	struct iovec *iov;      /* vq max_size + 1 entries; under ->lock */
-	struct iovec *iov2;     /* scratch copy, same size; under ->lock */
-	uint8_t want_rx;        /* atomic: poll the backend fd (rx only) */
-	uint64_t dropped;       /* atomic: frames dropped (backend full) */
+	pthread_mutex_t lock;   /* guards the vq ring state and fields below */
+	bool active;            /* DRIVER_OK and not reset since */
+	uint8_t kind;           /* enum vnet_qkind; under ->lock */
+	unsigned pair;          /* rx/tx: its queue pair */
+	unsigned thread;        /* index of the I/O thread serving it */
+	int kick_fd;            /* transport's; -1 while inactive (atomic) */
+	struct iovec *iov;      /* vq max_size + 1 entries */
+	struct iovec *iov2;     /* scratch copy, same size */
+	/* tx */
+	uint8_t tx_blocked;     /* atomic: backend said -EAGAIN, wait for it */
+	/* rx */
+	uint8_t rx_want;        /* atomic: guest has buffers, poll backend */
+	uint8_t *bounce;        /* VNET_BOUNCE_SIZE bytes */
+	uint32_t pending;       /* bytes of a frame waiting, 0: none */
+	uint32_t last_len;      /* bytes of the last frame received */
+	uint16_t *heads;        /* vq max_size entries */
+	uint32_t *lens;
+	/* rx chains popped ahead for a read straight into guest buffers
+	 * (virtio-net-io.c), in ring order; given back before ->lock drops */
+	struct vnet_stash {
+		struct iovec *iov;      /* vq max_size + 1 entries */
+		uint16_t *head;         /* vq max_size entries each */
+		uint32_t *cap;          /* writable bytes of the chain */
+		uint16_t *cnt;          /* its iovecs */
+		unsigned first, n;      /* chains [first, first + n) */
+		unsigned iov_first, iov_n;
+		uint64_t bytes;         /* writable bytes of those chains */
+	} stash;
+	unsigned err_streak;    /* consecutive backend receive errors */
+	uint64_t backoff_ns;    /* atomic: don't read the backend before this */
+	struct vnet_qstats st;
 };
 
 /* What the transport glue passes to vnet_init(); all borrowed. */
@@ -43,6 +96,7 @@ struct vnet_config {
 	struct netdev *peer;           /* may be NULL: no backend */
 	uint8_t mac[6];
 	uint32_t pairs;                /* queue pairs, 1..NETDEV_MAX_QUEUES */
+	uint32_t iothreads;            /* I/O threads, 0: one per pair */
 	uint16_t rx_size, tx_size;     /* powers of two */
 	uint16_t mtu;                  /* 0: VIRTIO_NET_F_MTU not offered */
 	/* Features the device properties allow (VIRTIO_NET_F_* bits); the
@@ -50,30 +104,63 @@ struct vnet_config {
 	uint64_t allowed;
 };
 
+struct vnet_thread {
+	struct vnet *n;
+	unsigned idx;
+	int wake_fd;                   /* eventfd: activation, reset, stop */
+	bool started;
+	pthread_t tid;
+};
+
 struct vnet {
 	struct vio_dev vdev;           /* first: container_of from vio_dev */
 	const struct gmem *gm;
 	struct netdev *peer;
-	uint8_t mac[6];
+	const char *name;
 	uint16_t mtu;
 	uint32_t pairs;                /* max_virtqueue_pairs */
-	uint32_t ctrl_q;               /* index of the ctrl queue, or UINT32_MAX */
 	bool backend_hdr;              /* the backend carries the 12-byte header */
+	bool has_ctrl;                 /* CTRL_VQ offered */
 	struct vnet_queue *q;          /* vdev.nr_queues entries */
-	struct vnet_rx *rx;            /* ->pairs entries (virtio-net.c) */
-	/* RX I/O thread */
-	int wake_fd;                   /* eventfd, -1 if no thread */
-	bool thread_started;
+	/* negotiated layout, set at DRIVER_OK under the device lock and read
+	 * by the I/O threads under the queue locks */
+	uint32_t curr_pairs;           /* atomic: pairs in use (VQ_PAIRS_SET) */
+	pthread_mutex_t mac_lock;      /* leaf lock: guards ->mac */
+	uint8_t mac[6];                /* guarded by ->mac_lock */
+	uint8_t cfg_mac[6];            /* the configured one, back at reset */
+	uint8_t link_up;               /* atomic: VIRTIO_NET_S_LINK_UP */
+	uint8_t link_forced_down;      /* atomic: the backend failed */
+	uint64_t ctrl_cmds;            /* atomic: control commands served */
+	/* I/O threads */
+	unsigned nthreads;
+	struct vnet_thread *th;
 	uint8_t stop;                  /* atomic */
-	pthread_t thread;
 };
 
-/* Set up @n from @c: features, config, queues, and (if the backend has an
- * rx fd) the RX I/O thread. Fails cleanly; messages name the device. */
+/* Set up @n from @c: features, config, queues, and the I/O threads (idle
+ * until DRIVER_OK). Fails cleanly; messages name the device. */
 int __must_check vnet_init(struct vnet *n, const struct vnet_config *c,
 			   struct vm_error **errp);
-/* Stop the thread and free. Safe on a zeroed @n and after a failed init. */
+/* Stop the threads and free. Safe on a zeroed @n and after a failed init. */
 void vnet_fini(struct vnet *n);
+
+/* Host API (any thread): the link as the guest sees it, and counters. */
+void vnet_set_link(struct vnet *n, bool up);
+void vnet_get_stats(struct vnet *n, struct vm_net_stats *st);
+
+/* virtio-net-io.c: start/stop the I/O threads; wake thread @t (or all
+ * with -1) to rebuild its poll set. */
+int __must_check vnet_io_start(struct vnet *n, struct vm_error **errp);
+void vnet_io_stop(struct vnet *n);
+void vnet_io_wake(struct vnet *n, int t);
+/* Serve every queue of thread @t once (what a wakeup does); returns true
+ * if a queue has work left. For unit tests and fuzzers that run the data
+ * path on their own thread, with no I/O thread started. */
+bool vnet_io_serve(struct vnet *n, unsigned t);
+
+/* virtio-net.c: a control command (class, command, data), VIRTIO_NET_OK
+ * or VIRTIO_NET_ERR. I/O thread of the control queue. */
+uint8_t vnet_ctrl_cmd(struct vnet *n, const uint8_t *b, size_t len);
 
 /* Queue numbering (virtio 1.2 §5.1.2). */
 static inline unsigned vnet_rxq(unsigned pair)

@@ -48,9 +48,68 @@ static int hv_irq_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
 	return r < 0 ? r : 0;
 }
 
+static int hv_irq_sink_route_add(struct irq_sink *s, uint64_t addr,
+				 uint32_t data, uint32_t *route)
+{
+	return hv_irq_route_msi(container_of(s, struct hv_irq, sink), addr,
+				data, route, NULL);
+}
+
+static int hv_irq_sink_route_update(struct irq_sink *s, uint32_t route,
+				    uint64_t addr, uint32_t data)
+{
+	return hv_irq_route_update(container_of(s, struct hv_irq, sink), route,
+				   addr, data);
+}
+
+static void hv_irq_sink_route_del(struct irq_sink *s, uint32_t route)
+{
+	(void)hv_irq_route_del(container_of(s, struct hv_irq, sink), route);
+}
+
+static int hv_irq_sink_irqfd(struct irq_sink *s, int fd, uint32_t route,
+			     int bind)
+{
+	struct hv_irq *q = container_of(s, struct hv_irq, sink);
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)fd,
+		.gsi = route,
+		.flags = bind ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+	};
+	int r;
+
+	if (q->vm_fd < 0)
+		return -ENODEV;
+	r = hv_ioctl(q->vm_fd, KVM_IRQFD, &f);
+	return r < 0 ? r : 0;
+}
+
+static int hv_irq_sink_ioeventfd(struct irq_sink *s, int fd, uint64_t addr,
+				 unsigned len, int assign)
+{
+	struct hv_irq *q = container_of(s, struct hv_irq, sink);
+	struct kvm_ioeventfd io = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+	int r;
+
+	if (q->vm_fd < 0)
+		return -ENODEV;
+	r = hv_ioctl(q->vm_fd, KVM_IOEVENTFD, &io);
+	return r < 0 ? r : 0;
+}
+
 static const struct irq_sink_ops hv_irq_ops = {
 	.set_line = hv_irq_set_line,
 	.msi = hv_irq_msi,
+	.route_add = hv_irq_sink_route_add,
+	.route_update = hv_irq_sink_route_update,
+	.route_del = hv_irq_sink_route_del,
+	.irqfd = hv_irq_sink_irqfd,
+	.ioeventfd = hv_irq_sink_ioeventfd,
 };
 
 void hv_irq_preinit(struct hv_irq *q)

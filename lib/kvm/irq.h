@@ -10,6 +10,7 @@
 #ifndef LIB_KVM_IRQ_H
 #define LIB_KVM_IRQ_H
 
+#include <errno.h>
 #include <stdint.h>
 
 struct irq_sink;
@@ -19,6 +20,25 @@ struct irq_sink_ops {
 	int (*set_line)(struct irq_sink *s, uint32_t gsi, int level);
 	/* Deliver one MSI message. */
 	int (*msi)(struct irq_sink *s, uint64_t addr, uint32_t data);
+
+	/* The data-path bindings, all optional (NULL: -ENOTSUP, and the
+	 * device falls back to ->msi and to vCPU exits). */
+	/* A route for MSI (@addr, @data); *route receives its handle. */
+	int (*route_add)(struct irq_sink *s, uint64_t addr, uint32_t data,
+			 uint32_t *route);
+	int (*route_update)(struct irq_sink *s, uint32_t route, uint64_t addr,
+			    uint32_t data);
+	void (*route_del)(struct irq_sink *s, uint32_t route);
+	/* Bind (@bind 1) or unbind (0) eventfd @fd to @route: signalling
+	 * it raises the route's MSI without leaving the kernel (irqfd). An
+	 * event signalled while unbound stays in the eventfd's counter and
+	 * is delivered when it is bound again. */
+	int (*irqfd)(struct irq_sink *s, int fd, uint32_t route, int bind);
+	/* A guest write of @len bytes at guest-physical MMIO @addr signals
+	 * @fd instead of exiting to user space (@assign 1), or no longer
+	 * (0). */
+	int (*ioeventfd)(struct irq_sink *s, int fd, uint64_t addr,
+			 unsigned len, int assign);
 };
 
 struct irq_sink {
@@ -35,14 +55,48 @@ static inline int irq_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
 	return s->ops->msi(s, addr, data);
 }
 
+static inline int irq_route_add(struct irq_sink *s, uint64_t addr,
+				uint32_t data, uint32_t *route)
+{
+	return s->ops->route_add ? s->ops->route_add(s, addr, data, route)
+				 : -ENOTSUP;
+}
+
+static inline int irq_route_update(struct irq_sink *s, uint32_t route,
+				   uint64_t addr, uint32_t data)
+{
+	return s->ops->route_update ? s->ops->route_update(s, route, addr, data)
+				    : -ENOTSUP;
+}
+
+static inline void irq_route_del(struct irq_sink *s, uint32_t route)
+{
+	if (s->ops->route_del)
+		s->ops->route_del(s, route);
+}
+
+static inline int irq_irqfd(struct irq_sink *s, int fd, uint32_t route,
+			    int bind)
+{
+	return s->ops->irqfd ? s->ops->irqfd(s, fd, route, bind) : -ENOTSUP;
+}
+
+static inline int irq_ioeventfd(struct irq_sink *s, int fd, uint64_t addr,
+				unsigned len, int assign)
+{
+	return s->ops->ioeventfd ? s->ops->ioeventfd(s, fd, addr, len, assign)
+				 : -ENOTSUP;
+}
+
 /*
  * The KVM-backed sink (lib/kvm/irq.c).
  *
  * Lines: KVM_IRQ_LINE on GSI 0-23 (the in-kernel PIC sees GSI 0-15, the
  * IOAPIC 0-23). MSIs: KVM_SIGNAL_MSI for a message raised from user space;
  * for the data path a device allocates a GSI route to its MSI message
- * (hv_irq_route_msi) and binds an eventfd to it (hv_irqfd_assign in
- * eventfd.h), after which the interrupt never leaves the kernel.
+ * (->route_add: hv_irq_route_msi) and binds an eventfd to it (->irqfd:
+ * KVM_IRQFD), after which the interrupt never leaves the kernel; queue
+ * kicks bind an eventfd to a notify address (->ioeventfd: KVM_IOEVENTFD).
  * KVM_SET_GSI_ROUTING replaces the whole table, so the table kept here
  * always starts with the default irqchip routes KVM itself installs.
  *

@@ -86,6 +86,33 @@ int netdev_rx_fd(struct netdev *nd, unsigned q)
 	return ops->rx_fd(nd, q);
 }
 
+int netdev_tx_fd(struct netdev *nd, unsigned q)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->tx_fd)
+		return -ENOTSUP;
+	return ops->tx_fd(nd, q);
+}
+
+int netdev_set_offload(struct netdev *nd, uint64_t guest_features)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->set_offload)
+		return guest_features ? -ENOTSUP : 0;
+	return ops->set_offload(nd, guest_features);
+}
+
+int netdev_set_queues(struct netdev *nd, unsigned n)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->set_queues)
+		return 0; /* every queue stays usable */
+	return ops->set_queues(nd, n);
+}
+
 int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len)
 {
 	const struct netdev_ops *ops = netdev_ops(nd);

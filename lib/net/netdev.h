@@ -9,6 +9,10 @@
  *   - guest -> backend: netdev_send() one frame as an iovec; when the
  *     backend was told a vnet header length (netdev_set_vnet_hdr_len), the
  *     frame starts with that header.
+ *   - send may return -EAGAIN (backend full): the device keeps the frame
+ *     and waits for netdev_tx_fd() to poll writable (or retries after a
+ *     short sleep when the backend has no such fd); nothing is dropped
+ *     for that reason.
  *   - backend -> guest: pull model. The backend gives a readiness fd per
  *     queue (netdev_rx_fd) that the device's I/O thread polls; when it is
  *     readable the device calls netdev_recv() into guest buffers.
@@ -34,7 +38,6 @@
 #define TYPE_NETDEV "netdev"
 
 #define NETDEV_CAP_VNET_HDR (1u << 0) /* can carry a virtio-net header */
-#define NETDEV_CAP_OFFLOAD (1u << 1)  /* checksum/TSO offloads settable */
 #define NETDEV_CAP_VHOST (1u << 2)    /* can take whole queues */
 #define NETDEV_CAP_RX_FD (1u << 3)    /* netdev_rx_fd() works */
 
@@ -68,9 +71,16 @@ struct netdev_ops {
 			const struct iovec *iov, int iovcnt);
 	/* fd that polls readable when recv() has a frame; -ENOTSUP. */
 	int (*rx_fd)(struct netdev *nd, unsigned queue);
+	/* Optional: fd that polls writable when send() may take a frame
+	 * again after -EAGAIN; -ENOTSUP (the device then retries). */
+	int (*tx_fd)(struct netdev *nd, unsigned queue);
+	/* Optional: only queues [0, n) carry traffic (the guest's
+	 * VQ_PAIRS_SET); a multiqueue tap detaches the others. */
+	int (*set_queues)(struct netdev *nd, unsigned n);
 	/* Use a vnet header of @len bytes (0: none); -ENOTSUP. */
 	int (*set_vnet_hdr_len)(struct netdev *nd, unsigned len);
-	/* Apply VIRTIO_NET_F_GUEST_* offloads the guest accepted. */
+	/* Apply the VIRTIO_NET_F_GUEST_* offloads the guest accepted (bits
+	 * of @guest_features; 0 turns them all off). */
 	int (*set_offload)(struct netdev *nd, uint64_t guest_features);
 	int (*vhost_start)(struct netdev *nd, const struct netdev_vring *vr,
 			   struct vm_error **errp);
@@ -87,6 +97,11 @@ struct netdev {
 	struct vm_obj *peer; /* the device that links to us, NULL if none */
 	uint32_t caps;       /* NETDEV_CAP_*, valid after realize */
 	uint32_t queues;     /* queue pairs, valid after realize */
+	/* VIRTIO_NET_F_* offload bits the backend honours with a vnet
+	 * header (CSUM, HOST_TSO4/6, HOST_ECN: frames it takes; GUEST_CSUM,
+	 * GUEST_TSO4/6, GUEST_ECN: frames it may give once set_offload
+	 * allows them), probed at realize. */
+	uint64_t offloads;
 };
 
 static inline struct netdev *to_netdev(struct vm_obj *o)
@@ -115,6 +130,9 @@ int netdev_send_batch(struct netdev *nd, unsigned q,
 ssize_t netdev_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
 		    int iovcnt);
 int netdev_rx_fd(struct netdev *nd, unsigned q);
+int netdev_tx_fd(struct netdev *nd, unsigned q);
 int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len);
+int netdev_set_offload(struct netdev *nd, uint64_t guest_features);
+int netdev_set_queues(struct netdev *nd, unsigned n);
 
 #endif

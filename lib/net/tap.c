@@ -9,10 +9,14 @@
  * dup()s it, the caller keeps its own), vnet_hdr (on), queues (1..16).
  *
  * Threads: realize/unrealize on the API thread; send/recv for queue q on
- * the thread that serves q. Locking: none needed: each fd is used by one
- * thread at a time, fds[] is fixed between realize and unrealize.
+ * the thread that serves q; set_offload/set_queues on the thread serving
+ * the device's control queue (ioctls the kernel orders against reads and
+ * writes on other threads). Locking: none needed: each fd is read and
+ * written by one thread at a time, fds[] is fixed between realize and
+ * unrealize, ->attached is only touched by the control-queue thread.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
@@ -33,6 +37,7 @@ struct netdev_tap {
 	uint32_t queues;     /* property */
 	int fds[NETDEV_MAX_QUEUES];
 	unsigned nr_fds;
+	unsigned attached;   /* queues [0, attached) carry traffic */
 	char name[IFNAMSIZ]; /* the interface actually used */
 };
 
@@ -65,11 +70,37 @@ static ssize_t tap_recv(struct netdev *nd, unsigned q,
 	return n < 0 ? -errno : n;
 }
 
-static int tap_rx_fd(struct netdev *nd, unsigned q)
+/* The same fd polls readable for rx and writable for tx. */
+static int tap_fd(struct netdev *nd, unsigned q)
 {
 	struct netdev_tap *t = to_tap(nd);
 
 	return q < t->nr_fds ? t->fds[q] : -EINVAL;
+}
+
+/* A multiqueue tap steers host traffic to attached queues only, so the
+ * ones the guest turned off are detached (TUNSETQUEUE). */
+static int tap_set_queues(struct netdev *nd, unsigned n)
+{
+	struct netdev_tap *t = to_tap(nd);
+	struct ifreq ifr;
+
+	if (t->nr_fds < 2)
+		return 0;
+	if (n < 1 || n > t->nr_fds)
+		return -EINVAL;
+	for (unsigned i = 1; i < t->nr_fds; i++) {
+		bool want = i < n, now = i < t->attached;
+
+		if (want == now)
+			continue;
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = want ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+		if (ioctl(t->fds[i], TUNSETQUEUE, &ifr) < 0)
+			return -errno;
+	}
+	t->attached = n;
+	return 0;
 }
 
 static int tap_set_vnet_hdr_len(struct netdev *nd, unsigned len)
@@ -85,9 +116,9 @@ static int tap_set_vnet_hdr_len(struct netdev *nd, unsigned len)
 	return 0;
 }
 
-static int tap_set_offload(struct netdev *nd, uint64_t f)
+/* TUN_F_* for the GUEST_* bits of @f (what the tap may hand us). */
+static unsigned tap_tun_flags(uint64_t f)
 {
-	struct netdev_tap *t = to_tap(nd);
 	unsigned off = 0;
 
 	if (f & (1ull << VIRTIO_NET_F_GUEST_CSUM)) {
@@ -99,16 +130,58 @@ static int tap_set_offload(struct netdev *nd, uint64_t f)
 		if (f & (1ull << VIRTIO_NET_F_GUEST_ECN))
 			off |= TUN_F_TSO_ECN;
 	}
+	return off;
+}
+
+static int tap_set_offload(struct netdev *nd, uint64_t f)
+{
+	struct netdev_tap *t = to_tap(nd);
+	unsigned off = tap_tun_flags(f);
+
 	for (unsigned i = 0; i < t->nr_fds; i++)
 		if (ioctl(t->fds[i], TUNSETOFFLOAD, off) < 0)
 			return -errno;
 	return 0;
 }
 
+#define F(b) (1ull << VIRTIO_NET_F_##b)
+
+/*
+ * What the tap honours with IFF_VNET_HDR: it takes checksum-partial and
+ * GSO frames from us whatever TUNSETOFFLOAD says (tun_get_user), so CSUM,
+ * HOST_TSO4/6 and HOST_ECN always; it hands us such frames only for the
+ * TUN_F_* it accepts, probed here from the largest set down, then turned
+ * off again until the guest says what it takes.
+ */
+static uint64_t tap_probe_offloads(struct netdev_tap *t)
+{
+	static const uint64_t sets[] = {
+		F(GUEST_CSUM) | F(GUEST_TSO4) | F(GUEST_TSO6) | F(GUEST_ECN),
+		F(GUEST_CSUM) | F(GUEST_TSO4) | F(GUEST_TSO6),
+		F(GUEST_CSUM),
+	};
+	uint64_t f = F(CSUM) | F(HOST_TSO4) | F(HOST_TSO6) | F(HOST_ECN);
+
+	if (!t->vnet_hdr || !t->nr_fds)
+		return 0;
+	for (unsigned i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		if (ioctl(t->fds[0], TUNSETOFFLOAD, tap_tun_flags(sets[i])) == 0) {
+			f |= sets[i];
+			break;
+		}
+	}
+	(void)tap_set_offload(&t->nd, 0);
+	return f;
+}
+
+#undef F
+
 static const struct netdev_ops tap_ops = {
 	.send = tap_send,
 	.recv = tap_recv,
-	.rx_fd = tap_rx_fd,
+	.rx_fd = tap_fd,
+	.tx_fd = tap_fd,
+	.set_queues = tap_set_queues,
 	.set_vnet_hdr_len = tap_set_vnet_hdr_len,
 	.set_offload = tap_set_offload,
 };
@@ -168,6 +241,38 @@ static int tap_open_queue(struct netdev_tap *t, struct vm_error **errp)
 	return 0;
 }
 
+/* fd= must be a TAP (not TUN) fd. As in QEMU, the fd's IFF_VNET_HDR
+ * decides vnet_hdr unless the property was given; a given one that
+ * disagrees is refused (frames would be misparsed silently). */
+static int tap_check_fd(struct netdev_tap *t, int fd, struct vm_error **errp)
+{
+	const char *id = t->nd.obj.id;
+	struct ifreq ifr;
+	uint8_t has_hdr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': fd %u is not a TAP device (TUNGETIFF: %s)",
+				id, t->fd, strerror(errno));
+	if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TAP)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': fd %u is a TUN device ('%.*s'), not a TAP",
+				id, t->fd, IFNAMSIZ, ifr.ifr_name);
+	has_hdr = (ifr.ifr_flags & IFF_VNET_HDR) ? 1 : 0;
+	if (!prop_is_set(&t->nd.obj, "vnet_hdr"))
+		t->vnet_hdr = has_hdr;
+	else if (t->vnet_hdr != has_hdr)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': fd %u: TAP '%.*s' was opened %s IFF_VNET_HDR but vnet_hdr=%s",
+				id, t->fd, IFNAMSIZ, ifr.ifr_name,
+				has_hdr ? "with" : "without",
+				t->vnet_hdr ? "on" : "off");
+	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+	t->name[IFNAMSIZ - 1] = 0;
+	return 0;
+}
+
 static int tap_realize(struct vm_obj *o, struct vm_error **errp)
 {
 	struct netdev_tap *t = to_tap(to_netdev(o));
@@ -193,6 +298,11 @@ static int tap_realize(struct vm_obj *o, struct vm_error **errp)
 			return verr_set_errno(errp, -errno,
 					      "netdev '%s': fd %u", o->id,
 					      t->fd);
+		rc = tap_check_fd(t, fd, errp);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 			rc = -errno;
 			close(fd);
@@ -209,9 +319,10 @@ static int tap_realize(struct vm_obj *o, struct vm_error **errp)
 			}
 		}
 	}
-	t->nd.caps = NETDEV_CAP_RX_FD | NETDEV_CAP_OFFLOAD |
-		     (t->vnet_hdr ? NETDEV_CAP_VNET_HDR : 0);
+	t->nd.caps = NETDEV_CAP_RX_FD | (t->vnet_hdr ? NETDEV_CAP_VNET_HDR : 0);
 	t->nd.queues = t->nr_fds;
+	t->nd.offloads = tap_probe_offloads(t);
+	t->attached = t->nr_fds;
 	return 0;
 }
 

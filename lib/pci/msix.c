@@ -318,6 +318,16 @@ int pci_msix_notify(struct pci_func *f, unsigned vec)
 	return r;
 }
 
+void pci_msix_pend_locked(struct pci_func *f, unsigned vec)
+{
+	if (vec >= f->msix.nvec)
+		return;
+	if (msix_usable_ctrl(f, msix_ctrl(f), vec))
+		(void)msix_deliver(f, vec);
+	else
+		f->msix.pba[vec / 64] |= 1ull << (vec % 64);
+}
+
 int pci_msix_is_enabled(struct pci_func *f)
 {
 	int r;

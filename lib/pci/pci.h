@@ -259,6 +259,10 @@ int __must_check pci_msix_init(struct pci_func *f, unsigned nvec,
  * sink's error. Any thread; takes f->lock.
  */
 int pci_msix_notify(struct pci_func *f, unsigned vec);
+/* pci_msix_notify() for a caller that holds f->lock: only from a
+ * pci_func_ops hook (msix_vector), e.g. to turn an event that arrived while
+ * a vector was being masked into its pending bit. */
+void pci_msix_pend_locked(struct pci_func *f, unsigned vec);
 /* 1 if MSI-X is enabled in the capability. Takes f->lock. */
 int pci_msix_is_enabled(struct pci_func *f);
 /* The message of @vec; returns 1 if it is usable now (see msix_vector),

@@ -144,7 +144,7 @@ bool vio_dev_set_status(struct vio_dev *d, uint8_t val)
 	__atomic_store_n(&d->status, new, __ATOMIC_RELEASE);
 	if ((new & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && d->ops && d->ops->driver_ok)
-		d->ops->driver_ok(d);
+		d->ops->driver_ok(d, d->act);
 	return false;
 }
 

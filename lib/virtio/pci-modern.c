@@ -4,22 +4,26 @@
  * PCI identity, the five virtio capabilities, common/ISR/device/notify
  * regions in BAR 4, MSI-X in BAR 1, the PCI_CFG access window.
  *
- * Threads: vCPU threads run the BAR handlers and the config hooks; the
- * ioeventfd handler (I/O thread) calls vio_pci_kick(); any thread raises
- * interrupts through the vio_transport_ops below.
+ * Threads: vCPU threads run the BAR handlers and the config hooks (and
+ * vio_pci_kick() on the exit path); any thread raises interrupts through
+ * the vio_transport_ops below.
  * Locking: see pci-modern.h. The BAR handler takes vdev->lock around common
  * and device config accesses; ISR and notify accesses take no lock (ISR is
  * an atomic, a kick reads only atomics). Interrupts raised while this
  * thread holds vdev->lock or func->lock are deferred (thread-local depth
- * counter) and flushed once both are released.
+ * counter) and flushed once both are released; routed interrupts (an
+ * eventfd write) take no lock and are never deferred.
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/virtio_ids.h>
 #include <linux/virtio_pci.h>
 
+#include "../kvm/eventfd.h"
 #include "pci-modern.h"
 
 #define CC(f) offsetof(struct virtio_pci_common_cfg, f)
@@ -32,13 +36,40 @@ static struct vio_pci *to_pci(struct vio_dev *d)
 	return d->transport;
 }
 
+static void vio_pci_doorbells_fini(struct vio_pci *p);
+
+#define VIO_PCI_LOGGED_IOEVENTFD 0x1u
+#define VIO_PCI_LOGGED_IRQFD 0x2u
+
+/* Say once per device that a fast path is unavailable and what is used. */
+static void vio_pci_log_once(struct vio_pci *p, uint8_t bit, const char *what,
+			     int err, const char *instead)
+{
+	if (!(__atomic_fetch_or(&p->log_once, bit, __ATOMIC_RELAXED) & bit))
+		vlog_info(p->vdev->log, p->vdev->name, "%s: %s: %s", what,
+			  strerror(-err), instead);
+}
+
 /* ---- interrupts ---- */
+
+/* Source @s's interrupt as an eventfd write, if its fd is routed. */
+static bool vio_pci_call_routed(struct vio_pci *p, unsigned s)
+{
+	if (!__atomic_load_n(&p->src[s].routed, __ATOMIC_ACQUIRE) ||
+	    hv_eventfd_signal(p->src[s].call_fd) < 0)
+		return false;
+	__atomic_add_fetch(&p->stats.irqfd_calls, 1, __ATOMIC_RELAXED);
+	return true;
+}
 
 static void vio_pci_deliver_queue(struct vio_pci *p, unsigned q)
 {
 	uint16_t vec = __atomic_load_n(&p->vdev->vqs[q].msix_vector,
 				       __ATOMIC_RELAXED);
 
+	if (vio_pci_call_routed(p, q))
+		return;
+	__atomic_add_fetch(&p->stats.msi_calls, 1, __ATOMIC_RELAXED);
 	if (p->nvec && pci_msix_is_enabled(&p->func) == 1) {
 		/* §4.1.5.1.2: NO_VECTOR means no notification for it. */
 		if (vec != VIRTIO_MSI_NO_VECTOR)
@@ -56,6 +87,9 @@ static void vio_pci_deliver_config(struct vio_pci *p)
 
 	/* §4.1.4.5.1: the config bit is set before the notification. */
 	__atomic_fetch_or(&p->isr, VIRTIO_PCI_ISR_CONFIG, __ATOMIC_ACQ_REL);
+	if (vio_pci_call_routed(p, p->vdev->nr_queues))
+		return;
+	__atomic_add_fetch(&p->stats.msi_calls, 1, __ATOMIC_RELAXED);
 	vec = __atomic_load_n(&p->msix_config, __ATOMIC_RELAXED);
 	if (p->nvec && vec != VIRTIO_MSI_NO_VECTOR &&
 	    pci_msix_is_enabled(&p->func) == 1)
@@ -107,6 +141,163 @@ static const struct vio_transport_ops vio_pci_tops = {
 	.notify_queue = vio_pci_notify_queue,
 	.notify_config = vio_pci_notify_config,
 };
+
+/* ---- call routing (irqfd on MSI routes), route_lock held ---- */
+
+/* The bus's sink, remembered so that fini can unbind after unplug. */
+static struct irq_sink *vio_pci_sink(struct vio_pci *p)
+{
+	if (p->func.bus)
+		__atomic_store_n(&p->sink, p->func.bus->cfg.irq,
+				 __ATOMIC_RELAXED);
+	return __atomic_load_n(&p->sink, __ATOMIC_RELAXED);
+}
+
+static uint16_t vio_pci_src_vector(struct vio_pci *p, unsigned s)
+{
+	return s < p->vdev->nr_queues
+		       ? __atomic_load_n(&p->vdev->vqs[s].msix_vector,
+					 __ATOMIC_RELAXED)
+		       : __atomic_load_n(&p->msix_config, __ATOMIC_RELAXED);
+}
+
+/*
+ * Bind or unbind source @s so that its call fd is routed exactly when its
+ * vector is usable. An event that reached the fd while it was being
+ * unbound is not lost: with @func_locked (the msix_vector hook, the vector
+ * just became unusable) it goes to the PBA; otherwise it is delivered as a
+ * deferred interrupt on the source's current vector.
+ */
+static void vio_pci_src_sync(struct vio_pci *p, unsigned s, bool func_locked)
+{
+	struct irq_sink *sink = vio_pci_sink(p);
+	struct vio_pci_src *src = &p->src[s];
+	uint16_t v = vio_pci_src_vector(p, s);
+	bool want = sink && v < p->nvec && p->vec[v].usable;
+	struct vio_pci_vec *pv;
+	int r;
+
+	if (src->bound && (!want || src->vec != v)) {
+		__atomic_store_n(&src->routed, 0, __ATOMIC_RELEASE);
+		(void)irq_irqfd(sink, src->call_fd, p->vec[src->vec].route, 0);
+		src->bound = 0;
+		if (hv_eventfd_drain(src->call_fd) > 0) {
+			if (func_locked)
+				pci_msix_pend_locked(&p->func, src->vec);
+			else if (s == p->vdev->nr_queues)
+				__atomic_store_n(&p->pending_config, 1,
+						 __ATOMIC_RELEASE);
+			else
+				__atomic_fetch_or(&p->pending_queues, 1ull << s,
+						  __ATOMIC_ACQ_REL);
+		}
+	}
+	if (!want || src->bound)
+		return;
+	pv = &p->vec[v];
+	if (!pv->has_route) {
+		r = irq_route_add(sink, pv->addr, pv->data, &pv->route);
+		if (r < 0) {
+			vio_pci_log_once(p, VIO_PCI_LOGGED_IRQFD, "MSI routes",
+					 r, "interrupts take KVM_SIGNAL_MSI");
+			return;
+		}
+		pv->has_route = 1;
+	}
+	r = irq_irqfd(sink, src->call_fd, pv->route, 1);
+	if (r < 0) {
+		vio_pci_log_once(p, VIO_PCI_LOGGED_IRQFD, "irqfd", r,
+				 "interrupts take KVM_SIGNAL_MSI");
+		return;
+	}
+	src->vec = v;
+	src->bound = 1;
+	__atomic_store_n(&src->routed, 1, __ATOMIC_RELEASE);
+}
+
+static void vio_pci_src_resync(struct vio_pci *p, unsigned s)
+{
+	pthread_mutex_lock(&p->route_lock);
+	vio_pci_src_sync(p, s, false);
+	pthread_mutex_unlock(&p->route_lock);
+}
+
+/* pci_func_ops.msix_vector, func->lock held: keep routes and bindings in
+ * step with the guest's table and masks. */
+static void vio_pci_msix_vector(struct pci_func *f, unsigned vec, int usable,
+				uint64_t addr, uint32_t data)
+{
+	struct vio_pci *p = container_of(f, struct vio_pci, func);
+	struct irq_sink *sink = vio_pci_sink(p);
+	struct vio_pci_vec *pv;
+	unsigned s;
+
+	if (vec >= p->nvec)
+		return;
+	pthread_mutex_lock(&p->route_lock);
+	pv = &p->vec[vec];
+	pv->usable = (uint8_t)(usable == 1);
+	if (pv->usable && (pv->addr != addr || pv->data != data)) {
+		pv->addr = addr;
+		pv->data = data;
+		if (pv->has_route && sink &&
+		    irq_route_update(sink, pv->route, addr, data) < 0) {
+			/* stale route: unbind everyone, resync recreates */
+			pv->usable = 0;
+			for (s = 0; s <= p->vdev->nr_queues; s++)
+				if (p->src[s].bound && p->src[s].vec == vec)
+					vio_pci_src_sync(p, s, true);
+			irq_route_del(sink, pv->route);
+			pv->has_route = 0;
+			pv->usable = 1;
+		}
+	}
+	for (s = 0; s <= p->vdev->nr_queues; s++)
+		if ((p->src[s].bound && p->src[s].vec == vec) ||
+		    vio_pci_src_vector(p, s) == vec)
+			vio_pci_src_sync(p, s, true);
+	pthread_mutex_unlock(&p->route_lock);
+}
+
+/* ---- kicks (ioeventfd on the notify region) ---- */
+
+static void vio_pci_kicks_unbind(struct vio_pci *p, struct irq_sink *sink,
+				 unsigned n)
+{
+	for (unsigned q = 0; q < n; q++)
+		(void)irq_ioeventfd(sink, p->qfds[q].kick_fd,
+				    p->notify_base + q * VIO_PCI_NOTIFY_MULT, 2,
+				    0);
+}
+
+/* pci_func_ops.bar_map, func->lock held: BAR 4 moved. */
+static void vio_pci_bar_map(struct pci_func *f, unsigned idx, uint64_t addr)
+{
+	struct vio_pci *p = container_of(f, struct vio_pci, func);
+	struct irq_sink *sink = vio_pci_sink(p);
+	unsigned q, nq = p->vdev->nr_queues;
+	int r = 0;
+
+	if (idx != VIO_PCI_BAR || !sink || p->no_ioeventfd)
+		return;
+	if (p->notify_base != PCIBAR_UNMAPPED)
+		vio_pci_kicks_unbind(p, sink, nq);
+	p->notify_base = PCIBAR_UNMAPPED;
+	if (addr == PCIBAR_UNMAPPED)
+		return;
+	p->notify_base = addr + VIO_PCI_NOTIFY_OFF;
+	/* §4.1.4.4: queue q notifies at queue_notify_off (= q) times the
+	 * multiplier; Linux's vp_notify writes 16 bits there. */
+	for (q = 0; q < nq && r == 0; q++)
+		r = irq_ioeventfd(sink, p->qfds[q].kick_fd,
+				  p->notify_base + q * VIO_PCI_NOTIFY_MULT, 2, 1);
+	if (r < 0) {
+		vio_pci_kicks_unbind(p, sink, q - 1);
+		p->notify_base = PCIBAR_UNMAPPED;
+		vio_pci_log_once(p, VIO_PCI_LOGGED_IOEVENTFD, "ioeventfd", r,
+				 "queue kicks take the MMIO exit");
+	}
+}
 
 /* ---- common configuration (§4.1.4.3), vdev->lock held ---- */
 
@@ -205,6 +396,7 @@ static void vio_pci_common_write(struct vio_pci *p, uint32_t off,
 		__atomic_store_n(&p->msix_config,
 				 vio_pci_vector(p, (uint16_t)val),
 				 __ATOMIC_RELAXED);
+		vio_pci_src_resync(p, d->nr_queues);
 	} else if (FIELD(device_status, 1)) {
 		if (vio_dev_set_status(d, (uint8_t)val)) {
 			/* reset: the transport's own state too (§4.1.5.1.2:
@@ -213,6 +405,10 @@ static void vio_pci_common_write(struct vio_pci *p, uint32_t off,
 			p->queue_sel = 0;
 			__atomic_store_n(&p->msix_config, VIRTIO_MSI_NO_VECTOR,
 					 __ATOMIC_RELAXED);
+			pthread_mutex_lock(&p->route_lock);
+			for (unsigned s = 0; s <= d->nr_queues; s++)
+				vio_pci_src_sync(p, s, false);
+			pthread_mutex_unlock(&p->route_lock);
 			__atomic_store_n(&p->isr, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&p->pending_queues, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&p->pending_config, 0, __ATOMIC_RELEASE);
@@ -225,6 +421,7 @@ static void vio_pci_common_write(struct vio_pci *p, uint32_t off,
 		__atomic_store_n(&vq->msix_vector,
 				 vio_pci_vector(p, (uint16_t)val),
 				 __ATOMIC_RELAXED);
+		vio_pci_src_resync(p, p->queue_sel);
 	} else if (FIELD(queue_enable, 2)) {
 		/* §4.1.4.3.2: the driver never writes 0; 1 on an enabled
 		 * queue changes nothing. */
@@ -337,7 +534,7 @@ static void vio_pci_bar_wr(struct vio_pci *p, uint64_t off, unsigned size,
 		/* §4.1.4.4: the queue is the address (queue_notify_off ×
 		 * multiplier), not the value, which Linux sets to the
 		 * queue index anyway. */
-		if (n % VIO_PCI_NOTIFY_MULT == 0 && size == 2)
+		if (n % VIO_PCI_NOTIFY_MULT == 0 && size <= 4)
 			vio_pci_kick(p, (unsigned)(n / VIO_PCI_NOTIFY_MULT));
 	}
 	/* ISR is read-only; other offsets are undefined: ignored. */
@@ -364,7 +561,12 @@ const struct iomap_ops vio_pci_bar_ops = {
 void vio_pci_kick(struct vio_pci *p, unsigned q)
 {
 	vio_pci_flush(p);
-	vio_dev_kick(p->vdev, q);
+	if (q >= p->vdev->nr_queues)
+		return;
+	__atomic_add_fetch(&p->stats.kick_exits, 1, __ATOMIC_RELAXED);
+	(void)hv_eventfd_signal(p->qfds[q].kick_fd);
+	if (p->vdev->ops && p->vdev->ops->queue_notify)
+		vio_dev_kick(p->vdev, q);
 }
 
 /* ---- PCI_CFG access window (§4.1.4.9), func->lock held ---- */
@@ -429,6 +631,8 @@ static void vio_pci_cfg_write(struct pci_func *f, uint32_t off, uint32_t val,
 static const struct pci_func_ops vio_pci_func_ops = {
 	.cfg_read = vio_pci_cfg_read,
 	.cfg_write = vio_pci_cfg_write,
+	.bar_map = vio_pci_bar_map,
+	.msix_vector = vio_pci_msix_vector,
 };
 
 /* ---- set-up ---- */
@@ -468,6 +672,86 @@ static int vio_pci_add_cap(struct vio_pci *p, uint8_t type, uint8_t len,
 	return 0;
 }
 
+/* Kick and call eventfds for every queue and config, and the routing
+ * tables; undone by vio_pci_doorbells_fini(). */
+static int vio_pci_doorbells_init(struct vio_pci *p, struct vm_error **errp)
+{
+	unsigned nq = p->vdev->nr_queues, i;
+	int fd;
+
+	pthread_mutex_init(&p->route_lock, NULL);
+	p->route_lock_init = 1;
+	p->qfds = calloc(nq, sizeof(*p->qfds));
+	p->src = calloc(nq + 1, sizeof(*p->src));
+	p->vec = calloc(p->nvec ? p->nvec : 1, sizeof(*p->vec));
+	if (!p->qfds || !p->src || !p->vec) {
+		vio_pci_doorbells_fini(p);
+		return verr_set(errp, -ENOMEM, "virtio-pci '%s': out of memory",
+				p->vdev->name);
+	}
+	for (i = 0; i < nq; i++)
+		p->qfds[i].kick_fd = p->qfds[i].call_fd = -1;
+	for (i = 0; i <= nq; i++)
+		p->src[i].call_fd = -1;
+	for (i = 0; i <= nq; i++) {
+		fd = hv_eventfd_new();
+		if (fd >= 0 && i < nq) {
+			p->qfds[i].kick_fd = fd;
+			fd = hv_eventfd_new();
+		}
+		if (fd < 0) {
+			vio_pci_doorbells_fini(p);
+			return verr_set(errp, fd, "virtio-pci '%s': eventfd: %s",
+					p->vdev->name, strerror(-fd));
+		}
+		p->src[i].call_fd = fd;
+		if (i < nq)
+			p->qfds[i].call_fd = fd;
+	}
+	p->act = (struct vio_activation){
+		.nr_queues = nq,
+		.q = p->qfds,
+		.config_call_fd = p->src[nq].call_fd,
+		.gm = p->gm,
+	};
+	return 0;
+}
+
+/* Unbind every call fd, drop the routes, close the fds (kicks were
+ * unbound when BAR 4 was unmapped at unplug). */
+static void vio_pci_doorbells_fini(struct vio_pci *p)
+{
+	struct irq_sink *sink = vio_pci_sink(p);
+	unsigned nq = p->vdev ? p->vdev->nr_queues : 0, i;
+
+	if (p->src) {
+		for (i = 0; i <= nq; i++) {
+			if (p->src[i].bound && sink)
+				(void)irq_irqfd(sink, p->src[i].call_fd,
+						p->vec[p->src[i].vec].route, 0);
+			if (p->src[i].call_fd >= 0)
+				close(p->src[i].call_fd);
+		}
+	}
+	if (p->vec && sink)
+		for (i = 0; i < p->nvec; i++)
+			if (p->vec[i].has_route)
+				irq_route_del(sink, p->vec[i].route);
+	if (p->qfds)
+		for (i = 0; i < nq; i++)
+			if (p->qfds[i].kick_fd >= 0)
+				close(p->qfds[i].kick_fd);
+	free(p->qfds);
+	free(p->src);
+	free(p->vec);
+	p->qfds = NULL;
+	p->src = NULL;
+	p->vec = NULL;
+	if (p->route_lock_init)
+		pthread_mutex_destroy(&p->route_lock);
+	p->route_lock_init = 0;
+}
+
 int vio_pci_init(struct vio_pci *p, struct vio_dev *vdev,
 		 const struct gmem *gm, unsigned nvec, struct vm_error **errp)
 {
@@ -487,9 +771,15 @@ int vio_pci_init(struct vio_pci *p, struct vio_dev *vdev,
 	p->gm = gm;
 	p->nvec = nvec;
 	p->msix_config = VIRTIO_MSI_NO_VECTOR;
-	rc = pci_func_init(f, vdev->name, &vio_pci_func_ops, errp);
+	p->notify_base = PCIBAR_UNMAPPED;
+	rc = vio_pci_doorbells_init(p, errp);
 	if (rc)
 		return rc;
+	rc = pci_func_init(f, vdev->name, &vio_pci_func_ops, errp);
+	if (rc) {
+		vio_pci_doorbells_fini(p);
+		return rc;
+	}
 	/* §4.1.2: 0x1040 + type, revision 1, subsystem ID >= 0x40. */
 	pci_func_set_ids(f, VIO_PCI_VENDOR,
 			 (uint16_t)(VIO_PCI_DEVICE_BASE + vdev->device_id), 1,
@@ -549,10 +839,12 @@ int vio_pci_init(struct vio_pci *p, struct vio_dev *vdev,
 	pci_func_set_wmask(f, p->cfg_cap + CFG_DATA, 0xffffffff, 4);
 	vdev->tops = &vio_pci_tops;
 	vdev->transport = p;
+	vdev->act = &p->act;
 	return 0;
 fail:
 	verr_prefix(errp, "virtio-pci '%s': ", vdev->name);
 	pci_func_fini(f);
+	vio_pci_doorbells_fini(p);
 	return rc;
 }
 
@@ -561,7 +853,9 @@ void vio_pci_fini(struct vio_pci *p)
 	if (p->vdev && p->vdev->transport == p) {
 		p->vdev->tops = NULL;
 		p->vdev->transport = NULL;
+		p->vdev->act = NULL;
 	}
 	pci_func_fini(&p->func);
+	vio_pci_doorbells_fini(p);
 	p->vdev = NULL;
 }

@@ -47,6 +47,27 @@
 
 struct vio_dev;
 
+/* One queue's doorbells, owned by the transport (valid until its fini). */
+struct vio_queue_fds {
+	int kick_fd;   /* readable when the driver notified the queue */
+	int call_fd;   /* write 1: used-buffer interrupt (vhost backends) */
+};
+
+/*
+ * What a device gets at DRIVER_OK (Cloud Hypervisor's ActivationContext):
+ * every queue's doorbells plus the config-change call fd and guest RAM.
+ * Queue sizes and ring addresses are in d->vqs[]. An in-process device
+ * polls kick_fd and raises interrupts with vio_notify_queue() (which uses
+ * call_fd when it is routed); a vhost-style backend takes the fds as they
+ * are. NULL when the transport has no doorbells (core unit tests).
+ */
+struct vio_activation {
+	unsigned nr_queues;
+	const struct vio_queue_fds *q;
+	int config_call_fd;
+	const struct gmem *gm;
+};
+
 /* The device model's hooks. All are optional except get_config when
  * config_len > 0. All run on a vCPU thread with the device lock held. */
 struct vio_dev_ops {
@@ -57,13 +78,17 @@ struct vio_dev_ops {
 	/* Driver wrote @len bytes at @off (bounds-checked). */
 	void (*set_config)(struct vio_dev *d, uint32_t off, const void *buf,
 			   uint32_t len);
-	/* Driver notified queue @q (ready, DRIVER_OK set). */
+	/* Driver notified queue @q (ready, DRIVER_OK set), on the vCPU
+	 * thread that took the exit. Only for devices served on the exit
+	 * path; a device with kick fds (driver_ok's @act) leaves it NULL,
+	 * since an ioeventfd kick never reaches user space here. */
 	void (*queue_notify)(struct vio_dev *d, unsigned q);
 	/* Device reset (status write of 0): quiesce every thread serving a
 	 * queue before returning; the core then resets the queues. */
 	void (*reset)(struct vio_dev *d);
-	/* DRIVER_OK was just set: queues may be served from now on. */
-	void (*driver_ok)(struct vio_dev *d);
+	/* DRIVER_OK was just set: queues may be served from now on; @act
+	 * (may be NULL) holds the doorbells, valid until the next reset. */
+	void (*driver_ok)(struct vio_dev *d, const struct vio_activation *act);
 };
 
 /* The transport's hooks; may be called from any thread. */
@@ -86,6 +111,7 @@ struct vio_dev {
 	/* Transport, set by the transport at its init. */
 	const struct vio_transport_ops *tops;
 	void *transport;
+	const struct vio_activation *act;  /* the transport's doorbells */
 
 	pthread_mutex_t lock;         /* the device lock */
 	uint64_t guest_features;      /* guarded by ->lock */

@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/install/test-install.sh: install into a scratch DESTDIR, build
-# examples/embed.c outside the tree with pkg-config only, run it, and check
-# that the shared library exports nothing but vm_* symbols. TAP output.
+# examples/embed.c outside the tree with pkg-config only, run it, check
+# that the shared library exports nothing but vm_* symbols (and every
+# symbol the header declares), and that the installed Python package
+# imports and finds the installed library. TAP output.
 set -eu
 : "${top_builddir:?}" "${top_srcdir:?}" "${MAKE:=make}" "${CC:=cc}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..4"
+echo "1..6"
 
 if $MAKE -C "$top_builddir" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1; then
 	echo "ok 1 make install DESTDIR"
@@ -53,4 +55,47 @@ else
 	echo "$bad" | sed 's/^/# exported: /'
 	echo "not ok 4 only vm_* symbols exported"
 	exit 1
+fi
+
+# Every function the header declares VM_EXPORT is in the library: a doc
+# block must never describe a symbol that cannot be linked.
+declared=$(sed -n 's/^VM_EXPORT[^(]*[ *]\(vm_[a-z0-9_]*\)(.*/\1/p' \
+	"$top_srcdir/include/kvm-virtio.h" | sort -u)
+exported=$(nm -D --defined-only "$so" | awk '{print $3}' | sed 's/@.*//' | sort -u)
+missing=$(printf '%s\n' "$declared" | comm -23 - "$(printf '%s\n' "$exported" >"$tmp/exp"; echo "$tmp/exp")")
+if [ -n "$declared" ] && [ -z "$missing" ]; then
+	echo "ok 5 every VM_EXPORT function of kvm-virtio.h is exported ($(printf '%s\n' "$declared" | wc -l))"
+else
+	printf '%s\n' "$missing" | sed 's/^/# declared, not exported: /'
+	echo "not ok 5 every VM_EXPORT function of kvm-virtio.h is exported"
+	exit 1
+fi
+
+# The Python package, installed under $(pythondir), imports with PYTHONPATH
+# and loads the installed library (found by its soname; _config.py names
+# the non-DESTDIR libdir). Sanitizer builds preload the ASan runtime.
+init=$(find "$tmp/root" -path '*/kvm_virtio/__init__.py' | head -n 1)
+if [ "${PYTHON:-:}" = : ]; then
+	echo "ok 6 # SKIP configure found no Python: bindings not installed"
+elif [ -z "$init" ]; then
+	echo "not ok 6 kvm_virtio installed under the python site directory"
+	exit 1
+else
+	site=$(dirname "$(dirname "$init")")
+	preload=''
+	if nm -D --undefined-only "$so" | grep -q ' __asan_init'; then
+		preload=$(ldd "$so" | awk '/libasan\.so/ { print $3; exit }')
+	fi
+	if out=$(cd "$tmp" && env ${preload:+LD_PRELOAD="$preload"} \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		PYTHONPATH="$site" LD_LIBRARY_PATH=$(dirname "$so") "$PYTHON" -c '
+import kvm_virtio, kvm_virtio._config as c
+print(kvm_virtio.__file__, kvm_virtio.version(), kvm_virtio.library_path(), c.LIBDIR)' 2>&1); then
+		echo "# $out"
+		echo "ok 6 python3 -c 'import kvm_virtio' with PYTHONPATH=${site#"$tmp/root"}"
+	else
+		echo "$out" | sed 's/^/# /'
+		echo "not ok 6 python3 -c 'import kvm_virtio' from the installed site directory"
+		exit 1
+	fi
 fi

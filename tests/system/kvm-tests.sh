@@ -118,6 +118,10 @@ if [ -n "$linux" ]; then
     # page faults (each 4 KiB one is a nested exit; ~40% of a boot).
     RUN_IN_KVM_APPEND="${RUN_IN_KVM_APPEND:-} hugepages=128"
     export RUN_IN_KVM_APPEND
+    # Two L1 CPUs: test-linux's traffic test pins the vCPU and the NIC's
+    # I/O threads apart, so device and guest really run side by side.
+    RUN_IN_KVM_SMP=${RUN_IN_KVM_SMP:-2}
+    export RUN_IN_KVM_SMP
 fi
 
 # Who runs where: one kvm-path.sh decision per kind of guest.

@@ -5,7 +5,10 @@
 # our library boots): an uncompressed newc cpio holding
 #   /bin/busybox (+ pre-made applet symlinks, from kit.sh's bbroot), /init,
 #   /lib/modules/*.ko + /lib/modules/order  (virtio-net stack, from kit.sh),
-#   /test.sh                                (INIT_SCRIPT, if given).
+#   /test.sh                                (INIT_SCRIPT, if given),
+#   the host's tools named in L2_TOOLS (default "ethtool iperf3"), each
+#   with its dynamic loader and the libraries ldd lists, at their host
+#   paths; a tool the host lacks is left out (say so, the guest copes).
 #
 # The default /init mounts proc, sys and devtmpfs, prints "@@INIT@@" on the
 # console, insmods the modules in order, prints "@@MODULES@@", then runs
@@ -49,6 +52,23 @@ if [ -n "$TEST" ]; then
     cp "$TEST" "$ROOT/test.sh"
     chmod 755 "$ROOT/test.sh"
 fi
+
+# host_file PATH: copy PATH (symlinks resolved) to the same path in ROOT.
+host_file() {
+    mkdir -p "$ROOT$(dirname "$1")"
+    cp -L "$1" "$ROOT$1"
+}
+for tool in ${L2_TOOLS-ethtool iperf3}; do
+    bin=$(command -v "$tool" 2>/dev/null) || {
+        echo "l2-initramfs: $tool not on this host: left out" >&2
+        continue
+    }
+    host_file "$bin"
+    ldd "$bin" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' |
+        while read -r lib; do
+            [ -e "$ROOT$lib" ] || host_file "$lib"
+        done
+done
 
 cat >"$ROOT/init" <<'EOF'
 #!/bin/busybox sh

@@ -25,16 +25,65 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer=
+action=poweroff ip= peer= xfer= mtu= mq=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
 	test.ip=*) ip=${w#test.ip=} ;;
 	test.ping=*) peer=${w#test.ping=} ;;
+	test.xfer=*) xfer=${w#test.xfer=} ;;
+	test.mtu=*) mtu=${w#test.mtu=} ;;
+	test.mq=*) mq=${w#test.mq=} ;;
 	esac
 done
-# Traffic (test-linux's tap test): address eth0, ping the host's tap.
-if [ -n "$ip" ] && [ -n "$peer" ]; then
+received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
+# The traffic test (test-linux's tap test with test.xfer=MiB): 1000 pings,
+# big pings at the MTU, TCP both ways with sha256 on both ends (the host
+# sends first: port 5002 here; then we send to its port 5001), then the
+# host flaps the link and we watch the carrier.
+if [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$xfer" ]; then
+	ip link set eth0 up && ip addr add "$ip" dev eth0
+	echo "@@MTU $(cat /sys/class/net/eth0/mtu)@@"
+	echo "@@VFEAT $(cat /sys/class/net/eth0/device/features)@@"
+	if command -v ethtool >/dev/null; then
+		echo "@@ETHTOOL-K $(ethtool -k eth0 | awk -F': ' '/^(rx-checksumming|tx-checksumming|tcp-segmentation-offload|generic-receive-offload):/ { printf "%s=%s ", $1, substr($2, 1, 3) }')@@"
+	else
+		echo "@@ETHTOOL-K none@@"
+	fi
+	echo "@@PING1000 $(ping -c 1000 -A -q -w 300 "$peer" 2>&1 | received)@@"
+	[ -n "$mtu" ] && echo "@@BIGPING $(ping -c 5 -s $((mtu - 28)) -w 60 "$peer" 2>&1 | received)@@"
+	s=$(nc -l -p 5002 | sha256sum)
+	echo "@@RXSHA ${s%% *}@@"
+	head -c "$((xfer * 1048576))" /dev/urandom >/tmp/tx
+	s=$(sha256sum </tmp/tx)
+	echo "@@TXSHA ${s%% *}@@"
+	nc -w 30 "$peer" 5001 </tmp/tx
+	rm -f /tmp/tx
+	echo "@@TXDONE@@"
+	for want in 0 1; do
+		i=0
+		while [ "$(cat /sys/class/net/eth0/carrier)" != $want ] && [ $i -lt 300 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		echo "@@CARRIER$want $(cat /sys/class/net/eth0/carrier)@@"
+	done
+elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$mq" ]; then
+	# Multiqueue (test.mq=MiB): one flow from each vCPU (XPS maps CPU n
+	# to tx queue n), sha256 of each on both ends.
+	ip link set eth0 up && ip addr add "$ip" dev eth0
+	echo "@@TXQUEUES $(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)@@"
+	ping -c 3 -w 30 "$peer" >/dev/null 2>&1
+	for f in a b; do
+		head -c "$((mq * 1048576))" /dev/urandom >/tmp/$f
+		s=$(sha256sum </tmp/$f)
+		echo "@@SHA-$f ${s%% *}@@"
+	done
+	taskset 1 nc -w 30 "$peer" 5003 </tmp/a &
+	taskset 2 nc -w 30 "$peer" 5004 </tmp/b &
+	wait
+	echo "@@MQDONE@@"
+elif [ -n "$ip" ] && [ -n "$peer" ]; then
+	# Traffic (test-linux's tap ping test): address eth0, ping the host.
 	ip link set eth0 up && ip addr add "$ip" dev eth0 &&
 		ping -c 3 -w 30 "$peer" >/dev/null 2>&1 &&
 		echo "@@PING ok@@" || echo "@@PING fail@@"

@@ -19,7 +19,8 @@ tests_system_test_machine_LDADD = $(TEST_LIBS)
 tests_system_test_churn_SOURCES = tests/system/test-churn.c tests/system/sys-util.h
 tests_system_test_churn_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_churn_LDADD = $(TEST_LIBS)
-tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h
+tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
+	tests/system/sha256.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
 CLEANFILES += tests/system/test-linux.cpio

@@ -27,6 +27,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +40,11 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
+#include "sha256.h"
 #include "sys-util.h"
 
 #define BOOT_TIMEOUT_MS 240000 /* nested TCG, a slow CI machine */
@@ -69,8 +73,14 @@ struct boot {
 };
 
 /* The NIC's backend for the next boot_start(): NULL a "null" netdev, else
- * the name of a tap it creates (in the test's own network namespace). */
+ * the name of a tap it creates (in the test's own network namespace), with
+ * nic_tap_queues queues (0: 1). */
 static const char *nic_tap;
+static const char *nic_tap_queues;
+/* More for the next boot_start(): guest RAM (0: GUEST_MEM_MIB) and extra
+ * virtio-net-pci properties (NULL-terminated, may be NULL). */
+static uint32_t boot_mem_mib;
+static const struct vm_prop *nic_props;
 
 static void boot_start(struct boot *b, const char *name, const char *kernel,
 		       uint32_t vcpus, uint32_t flags, const char *cmdline)
@@ -83,7 +93,7 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	b->st.size = sizeof(b->st);
 	ck_assert_int_eq(pipe2(b->out, O_CLOEXEC), 0);
 	cfg.vcpus = vcpus;
-	cfg.mem_mib = GUEST_MEM_MIB;
+	cfg.mem_mib = boot_mem_mib ? boot_mem_mib : GUEST_MEM_MIB;
 	cfg.kernel = kernel;
 	cfg.initrd = initrd;
 	cfg.cmdline = cmdline;
@@ -97,17 +107,21 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	rc = nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
 				     (const struct vm_prop[]){
 					     { "ifname", nic_tap },
+					     { "queues", nic_tap_queues ? nic_tap_queues : "1" },
 					     { NULL, NULL } },
 				     &err)
 		     : vm_add_netdev(b->vm, "null", "n0", NULL, &err);
 	ck_assert_msg(rc == 0, "%s: vm_add_netdev: %s", name,
 		      vm_error_message(err));
-	rc = vm_add_device(b->vm, "virtio-net-pci",
-			   (const struct vm_prop[]){ { "netdev", "n0" },
-						     { "id", "net0" },
-						     { "mac", NIC_MAC },
-						     { NULL, NULL } },
-			   &err);
+	{
+		struct vm_prop p[16] = { { "netdev", "n0" }, { "id", "net0" },
+					 { "mac", NIC_MAC } };
+		unsigned k = 3;
+
+		for (unsigned i = 0; nic_props && nic_props[i].key && k < 15; i++)
+			p[k++] = nic_props[i];
+		rc = vm_add_device(b->vm, "virtio-net-pci", p, &err);
+	}
 	ck_assert_msg(rc == 0, "%s: vm_add_device: %s", name,
 		      vm_error_message(err));
 	b->t_start = now_ms();
@@ -121,7 +135,7 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
  * must be drained anyway: the UART writes to it from a vCPU thread). */
 static void boot_pump(struct boot *b, double ms)
 {
-	double end = now_ms() + ms;
+	double end = now_ms() + ms, beat = now_ms() + 60000;
 
 	while (!b->done) {
 		struct pollfd p = { .fd = b->out[0], .events = POLLIN };
@@ -133,6 +147,13 @@ static void boot_pump(struct boot *b, double ms)
 
 		if (left <= 0)
 			return;
+		if (now_ms() > beat) {
+			/* a line a minute: L1's stall watchdog wants output */
+			printf("# boot: guest still running after %.0f s\n",
+			       (now_ms() - b->t_start) / 1000);
+			fflush(stdout);
+			beat += 60000;
+		}
 		if (poll(&p, 1, left > 100 ? 100 : (int)left + 1) > 0) {
 			if (!room) { /* keep the start, drop the rest */
 				dst = scratch;
@@ -424,6 +445,464 @@ START_TEST(test_tap_guest_pings_host)
 }
 END_TEST
 
+/* ---- traffic: ping, TCP both ways with sha256, MTU, link, exits ---- */
+
+#define XFER_GUEST "10.0.2.15"
+#define XFER_HOST "10.0.2.1"
+
+struct xfer {
+	struct vm *vm;
+	uint64_t bytes;              /* each way */
+	char sent_sha[65];           /* host -> guest, as sent */
+	char got_sha[65];            /* guest -> host, as received */
+	uint64_t got;                /* bytes received */
+	double ms_to_guest, ms_from_guest;
+	int link_flapped;
+	const char *fail;
+	int guest_gone;              /* atomic: the VM stopped, give up */
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The host's side, while the main thread pumps the console: connect to
+ * the guest's 5002 (retrying while it boots and pings), send the bytes,
+ * then take the guest's bytes on 5001, then flap the link. */
+static void *xfer_thread(void *arg)
+{
+	struct xfer *x = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	static uint64_t buf[8192];
+	struct sha256 h;
+	uint64_t seed = 0x9e3779b97f4a7c15ull, left;
+	double t0, deadline = now_ms() + BOOT_TIMEOUT_MS;
+	int ls, fd = -1, one = 1;
+	ssize_t n;
+
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a.sin_port = htons(5001);
+	inet_pton(AF_INET, XFER_HOST, &a.sin_addr);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(ls, 1) < 0) {
+		x->fail = "listen 5001";
+		return NULL;
+	}
+	a.sin_port = htons(5002);
+	inet_pton(AF_INET, XFER_GUEST, &a.sin_addr);
+	while (now_ms() < deadline &&
+	       !__atomic_load_n(&x->guest_gone, __ATOMIC_ACQUIRE)) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(200000);
+	}
+	if (fd < 0) {
+		x->fail = "connect to the guest's 5002";
+		goto out;
+	}
+	{
+		/* a guest that dies mid-transfer must not hang us */
+		struct timeval tv = { .tv_sec = 60 };
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	sha256_init(&h);
+	t0 = now_ms();
+	for (left = x->bytes; left;) {
+		size_t k = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+
+		for (size_t i = 0; i < (k + 7) / 8; i++)
+			buf[i] = xorshift(&seed);
+		sha256_update(&h, buf, k);
+		for (size_t off = 0; off < k; off += (size_t)n) {
+			n = write(fd, (char *)buf + off, k - off);
+			if (n <= 0) {
+				x->fail = "send to the guest";
+				goto out;
+			}
+		}
+		left -= k;
+	}
+	close(fd);
+	fd = -1;
+	x->ms_to_guest = now_ms() - t0;
+	sha256_hex(&h, x->sent_sha);
+
+	for (;;) {
+		struct pollfd p = { .fd = ls, .events = POLLIN };
+
+		if (poll(&p, 1, 1000) > 0)
+			break;
+		if (now_ms() > deadline ||
+		    __atomic_load_n(&x->guest_gone, __ATOMIC_ACQUIRE)) {
+			x->fail = "no connection from the guest";
+			goto out;
+		}
+	}
+	fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		struct timeval tv = { .tv_sec = 60 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	sha256_init(&h);
+	t0 = now_ms();
+	while (fd >= 0 && x->got < x->bytes &&
+	       (n = read(fd, buf, x->bytes - x->got < sizeof(buf)
+					  ? (size_t)(x->bytes - x->got)
+					  : sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		x->got += (uint64_t)n;
+	}
+	x->ms_from_guest = now_ms() - t0;
+	sha256_hex(&h, x->got_sha);
+	/* Our close ends the guest's nc; it then watches its carrier while
+	 * we take the link down, then up again. */
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	usleep(2000000);
+	x->link_flapped = vm_net_set_link(x->vm, "net0", 0, NULL) == 0;
+	usleep(3000000);
+	x->link_flapped &= vm_net_set_link(x->vm, "net0", 1, NULL) == 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(ls);
+	return NULL;
+}
+
+/* Pin vCPU threads to CPU 0 and the NIC's I/O threads to CPU 1 (when
+ * there are 2 CPUs): the device and the guest then really run side by
+ * side, which is what made guests die under the old exit-path TX. */
+static void pin_vmm_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (!d || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		if (d)
+			closedir(d);
+		printf("# traffic: 1 CPU: VMM threads not pinned apart\n");
+		return;
+	}
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+		cpu_set_t set;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		CPU_ZERO(&set);
+		if (!strncmp(comm, "kvm-vcpu", 8))
+			CPU_SET(0, &set);
+		else if (!strncmp(comm, "vnet-", 5))
+			CPU_SET(1, &set);
+		else
+			continue;
+		sched_setaffinity(atoi(e->d_name), sizeof(set), &set);
+	}
+	closedir(d);
+	printf("# traffic: vCPU threads on CPU 0, NIC I/O threads on CPU 1\n");
+}
+
+/* Give @ifname MTU @mtu. */
+static int tap_set_mtu(const char *ifname, int mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = mtu;
+	rc = ioctl(s, SIOCSIFMTU, &ifr);
+	close(s);
+	return rc;
+}
+
+/* In a network namespace of its own (as the ping test): MTU 9000 end to
+ * end, 1000 pings with no loss, pings at the MTU, @mib MiB of TCP each
+ * way with sha256 compared on both ends, a link flap the guest's carrier
+ * follows; with @ioeventfd no queue kick takes a vCPU exit, without it
+ * every kick does (the fallback path, which must carry the same). */
+static void traffic(const char *name, unsigned mib, bool ioeventfd)
+{
+	struct xfer x = { 0 };
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	struct boot *b;
+	pthread_t t;
+	char cmd[512];
+	const char *v;
+	unsigned ping;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): traffic not tested\n",
+		       strerror(errno));
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_tap = "kvtap1";
+	nic_props = (const struct vm_prop[]){ { "host_mtu", "9000" },
+					      { "ioeventfd", ioeventfd ? "on" : "off" },
+					      { NULL, NULL } };
+	boot_mem_mib = 256 + 2 * mib;
+	snprintf(cmd, sizeof(cmd),
+		 CMDLINE_BASE " test.action=poweroff test.ip=" XFER_GUEST "/24"
+		 " test.ping=" XFER_HOST " test.xfer=%u test.mtu=9000", mib);
+	printf("# %s: ioeventfd=%s, %u MiB each way\n", name,
+	       ioeventfd ? "on" : "off", mib);
+	boot_start(b, name, bzimage, 1, 0, cmd);
+	ck_assert_int_eq(tap_set_mtu("kvtap1", 9000), 0);
+	ck_assert_int_eq(tap_configure("kvtap1", XFER_HOST), 0);
+	pin_vmm_threads();
+	x.vm = b->vm;
+	x.bytes = (uint64_t)mib << 20;
+	ck_assert_int_eq(pthread_create(&t, NULL, xfer_thread, &x), 0);
+	boot_pump(b, 2.0 * BOOT_TIMEOUT_MS);
+	ck_assert_int_eq(vm_net_get_stats(b->vm, "net0", &st, NULL), 0);
+	__atomic_store_n(&x.guest_gone, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	v = marker(b, "VFEAT");
+	printf("# %s: guest's virtio features %s\n", name, v ? v : "(none)");
+	v = marker(b, "ETHTOOL-K");
+	printf("# %s: guest's ethtool -k: %s\n", name, v ? v : "(none)");
+	/* what we offered, seen by the guest's own tool (tap: CSUM,
+	 * HOST_TSO4/6, GUEST_CSUM, GUEST_TSO4/6) */
+	ck_assert_msg(v && strstr(v, "tx-checksumming=on") &&
+			      strstr(v, "rx-checksumming=on") &&
+			      strstr(v, "tcp-segmentation-offload=on"),
+		      "ethtool -k: %s", v ? v : "(none)");
+	v = marker(b, "MTU");
+	printf("# %s: guest MTU %s\n", name, v ? v : "(none)");
+	ck_assert_msg(v && !strcmp(v, "9000"), "MTU %s", v ? v : "(none)");
+	v = marker(b, "PING1000");
+	ping = v ? (unsigned)atoi(v) : 0;
+	printf("# %s: %u of 1000 pings answered\n", name, ping);
+	v = marker(b, "BIGPING");
+	printf("# %s: %s of 5 pings of 9000-byte packets answered\n", name,
+	       v ? v : "(none)");
+	ck_assert_msg(v && !strcmp(v, "5"), "big pings %s", v ? v : "(none)");
+	printf("# %s: %u MiB host->guest in %.0f ms (%.2f MB/s), guest->host in %.0f ms (%.2f MB/s)\n",
+	       name, mib, x.ms_to_guest, x.bytes / 1e3 / (x.ms_to_guest + 1e-9),
+	       x.ms_from_guest, x.bytes / 1e3 / (x.ms_from_guest + 1e-9));
+	printf("# %s: rx %llu frames %llu bytes, tx %llu frames %llu bytes, kicks %llu (exits %llu), interrupts %llu (irqfd %llu), drops rx %llu/%llu tx %llu/%llu/%llu\n",
+	       name,
+	       (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes,
+	       (unsigned long long)st.tx_packets, (unsigned long long)st.tx_bytes,
+	       (unsigned long long)st.kicks, (unsigned long long)st.kick_exits,
+	       (unsigned long long)st.interrupts,
+	       (unsigned long long)st.irqfd_interrupts,
+	       (unsigned long long)st.rx_drop_oversize,
+	       (unsigned long long)st.rx_drop_backend,
+	       (unsigned long long)st.tx_drop_backend,
+	       (unsigned long long)st.tx_drop_malformed,
+	       (unsigned long long)st.tx_drop_link_down);
+	if (x.fail || ping != 1000 || b->st.reason != VM_EXIT_POWEROFF)
+		boot_print_console(b);
+	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
+	ck_assert_uint_eq(ping, 1000);
+	v = marker(b, "RXSHA");
+	ck_assert_msg(v && !strcmp(v, x.sent_sha), "host->guest sha256 %s, sent %s",
+		      v ? v : "(none)", x.sent_sha);
+	ck_assert_uint_eq(x.got, x.bytes);
+	v = marker(b, "TXSHA");
+	ck_assert_msg(v && !strcmp(v, x.got_sha), "guest->host sha256 %s, got %s",
+		      v ? v : "(none)", x.got_sha);
+	ck_assert(x.link_flapped);
+	v = marker(b, "CARRIER0");
+	ck_assert_msg(v && !strcmp(v, "0"), "carrier after link down: %s",
+		      v ? v : "(none)");
+	v = marker(b, "CARRIER1");
+	ck_assert_msg(v && !strcmp(v, "1"), "carrier after link up: %s",
+		      v ? v : "(none)");
+	/* ioeventfd on every notify address: no kick took a vCPU exit */
+	if (ioeventfd)
+		ck_assert_uint_eq(st.kick_exits, 0);
+	else
+		ck_assert_uint_gt(st.kick_exits, 0);
+	ck_assert_uint_gt(st.irqfd_interrupts, 0);
+	ck_assert_msg(b->done && b->st.reason == VM_EXIT_POWEROFF,
+		      "traffic: guest ended with reason %d", b->st.reason);
+	boot_end(b);
+	free(b);
+	nic_tap = NULL;
+	nic_props = NULL;
+	boot_mem_mib = 0;
+}
+
+START_TEST(test_tap_traffic_both_ways)
+{
+	const char *env = getenv("TEST_XFER_MIB");
+
+	traffic("traffic", env ? (unsigned)atoi(env) : 32, true);
+}
+END_TEST
+
+START_TEST(test_tap_traffic_on_the_exit_path)
+{
+	traffic("traffic-exits", 8, false);
+}
+END_TEST
+
+/* The host's side of the multiqueue test: take one flow on each of 5003
+ * and 5004 and hash each. */
+struct mq {
+	uint64_t bytes;
+	char sha[2][65];
+	uint64_t got[2];
+	const char *fail;
+	int guest_gone;   /* atomic: the VM stopped, give up waiting */
+};
+
+static void *mq_thread(void *arg)
+{
+	struct mq *m = arg;
+	struct pollfd p[2];
+	struct sha256 h[2];
+	static uint8_t buf[65536];
+	int ls[2], fd[2] = { -1, -1 }, one = 1, open_flows = 0;
+	double deadline = now_ms() + BOOT_TIMEOUT_MS;
+
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)(5003 + i)) };
+
+		inet_pton(AF_INET, XFER_HOST, &a.sin_addr);
+		ls[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		setsockopt(ls[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(ls[i], (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    listen(ls[i], 1) < 0) {
+			m->fail = "listen";
+			return NULL;
+		}
+		sha256_init(&h[i]);
+	}
+	while ((fd[0] < 0 || fd[1] < 0 || open_flows) && now_ms() < deadline &&
+	       !__atomic_load_n(&m->guest_gone, __ATOMIC_ACQUIRE)) {
+		for (int i = 0; i < 2; i++)
+			p[i] = (struct pollfd){ .fd = fd[i] >= 0 ? fd[i] : ls[i],
+						.events = POLLIN };
+		if (poll(p, 2, 1000) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!p[i].revents)
+				continue;
+			if (fd[i] < 0) {
+				fd[i] = accept4(ls[i], NULL, NULL, SOCK_CLOEXEC);
+				open_flows += fd[i] >= 0;
+				continue;
+			}
+			if (m->got[i] >= m->bytes)
+				continue;
+			n = read(fd[i], buf, m->bytes - m->got[i] < sizeof(buf)
+						     ? (size_t)(m->bytes - m->got[i])
+						     : sizeof(buf));
+			if (n > 0) {
+				sha256_update(&h[i], buf, (size_t)n);
+				m->got[i] += (uint64_t)n;
+			}
+			if (n <= 0 || m->got[i] >= m->bytes) {
+				open_flows--;
+				close(fd[i]); /* ends the guest's nc */
+				fd[i] = -2;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		sha256_hex(&h[i], m->sha[i]);
+		if (fd[i] >= 0)
+			close(fd[i]);
+		close(ls[i]);
+	}
+	return NULL;
+}
+
+/* queues=2 with 2 vCPUs on a multiqueue tap: the guest uses both pairs
+ * (VQ_PAIRS_SET 2 at probe), one flow from each vCPU goes out on its own
+ * tx queue, and the per-queue counters show both pairs carried traffic. */
+START_TEST(test_tap_multiqueue_both_pairs_carry_traffic)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	struct mq m = { .bytes = 4u << 20 };
+	struct boot *b;
+	pthread_t t;
+	const char *v;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): multiqueue not tested\n",
+		       strerror(errno));
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_tap = "kvtap2";
+	nic_tap_queues = "2";
+	nic_props = (const struct vm_prop[]){ { "mq", "on" }, { NULL, NULL } };
+	boot_start(b, "mq", bzimage, 2, 0,
+		   CMDLINE_BASE " test.action=poweroff test.ip=" XFER_GUEST "/24"
+				" test.ping=" XFER_HOST " test.mq=4");
+	ck_assert_int_eq(tap_configure("kvtap2", XFER_HOST), 0);
+	pin_vmm_threads();
+	ck_assert_int_eq(pthread_create(&t, NULL, mq_thread, &m), 0);
+	boot_pump(b, 2.0 * BOOT_TIMEOUT_MS);
+	ck_assert_int_eq(vm_net_get_stats(b->vm, "net0", &st, NULL), 0);
+	__atomic_store_n(&m.guest_gone, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	v = marker(b, "TXQUEUES");
+	printf("# mq: guest eth0 tx queues %s, active pairs %u of %u\n",
+	       v ? v : "(none)", st.active_pairs, st.queue_pairs);
+	for (unsigned q = 0; q < 2; q++)
+		printf("# mq: pair %u: rx %llu frames, tx %llu frames, kicks rx %llu tx %llu, interrupts rx %llu tx %llu\n",
+		       q, (unsigned long long)st.queue[q].rx_packets,
+		       (unsigned long long)st.queue[q].tx_packets,
+		       (unsigned long long)st.queue[q].rx_kicks,
+		       (unsigned long long)st.queue[q].tx_kicks,
+		       (unsigned long long)st.queue[q].rx_interrupts,
+		       (unsigned long long)st.queue[q].tx_interrupts);
+	if (m.fail || !marker(b, "MQDONE"))
+		boot_print_console(b);
+	ck_assert_msg(!m.fail, "mq: %s", m.fail ? m.fail : "");
+	ck_assert_msg(v && !strcmp(v, "2"), "tx queues %s", v ? v : "(none)");
+	ck_assert_uint_eq(st.queue_pairs, 2);
+	ck_assert_uint_eq(st.active_pairs, 2);
+	v = marker(b, "SHA-a");
+	ck_assert_msg(v && !strcmp(v, m.sha[0]), "flow a: guest %s, host %s",
+		      v ? v : "(none)", m.sha[0]);
+	v = marker(b, "SHA-b");
+	ck_assert_msg(v && !strcmp(v, m.sha[1]), "flow b: guest %s, host %s",
+		      v ? v : "(none)", m.sha[1]);
+	for (unsigned q = 0; q < 2; q++) {
+		ck_assert_uint_gt(st.queue[q].tx_packets, 0);
+		ck_assert_uint_gt(st.queue[q].rx_packets, 0);
+	}
+	ck_assert_msg(b->done && b->st.reason == VM_EXIT_POWEROFF,
+		      "mq: guest ended with reason %d", b->st.reason);
+	boot_end(b);
+	free(b);
+	nic_tap = NULL;
+	nic_tap_queues = NULL;
+	nic_props = NULL;
+}
+END_TEST
+
 START_TEST(test_stop_during_boot_is_prompt_and_leaks_nothing)
 {
 	struct usage u0 = usage_now();
@@ -531,7 +1010,14 @@ int main(void)
 	tcase_add_test(tc, test_bzimage_2_vcpus_boot_and_reboot);
 	tcase_add_test(tc, test_stop_during_boot_is_prompt_and_leaks_nothing);
 	tcase_add_test(tc, test_vmlinux_elf_boots_and_powers_off);
+	suite_add_tcase(s, tc);
+	/* The NIC with traffic (CK_RUN_CASE=net runs just these). */
+	tc = tcase_create("net");
+	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000);
 	tcase_add_test(tc, test_tap_guest_pings_host);
+	tcase_add_test(tc, test_tap_traffic_both_ways);
+	tcase_add_test(tc, test_tap_traffic_on_the_exit_path);
+	tcase_add_test(tc, test_tap_multiqueue_both_pairs_carry_traffic);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

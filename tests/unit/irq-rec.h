@@ -44,7 +44,10 @@ static inline int irq_rec_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
 	return 0;
 }
 
-static const struct irq_sink_ops irq_rec_ops = { irq_rec_set_line, irq_rec_msi };
+static const struct irq_sink_ops irq_rec_ops = {
+	.set_line = irq_rec_set_line,
+	.msi = irq_rec_msi,
+};
 
 static inline void irq_rec_init(struct irq_rec *r)
 {

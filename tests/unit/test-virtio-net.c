@@ -7,11 +7,17 @@
  * the mock guest the way Linux's virtio_pci + virtio_net drive it: config
  * cycles and BAR accesses through the machine's PIO/MMIO maps, rings in the
  * machine's RAM, MSI-X messages recorded by an irq sink put on the bus.
+ * Queues are served by the device's I/O threads, so results are waited
+ * for. Two sinks: the plain one (KVM_SIGNAL_MSI only: kicks take the MMIO
+ * exit, interrupts are MSIs) and a fake KVM that also binds ioeventfds
+ * and irqfds, which the tests then signal and read the way KVM would.
  * Each row cites virtio 1.2 §5.1.
  */
 #include <check.h>
+#include <endian.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -30,6 +36,8 @@
 #include "mock/virtio-driver.h"
 #include "net/netdev.h"
 #include "pci/pci.h"
+#include "devices/device.h"
+#include "fake-kvm.h"
 #include "virtio/pci-modern.h"
 #include "vm-fixture.h"
 #include "check-main.h"
@@ -49,12 +57,29 @@ struct sock_priv {
 	int fd[2];   /* [0] the backend's end, [1] the test's ("the wire") */
 };
 
+/* Knobs a test sets before realize (each test runs in its own process). */
+static struct {
+	int eagain;          /* send: -EAGAIN this many times first (atomic) */
+	int recv_err;        /* recv: always -EIO */
+	int vnet_hdr;        /* carry the header (NETDEV_CAP_VNET_HDR) */
+	uint64_t offloads;   /* nd->offloads */
+	uint64_t offl_set;   /* last set_offload() argument (atomic) */
+	unsigned queues;     /* nd->queues (0: 1) */
+	unsigned sends, recv_calls; /* atomic */
+} knob;
+
 static ssize_t sock_send(struct netdev *nd, unsigned q, const struct iovec *iov,
 			 int iovcnt)
 {
 	struct sock_priv *p = vm_obj_priv(&nd->obj);
-	ssize_t r = writev(p->fd[0], iov, iovcnt);
+	ssize_t r;
 
+	__atomic_add_fetch(&knob.sends, 1, __ATOMIC_ACQ_REL);
+	if (__atomic_load_n(&knob.eagain, __ATOMIC_ACQUIRE) > 0) {
+		__atomic_sub_fetch(&knob.eagain, 1, __ATOMIC_ACQ_REL);
+		return -EAGAIN;
+	}
+	r = writev(p->fd[0], iov, iovcnt);
 	return r < 0 ? -errno : r;
 }
 
@@ -62,9 +87,24 @@ static ssize_t sock_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
 			 int iovcnt)
 {
 	struct sock_priv *p = vm_obj_priv(&nd->obj);
-	ssize_t r = readv(p->fd[0], iov, iovcnt);
+	ssize_t r;
 
+	__atomic_add_fetch(&knob.recv_calls, 1, __ATOMIC_ACQ_REL);
+	if (knob.recv_err)
+		return -EIO;
+	r = readv(p->fd[0], iov, iovcnt);
 	return r < 0 ? -errno : r;
+}
+
+static int sock_set_vnet_hdr_len(struct netdev *nd, unsigned len)
+{
+	return 0;
+}
+
+static int sock_set_offload(struct netdev *nd, uint64_t f)
+{
+	__atomic_store_n(&knob.offl_set, f, __ATOMIC_RELEASE);
+	return 0;
 }
 
 static int sock_rx_fd(struct netdev *nd, unsigned q)
@@ -76,6 +116,8 @@ static int sock_rx_fd(struct netdev *nd, unsigned q)
 
 static const struct netdev_ops sock_ops = {
 	.send = sock_send, .recv = sock_recv, .rx_fd = sock_rx_fd,
+	.set_vnet_hdr_len = sock_set_vnet_hdr_len,
+	.set_offload = sock_set_offload,
 };
 
 static int sock_realize(struct vm_obj *o, struct vm_error **errp)
@@ -89,8 +131,10 @@ static int sock_realize(struct vm_obj *o, struct vm_error **errp)
 	/* Test-only: a host type has no netdev ops in the public API yet;
 	 * plug ours into its class (a copy of "netdev"'s). */
 	((struct netdev_class *)o->klass)->ops = &sock_ops;
-	nd->caps = NETDEV_CAP_RX_FD; /* no vnet header: the device makes it */
-	nd->queues = 1;
+	/* no vnet header by default: the device makes it */
+	nd->caps = NETDEV_CAP_RX_FD | (knob.vnet_hdr ? NETDEV_CAP_VNET_HDR : 0);
+	nd->offloads = knob.offloads;
+	nd->queues = knob.queues ? knob.queues : 1;
 	return 0;
 }
 
@@ -111,29 +155,9 @@ static const struct vm_type_info sock_type = {
 	.unrealize = sock_unrealize,
 };
 
-/* ---- an irq sink safe for the RX I/O thread ---- */
+/* ---- irq sinks safe for the I/O threads: plain, and a fake KVM ---- */
 
-struct msi_rec {
-	struct irq_sink sink;
-	unsigned msis;         /* atomic */
-	uint32_t last_data;    /* atomic */
-};
 
-static int rec_line(struct irq_sink *s, uint32_t gsi, int level)
-{
-	return 0;
-}
-
-static int rec_msi(struct irq_sink *s, uint64_t addr, uint32_t data)
-{
-	struct msi_rec *r = (struct msi_rec *)s;
-
-	__atomic_store_n(&r->last_data, data, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&r->msis, 1, __ATOMIC_ACQ_REL);
-	return 0;
-}
-
-static const struct irq_sink_ops rec_ops = { rec_line, rec_msi };
 
 /* ---- fixture ---- */
 
@@ -145,7 +169,7 @@ static struct guest_mem gm;   /* a bump allocator over the machine's RAM */
 static unsigned slot;
 static uint64_t bar4;
 static int wire = -1;
-static struct vring_drv ring[3];
+static struct vring_drv ring[5];
 
 static uint32_t bar_rd(void *o, uint32_t off, unsigned size)
 {
@@ -168,6 +192,8 @@ static void bar_notify(void *o, uint16_t q, uint16_t noff)
 static const struct virtio_drv_ops bar_ops = { bar_rd, bar_wr, bar_notify };
 static struct virtio_drv vd = { &bar_ops, NULL, 0 };
 
+static bool fast_sink;
+
 static void build_vm(const struct vm_prop *dev_props)
 {
 	struct vm_config cfg = VM_CONFIG_INIT;
@@ -180,7 +206,9 @@ static void build_vm(const struct vm_prop *dev_props)
 	ck_assert_int_eq(vm_add_device(vm, "virtio-net-pci", dev_props, &err),
 			 0);
 	mach = test_vm_add_machine(vm, 64 * MiB);
-	rec = (struct msi_rec){ .sink.ops = &rec_ops };
+	memset(&rec, 0, sizeof(rec));
+	rec.sink.ops = fast_sink ? &fake_kvm_ops : &msi_rec_ops;
+	pthread_mutex_init(&rec.lock, NULL);
 	machine_pci(mach)->cfg.irq = &rec.sink;
 }
 
@@ -219,7 +247,7 @@ static void teardown(void)
 
 /* virtio_pci_modern_probe + virtnet_probe: MSI-X on (vector 0 config,
  * 1.. per queue), features, queues, DRIVER_OK. */
-static void linux_probe(uint64_t wanted)
+static void linux_probe_n(uint64_t wanted, uint16_t nq)
 {
 	unsigned cap = mock_pci_find_cap(&drv, slot, PCI_CAP_ID_MSIX, 0);
 	uint16_t q;
@@ -227,23 +255,28 @@ static void linux_probe(uint64_t wanted)
 	ck_assert_uint_ne(cap, 0);
 	mock_pci_cfg_write(&drv, slot, cap + PCI_MSIX_FLAGS,
 			   PCI_MSIX_FLAGS_ENABLE, 2);
-	for (unsigned v = 0; v < 4; v++)
+	for (unsigned v = 0; v <= nq; v++)
 		mock_pci_msix_set(&drv, slot, v, 0xfee00000, 0x40 + v, 0);
 	ck_assert_int_eq(virtio_drv_probe(&vd, wanted), 0);
 	bar_wr(NULL, CC(msix_config), 0, 2);
 	ck_assert_uint_eq(bar_rd(NULL, CC(msix_config), 2), 0);
-	for (q = 0; q < 3; q++)
+	for (q = 0; q < nq; q++)
 		ck_assert_int_eq(virtio_drv_setup_queue(&vd, &gm, q, 64,
 							(uint16_t)(q + 1),
 							&ring[q]),
 				 q + 1);
-	for (q = 0; q < 3; q++)
+	for (q = 0; q < nq; q++)
 		virtio_drv_enable_queue(&vd, q);
 	virtio_drv_driver_ok(&vd);
 	ck_assert_uint_eq(virtio_drv_get_status(&vd) & 0xf,
 			  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 				  VIRTIO_CONFIG_S_FEATURES_OK |
 				  VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+static void linux_probe(uint64_t wanted)
+{
+	linux_probe_n(wanted, 3);
 }
 
 #define LINUX_FEATURES (~0ull)
@@ -262,6 +295,63 @@ static bool wait_used(struct vring_drv *r, uint32_t *id, uint32_t *len)
 		usleep(1000);
 	}
 	return false;
+}
+
+/* One frame from the wire, waiting up to 2 s; -1 if none came. */
+static ssize_t wire_read(void *buf, size_t len)
+{
+	struct pollfd p = { .fd = wire, .events = POLLIN };
+
+	if (poll(&p, 1, 2000) <= 0)
+		return -1;
+	return read(wire, buf, len);
+}
+
+static bool wire_quiet(int ms)
+{
+	struct pollfd p = { .fd = wire, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 0;
+}
+
+static bool wait_status(uint8_t bit)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (virtio_drv_get_status(&vd) & bit)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static bool wait_msis(unsigned more_than)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (msis() > more_than)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static struct vm_net_stats net_stats(void)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+
+	ck_assert_int_eq(vm_net_get_stats(vm, "net0", &st, NULL), 0);
+	return st;
+}
+
+/* Post a tx chain header + @len bytes of @frame and kick through the
+ * notify region (the exit path). */
+static void tx_post(const void *frame, uint32_t len)
+{
+	uint64_t h = guest_alloc(&gm, HDR, 16), fr = guest_alloc(&gm, len, 16);
+
+	memcpy(guest_ptr(&gm, fr, len), frame, len);
+	vring_drv_publish(&ring[TXQ], vring_drv_add_chain(&ring[TXQ],
+		(const struct vring_drv_buf[]){ { h, HDR, false },
+						{ fr, len, false } }, 2));
 }
 
 /* ---- rows ---- */
@@ -313,13 +403,17 @@ START_TEST(test_vnet_tx_frame_reaches_backend)
 		(const struct vring_drv_buf[]){ { h, HDR, false },
 						{ fr, 60, false } }, 2));
 	virtio_drv_kick(&vd, TXQ);
-	ck_assert_int_eq(read(wire, got, sizeof(got)), 60);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
 	ck_assert_mem_eq(got, frame, 60);
-	ck_assert(vring_drv_get_used(&ring[TXQ], &id, &len));
+	ck_assert(wait_used(&ring[TXQ], &id, &len));
 	ck_assert_uint_eq(len, 0);
-	ck_assert_uint_gt(msis(), before);
+	ck_assert(wait_msis(before));
 	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
 			  0x40 + TXQ + 1);
+	/* no ioeventfd here: the kick was an exit, and it is counted */
+	ck_assert_uint_eq(net_stats().kick_exits, 1);
+	ck_assert_uint_eq(net_stats().tx_packets, 1);
+	ck_assert_uint_eq(net_stats().tx_bytes, 60);
 }
 END_TEST
 
@@ -402,7 +496,7 @@ static uint8_t ctrl(const void *cmd, unsigned len)
 		(const struct vring_drv_buf[]){ { c, len, false },
 						{ a, 1, true } }, 2));
 	virtio_drv_kick(&vd, CTRLQ);
-	ck_assert(vring_drv_get_used(&ring[CTRLQ], &id, &l));
+	ck_assert(wait_used(&ring[CTRLQ], &id, &l));
 	ck_assert_uint_eq(l, 1);
 	return *(uint8_t *)guest_ptr(&gm, a, 1);
 }
@@ -437,7 +531,8 @@ START_TEST(test_vnet_hostile_tx_writable_descriptor)
 		(const struct vring_drv_buf[]){ { b, 64, true },
 						{ h, HDR, false } }, 2));
 	virtio_drv_kick(&vd, TXQ);
-	ck_assert(virtio_drv_get_status(&vd) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	ck_assert(wait_status(VIRTIO_CONFIG_S_NEEDS_RESET));
+	ck_assert(wire_quiet(50));
 	ck_assert_int_eq(read(wire, buf, sizeof(buf)), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 	/* the driver resets and probes again: works */
@@ -549,6 +644,489 @@ START_TEST(test_vnet_null_backend_at_addr)
 }
 END_TEST
 
+/* ---- the fast path: fake KVM ioeventfds and irqfds ---- */
+
+static void setup_fast(void)
+{
+	fast_sink = true;
+	setup();
+}
+
+static struct vio_pci *transport(void)
+{
+	struct vio_pci *vp = NULL;
+
+	ck_assert_ptr_nonnull(vnet_pci_model(vm_obj_find(vm, "net0"), &vp));
+	return vp;
+}
+
+/* The fd the fake KVM has bound to the route whose MSI data is @data. */
+static bool fake_bound(int fd, uint32_t data)
+{
+	bool r = false;
+
+	pthread_mutex_lock(&rec.lock);
+	for (unsigned i = 0; i < FAKE_MAX; i++)
+		if (rec.irqfd[i].bound && rec.irqfd[i].fd == fd &&
+		    rec.route[rec.irqfd[i].route - 100].used &&
+		    rec.route[rec.irqfd[i].route - 100].data == data)
+			r = true;
+	pthread_mutex_unlock(&rec.lock);
+	return r;
+}
+
+static unsigned fake_nr_bound(void)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&rec.lock);
+	for (unsigned i = 0; i < FAKE_MAX; i++)
+		n += rec.irqfd[i].bound;
+	pthread_mutex_unlock(&rec.lock);
+	return n;
+}
+
+/* What KVM does when the guest writes queue @q's notify address. */
+static void kvm_kick(uint16_t q)
+{
+	uint64_t one = 1;
+	int fd = fake_kick_fd(&rec, bar4 + VIO_PCI_NOTIFY_OFF + q * VIO_PCI_NOTIFY_MULT);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, &one, sizeof(one)), sizeof(one));
+}
+
+/* Interrupts KVM would have injected through @fd (an irqfd). */
+static uint64_t fd_events(int fd, int wait_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t v = 0;
+
+	if (poll(&p, 1, wait_ms) > 0 && read(fd, &v, sizeof(v)) != sizeof(v))
+		v = 0;
+	return v;
+}
+
+static bool pba_bit(unsigned vec)
+{
+	uint64_t bar1 = mock_pci_bar_get(&drv, slot, VIO_PCI_MSIX_BAR);
+
+	return (mock_mmio_read32(&drv, bar1 + VIO_PCI_MSIX_PBA_OFF) >> vec) & 1;
+}
+
+/* Kicks through the ioeventfd never reach the MMIO handler, and the
+ * interrupt is an eventfd write on the queue's irqfd. */
+START_TEST(test_vnet_ioeventfd_kick_takes_no_exit)
+{
+	uint8_t frame[60], got[128];
+	uint32_t id, len;
+	struct vm_net_stats st;
+	int call = transport()->qfds[TXQ].call_fd;
+
+	linux_probe(LINUX_FEATURES);
+	for (uint16_t q = 0; q < 3; q++)
+		ck_assert_int_ge(fake_kick_fd(&rec, bar4 + VIO_PCI_NOTIFY_OFF +
+					      q * VIO_PCI_NOTIFY_MULT), 0);
+	ck_assert(fake_bound(call, 0x40 + TXQ + 1));
+	memset(frame, 0x5a, sizeof(frame));
+	tx_post(frame, sizeof(frame));
+	kvm_kick(TXQ);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
+	ck_assert(wait_used(&ring[TXQ], &id, &len));
+	ck_assert_uint_ge(fd_events(call, 2000), 1);
+	st = net_stats();
+	ck_assert_uint_eq(st.kick_exits, 0);
+	ck_assert_uint_ge(st.kicks, 1);
+	ck_assert_uint_ge(st.irqfd_interrupts, 1);
+	ck_assert_uint_eq(msis(), 0); /* no KVM_SIGNAL_MSI at all */
+}
+END_TEST
+
+/* PCI 3.0 §6.8.3.5: an interrupt for a masked vector sets its PBA bit and
+ * the unmask delivers it, exactly once. */
+START_TEST(test_vnet_masked_vector_pends_and_unmask_delivers_once)
+{
+	uint8_t frame[60], got[128];
+	uint32_t id, len;
+	unsigned vec = TXQ + 1;
+	int call = transport()->qfds[TXQ].call_fd;
+
+	linux_probe(LINUX_FEATURES);
+	mock_pci_msix_set(&drv, slot, vec, 0xfee00000, 0x40 + vec, 1);
+	ck_assert(!fake_bound(call, 0x40 + vec));
+	memset(frame, 0x11, sizeof(frame));
+	tx_post(frame, sizeof(frame));
+	kvm_kick(TXQ);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
+	ck_assert(wait_used(&ring[TXQ], &id, &len));
+	for (int i = 0; i < 2000 && !pba_bit(vec); i++)
+		usleep(1000);
+	ck_assert(pba_bit(vec));
+	ck_assert_uint_eq(msis(), 0);
+	ck_assert_uint_eq(fd_events(call, 0), 0);
+	mock_pci_msix_set(&drv, slot, vec, 0xfee00000, 0x40 + vec, 0);
+	ck_assert_uint_eq(msis(), 1);
+	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
+			  0x40 + vec);
+	ck_assert(!pba_bit(vec));
+	ck_assert(fake_bound(call, 0x40 + vec));
+	ck_assert_uint_eq(fd_events(call, 20), 0); /* not twice */
+}
+END_TEST
+
+/* The guest rewrites a vector's message (its route follows) and moves a
+ * queue to another vector (the queue's fd moves). */
+START_TEST(test_vnet_vector_rewrite_reroutes)
+{
+	int call = transport()->qfds[TXQ].call_fd;
+
+	linux_probe(LINUX_FEATURES);
+	ck_assert(fake_bound(call, 0x40 + TXQ + 1));
+	mock_pci_msix_set(&drv, slot, TXQ + 1, 0xfee01000, 0x77, 0);
+	ck_assert(fake_bound(call, 0x77));
+	ck_assert_uint_ge(rec.route_updates, 1);
+	bar_wr(NULL, CC(queue_select), TXQ, 2);
+	bar_wr(NULL, CC(queue_msix_vector), 3, 2);
+	ck_assert_uint_eq(bar_rd(NULL, CC(queue_msix_vector), 2), 3);
+	ck_assert(!fake_bound(call, 0x77));
+	ck_assert(fake_bound(call, 0x43));
+	bar_wr(NULL, CC(queue_msix_vector), VIRTIO_MSI_NO_VECTOR, 2);
+	ck_assert(!fake_bound(call, 0x43));
+}
+END_TEST
+
+static void *rx_flood(void *arg)
+{
+	uint8_t f[200];
+
+	memset(f, 0xab, sizeof(f));
+	for (int i = 0; i < 400; i++) {
+		if (write(wire, f, sizeof(f)) < 0)
+			usleep(200);
+	}
+	return arg;
+}
+
+/* §2.4: a reset while frames flow leaves no interrupt routed and the
+ * device usable again. */
+START_TEST(test_vnet_reset_during_traffic_leaves_nothing_routed)
+{
+	pthread_t t;
+
+	linux_probe(LINUX_FEATURES);
+	for (unsigned i = 0; i < 16; i++)
+		vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
+			(const struct vring_drv_buf[]){
+				{ guest_alloc(&gm, 1526, 16), 1526, true } }, 1));
+	kvm_kick(RXQ);
+	ck_assert_int_eq(pthread_create(&t, NULL, rx_flood, NULL), 0);
+	usleep(2000);
+	virtio_drv_set_status(&vd, 0);
+	ck_assert_uint_eq(virtio_drv_get_status(&vd), 0);
+	ck_assert_uint_eq(fake_nr_bound(), 0);
+	pthread_join(t, NULL);
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(fake_nr_bound(), 4); /* config + 3 queues */
+}
+END_TEST
+
+/* ---- backpressure, malformed chains, hostile rings ---- */
+
+/* A backend that says -EAGAIN loses nothing: the frames wait and leave in
+ * order once it takes them. */
+START_TEST(test_vnet_tx_backpressure_loses_nothing)
+{
+	uint8_t frame[3][64], got[128];
+
+	__atomic_store_n(&knob.eagain, 7, __ATOMIC_RELEASE);
+	linux_probe(LINUX_FEATURES);
+	for (unsigned i = 0; i < 3; i++) {
+		memset(frame[i], 0x30 + i, sizeof(frame[i]));
+		tx_post(frame[i], sizeof(frame[i]));
+	}
+	virtio_drv_kick(&vd, TXQ);
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_eq(wire_read(got, sizeof(got)), 64);
+		ck_assert_mem_eq(got, frame[i], 64);
+	}
+	ck_assert_uint_ge(__atomic_load_n(&knob.sends, __ATOMIC_ACQUIRE), 10);
+	ck_assert_uint_eq(net_stats().tx_drop_backend, 0);
+	ck_assert_uint_eq(net_stats().tx_packets, 3);
+}
+END_TEST
+
+/* A chain that is only the header is dropped and counted, never sent as
+ * a 0-byte frame; one shorter than the header is a guest error. */
+START_TEST(test_vnet_tx_header_only_and_short_chains)
+{
+	uint64_t h = guest_alloc(&gm, HDR, 16), s8 = guest_alloc(&gm, 8, 8);
+	uint32_t id, len;
+
+	linux_probe(LINUX_FEATURES);
+	vring_drv_publish(&ring[TXQ], vring_drv_add_chain(&ring[TXQ],
+		(const struct vring_drv_buf[]){ { h, HDR, false } }, 1));
+	virtio_drv_kick(&vd, TXQ);
+	ck_assert(wait_used(&ring[TXQ], &id, &len));
+	ck_assert(wire_quiet(50));
+	ck_assert_uint_eq(net_stats().tx_drop_malformed, 1);
+	ck_assert(!(virtio_drv_get_status(&vd) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	vring_drv_publish(&ring[TXQ], vring_drv_add_chain(&ring[TXQ],
+		(const struct vring_drv_buf[]){ { s8, 8, false } }, 1));
+	virtio_drv_kick(&vd, TXQ);
+	ck_assert(wait_status(VIRTIO_CONFIG_S_NEEDS_RESET));
+	ck_assert(wire_quiet(50));
+}
+END_TEST
+
+/*
+ * The RX heap overflow: a writable buffer laid over the guest's own avail
+ * ring, so that every chunk of the frame the device writes advances
+ * avail->idx by one and points the next head at the same buffer. Each pop
+ * alone is legal (one buffer ahead), but one frame would take thousands
+ * of chains; the device must stop at the ring's size (§2.7.13.1: the used
+ * ring holds Queue Size entries) and mark the device NEEDS_RESET.
+ */
+START_TEST(test_vnet_rx_frame_cannot_take_more_chains_than_the_ring)
+{
+	static uint8_t frame[12 * 4000];
+	struct vring_drv *r = &ring[RXQ];
+	uint64_t b1 = guest_alloc(&gm, HDR, 16);
+	uint16_t *avail;
+	uint32_t id, len;
+
+	linux_probe(LINUX_FEATURES);
+	usleep(20000); /* the device saw an empty ring and asked for kicks */
+	vring_drv_set_desc(r, 1, b1, HDR, VRING_DESC_F_WRITE, 0);
+	vring_drv_set_desc(r, 0, r->avail, 12, VRING_DESC_F_WRITE, 0);
+	avail = guest_ptr(&gm, r->avail, 4 + 2 * r->size);
+	memset(avail, 0, 4 + 2 * r->size);
+	avail[2] = 1;                  /* ring[0]: desc 1, takes the header */
+	for (unsigned g = 0; g < sizeof(frame) / 12; g++) {
+		/* chunk g lands on flags, idx, ring[0..3]: idx one ahead */
+		memset(frame + 12 * g, 0, 12);
+		frame[12 * g + 2] = (uint8_t)(g + 3);
+		frame[12 * g + 3] = (uint8_t)((g + 3) >> 8);
+	}
+	vring_drv_set_avail_idx(r, 2);
+	ck_assert_int_eq(write(wire, frame, sizeof(frame)), sizeof(frame));
+	virtio_drv_kick(&vd, RXQ);
+	ck_assert(wait_status(VIRTIO_CONFIG_S_NEEDS_RESET));
+	ck_assert(!vring_drv_get_used(r, &id, &len));
+}
+END_TEST
+
+/* A backend whose receive keeps failing is not spun on: reads back off,
+ * and after VNET_RX_ERR_MAX in a row the guest sees the link down. */
+START_TEST(test_vnet_rx_backend_errors_back_off_then_link_down)
+{
+	struct vm_net_stats st;
+
+	knob.recv_err = 1;
+	linux_probe(LINUX_FEATURES);
+	vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
+		(const struct vring_drv_buf[]){
+			{ guest_alloc(&gm, 1526, 16), 1526, true } }, 1));
+	virtio_drv_kick(&vd, RXQ);
+	ck_assert_int_eq(write(wire, "x", 1), 1); /* rx fd stays readable */
+	usleep(700000);
+	st = net_stats();
+	ck_assert_uint_ge(st.rx_drop_backend, 8);
+	ck_assert_uint_le(st.rx_drop_backend, 9);
+	ck_assert_uint_eq(st.link_up, 0);
+	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+				 offsetof(struct virtio_net_config, status), 2),
+			  0);
+	ck_assert_uint_le(__atomic_load_n(&knob.recv_calls, __ATOMIC_ACQUIRE),
+			  9);
+}
+END_TEST
+
+/* ---- offloads, link, counters ---- */
+
+static void setup_offload(void)
+{
+	knob.vnet_hdr = 1;
+	knob.offloads = BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |
+			BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_GUEST_CSUM) |
+			BIT(VIRTIO_NET_F_GUEST_TSO4) | BIT(VIRTIO_NET_F_GUEST_TSO6);
+	setup();
+}
+
+/* §5.1.6.2/§5.1.6.4: with a backend that carries the header, GSO and
+ * checksum-partial frames keep their header fields both ways; the
+ * accepted GUEST_* offloads reach the backend and GUEST_OFFLOADS_SET
+ * narrows them (§5.1.6.5.6). */
+START_TEST(test_vnet_offloads_carried_both_ways)
+{
+	struct virtio_net_hdr_v1 h = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		.hdr_len = htole16(54), .gso_size = htole16(1448),
+		.csum_start = htole16(34), .csum_offset = htole16(16),
+	};
+	uint8_t frame[HDR + 100], got[256];
+	uint64_t hb = guest_alloc(&gm, HDR, 16), fb = guest_alloc(&gm, 100, 16);
+	uint64_t rb = guest_alloc(&gm, 1526, 16), f;
+	struct virtio_net_hdr_v1 rh;
+	uint32_t id, len;
+	uint8_t cmd[10] = { VIRTIO_NET_CTRL_GUEST_OFFLOADS,
+			    VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET };
+	uint64_t csum_only = htole64(BIT(VIRTIO_NET_F_GUEST_CSUM));
+
+	f = virtio_drv_device_features(&vd);
+	ck_assert_uint_eq(f & knob.offloads, knob.offloads);
+	ck_assert(f & BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS));
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(__atomic_load_n(&knob.offl_set, __ATOMIC_ACQUIRE),
+			  BIT(VIRTIO_NET_F_GUEST_CSUM) |
+				  BIT(VIRTIO_NET_F_GUEST_TSO4) |
+				  BIT(VIRTIO_NET_F_GUEST_TSO6));
+	/* guest -> backend */
+	memcpy(guest_ptr(&gm, hb, HDR), &h, HDR);
+	memset(guest_ptr(&gm, fb, 100), 0xee, 100);
+	vring_drv_publish(&ring[TXQ], vring_drv_add_chain(&ring[TXQ],
+		(const struct vring_drv_buf[]){ { hb, HDR, false },
+						{ fb, 100, false } }, 2));
+	virtio_drv_kick(&vd, TXQ);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), HDR + 100);
+	ck_assert_mem_eq(got, &h, 10); /* num_buffers is the device's */
+	/* backend -> guest */
+	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	memcpy(frame, &h, HDR);
+	memset(frame + HDR, 0x77, 100);
+	vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
+		(const struct vring_drv_buf[]){ { rb, 1526, true } }, 1));
+	virtio_drv_kick(&vd, RXQ);
+	ck_assert_int_eq(write(wire, frame, sizeof(frame)), sizeof(frame));
+	ck_assert(wait_used(&ring[RXQ], &id, &len));
+	ck_assert_uint_eq(len, HDR + 100);
+	memcpy(&rh, guest_ptr(&gm, rb, HDR), HDR);
+	ck_assert_uint_eq(rh.flags, VIRTIO_NET_HDR_F_DATA_VALID);
+	ck_assert_uint_eq(rh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	ck_assert_uint_eq(le16toh(rh.gso_size), 1448);
+	ck_assert_uint_eq(le16toh(rh.num_buffers), 1);
+	/* GUEST_OFFLOADS_SET: a subset is applied, an unoffered bit is not */
+	memcpy(cmd + 2, &csum_only, 8);
+	ck_assert_uint_eq(ctrl(cmd, sizeof(cmd)), VIRTIO_NET_OK);
+	ck_assert_uint_eq(__atomic_load_n(&knob.offl_set, __ATOMIC_ACQUIRE),
+			  BIT(VIRTIO_NET_F_GUEST_CSUM));
+	csum_only = htole64(BIT(VIRTIO_NET_F_GUEST_ECN));
+	memcpy(cmd + 2, &csum_only, 8);
+	ck_assert_uint_eq(ctrl(cmd, sizeof(cmd)), VIRTIO_NET_ERR);
+}
+END_TEST
+
+/* With a backend that carries the header and buffers for the largest
+ * frame, frames are read straight into the guest's buffers: two frames
+ * in a row, one spanning buffers (num_buffers 2), the next right after,
+ * and the buffers not used are still the guest's (popped again later). */
+START_TEST(test_vnet_rx_straight_into_guest_buffers)
+{
+	static uint8_t f1[HDR + 3000], f2[HDR + 100];
+	uint64_t b[40];
+	struct virtio_net_hdr_v1 rh;
+	uint32_t id, len, ids[3], lens[3];
+
+	linux_probe(LINUX_FEATURES);
+	for (unsigned i = 0; i < 40; i++) {
+		b[i] = guest_alloc(&gm, 2048, 16);
+		vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
+			(const struct vring_drv_buf[]){ { b[i], 2048, true } }, 1));
+	}
+	virtio_drv_kick(&vd, RXQ);
+	memset(f1, 0, HDR);
+	f1[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+	for (unsigned i = HDR; i < sizeof(f1); i++)
+		f1[i] = (uint8_t)(i * 13);
+	memset(f2, 0, HDR);
+	memset(f2 + HDR, 0x42, 100);
+	/* a large frame first: the device reads the next ones straight */
+	{
+		static uint8_t big[HDR + 9000];
+
+		memset(big, 0, sizeof(big));
+		ck_assert_int_eq(write(wire, big, sizeof(big)), sizeof(big));
+		for (unsigned i = 0; i < 5; i++)
+			ck_assert(wait_used(&ring[RXQ], &id, &len));
+		for (unsigned i = 0; i < 5; i++)
+			b[i] = b[i + 5];
+	}
+	ck_assert_int_eq(write(wire, f1, sizeof(f1)), sizeof(f1));
+	ck_assert_int_eq(write(wire, f2, sizeof(f2)), sizeof(f2));
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert(wait_used(&ring[RXQ], &ids[i], &lens[i]));
+	}
+	ck_assert_uint_eq(lens[0] + lens[1], sizeof(f1));
+	ck_assert_uint_eq(lens[0], 2048);
+	ck_assert_uint_eq(lens[2], sizeof(f2));
+	memcpy(&rh, guest_ptr(&gm, b[0], HDR), HDR);
+	ck_assert_uint_eq(rh.flags, VIRTIO_NET_HDR_F_DATA_VALID);
+	ck_assert_uint_eq(le16toh(rh.num_buffers), 2);
+	ck_assert_mem_eq(guest_ptr(&gm, b[0] + HDR, 2048 - HDR), f1 + HDR,
+			 2048 - HDR);
+	ck_assert_mem_eq(guest_ptr(&gm, b[1], sizeof(f1) - 2048), f1 + 2048,
+			 sizeof(f1) - 2048);
+	memcpy(&rh, guest_ptr(&gm, b[2], HDR), HDR);
+	ck_assert_uint_eq(le16toh(rh.num_buffers), 1);
+	ck_assert_mem_eq(guest_ptr(&gm, b[2] + HDR, 100), f2 + HDR, 100);
+	ck_assert(!vring_drv_get_used(&ring[RXQ], &id, &len));
+	ck_assert_uint_eq(net_stats().rx_packets, 3);
+	ck_assert_uint_eq(net_stats().rx_bytes, 9000 + 3000 + 100);
+}
+END_TEST
+
+/* §5.1.4.2: vm_net_set_link() flips LINK_UP with a config interrupt; the
+ * host API's errors are the header's. */
+START_TEST(test_vnet_host_sets_link)
+{
+	unsigned gen, before;
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+
+	linux_probe(LINUX_FEATURES);
+	gen = bar_rd(NULL, CC(config_generation), 1);
+	before = msis();
+	ck_assert_int_eq(vm_net_set_link(vm, "net0", 0, NULL), 0);
+	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+				 offsetof(struct virtio_net_config, status), 2),
+			  0);
+	ck_assert_uint_ne(bar_rd(NULL, CC(config_generation), 1), gen);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
+			  0x40);
+	ck_assert_uint_eq(net_stats().link_up, 0);
+	ck_assert_int_eq(vm_net_set_link(vm, "net0", 1, NULL), 0);
+	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+				 offsetof(struct virtio_net_config, status), 2),
+			  VIRTIO_NET_S_LINK_UP);
+	ck_assert_int_eq(vm_net_set_link(vm, "nope", 0, NULL), -ENOENT);
+	ck_assert_int_eq(vm_net_set_link(vm, "s0", 0, NULL), -ENOTSUP);
+	ck_assert_int_eq(vm_net_set_link(NULL, "net0", 0, NULL), -EINVAL);
+	st.size = 8;
+	ck_assert_int_eq(vm_net_get_stats(vm, "net0", &st, NULL), -EINVAL);
+	ck_assert_int_eq(vm_net_get_stats(vm, "net0", NULL, NULL), -EINVAL);
+}
+END_TEST
+
+/* §5.1.2: a device with 2 pairs whose driver refuses MQ uses queue 2 as
+ * its control queue. */
+START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
+{
+	vm_destroy(vm);
+	knob.queues = 2;
+	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					   { "mq", "on" }, { "queues", "2" },
+					   { NULL, NULL } });
+	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
+	find_device();
+	wire = ((struct sock_priv *)vm_obj_priv(vm_obj_find(vm, "s0")))->fd[1];
+	ck_assert_uint_eq(bar_rd(NULL, CC(num_queues), 2), 5);
+	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_MQ));
+	ck_assert_uint_eq(ctrl("\x00\x00\x01", 3), VIRTIO_NET_OK);
+	ck_assert_uint_eq(net_stats().ctrl_commands, 1);
+	ck_assert_uint_eq(net_stats().active_pairs, 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio-net");
@@ -564,6 +1142,26 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_hostile_tx_writable_descriptor);
 	tcase_add_test(tc, test_vnet_hostile_rx_chain_too_small);
 	tcase_add_test(tc, test_vnet_rx_no_mrg_drops_oversized);
+	tcase_add_test(tc, test_vnet_tx_backpressure_loses_nothing);
+	tcase_add_test(tc, test_vnet_tx_header_only_and_short_chains);
+	tcase_add_test(tc, test_vnet_rx_frame_cannot_take_more_chains_than_the_ring);
+	tcase_add_test(tc, test_vnet_rx_backend_errors_back_off_then_link_down);
+	tcase_add_test(tc, test_vnet_host_sets_link);
+	tcase_add_test(tc, test_vnet_ctrl_queue_is_2_without_mq);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fast-path");
+	tcase_add_checked_fixture(tc, setup_fast, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_vnet_ioeventfd_kick_takes_no_exit);
+	tcase_add_test(tc, test_vnet_masked_vector_pends_and_unmask_delivers_once);
+	tcase_add_test(tc, test_vnet_vector_rewrite_reroutes);
+	tcase_add_test(tc, test_vnet_reset_during_traffic_leaves_nothing_routed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("offload");
+	tcase_add_checked_fixture(tc, setup_offload, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_vnet_offloads_carried_both_ways);
+	tcase_add_test(tc, test_vnet_rx_straight_into_guest_buffers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("realize");
 	tcase_add_test(tc, test_vnet_realize_failure_leaves_no_trace);

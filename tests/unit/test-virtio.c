@@ -99,7 +99,7 @@ static void echo_reset(struct vio_dev *d)
 	container_of(d, struct echo, vdev)->resets++;
 }
 
-static void echo_driver_ok(struct vio_dev *d)
+static void echo_driver_ok(struct vio_dev *d, const struct vio_activation *a)
 {
 	container_of(d, struct echo, vdev)->driver_oks++;
 }

@@ -137,6 +137,11 @@ uint16_t vring_drv_avail_event(struct vring_drv *r)
 	return le16toh(v);
 }
 
+uint16_t vring_drv_used_idx(struct vring_drv *r)
+{
+	return le16toh(__atomic_load_n(&used(r)->idx, __ATOMIC_ACQUIRE));
+}
+
 uint16_t vring_drv_used_flags(struct vring_drv *r)
 {
 	return le16toh(used(r)->flags);

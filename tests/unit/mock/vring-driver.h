@@ -51,6 +51,8 @@ bool vring_drv_get_used(struct vring_drv *r, uint32_t *id, uint32_t *len);
 void vring_drv_set_avail_flags(struct vring_drv *r, uint16_t flags);
 void vring_drv_set_used_event(struct vring_drv *r, uint16_t v);
 uint16_t vring_drv_avail_event(struct vring_drv *r);
+/* used->idx as the device last published it. */
+uint16_t vring_drv_used_idx(struct vring_drv *r);
 uint16_t vring_drv_used_flags(struct vring_drv *r);
 
 #endif

@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/devices/virtio-net-io.c: virtio-net's data path: the I/O threads and
+ * the one loop that serves a queue, with TX, RX and control as the three
+ * things it can do with a chain.
+ *
+ * Data path:
+ *   TX: a chain is the 12-byte virtio_net_hdr_v1 and the frame. With a
+ *       backend that carries the header (tap IFF_VNET_HDR) it goes as it
+ *       is, so GSO and checksum-partial frames keep gso_type/gso_size and
+ *       csum_start/csum_offset; otherwise the header is skipped. Backend
+ *       full (-EAGAIN): the chain is given back, the queue waits for the
+ *       backend's tx fd to poll writable (or 1 ms without one) and
+ *       resumes there: nothing is dropped for that. A chain holding only
+ *       the header is dropped and counted (never a 0-byte frame); one
+ *       shorter than the header, or with writable buffers, is a guest
+ *       error (§5.1.6.2).
+ *   RX: with a backend that carries the header and guest buffers for
+ *       the largest frame, the frame is read straight into them (below,
+ *       "rx straight into guest buffers"). Otherwise one frame is read
+ *       from the backend into a host bounce buffer
+ *       (header + up to 64 KiB), then scattered into as many writable
+ *       chains as it needs (MRG_RXBUF: num_buffers says how many, never
+ *       more than the ring holds; otherwise one chain must hold it, else
+ *       the frame is dropped and counted). With no guest buffers the
+ *       frame waits, the backend is no longer polled, and the guest's
+ *       next rx kick resumes. Receive errors back off exponentially; after
+ *       VNET_RX_ERR_MAX in a row the link is reported down.
+ *   ctrl: commands go to vnet_ctrl_cmd() (virtio-net.c).
+ *
+ * One loop for all three (vnet_serve): under the queue lock, with the
+ * driver's notifications off (§2.7.10), handle at most VNET_BURST items;
+ * when the ring is empty turn notifications back on and look once more
+ * (a buffer may have come in between); then one interrupt for the whole
+ * burst if the driver wants it (used_event / NO_INTERRUPT). A queue whose
+ * burst ran out is served again after every other queue had its turn, so
+ * one busy queue (or a guest that keeps publishing) cannot pin a thread.
+ *
+ * Threads: the device has ->nthreads I/O threads "vnet-<id>-<t>" (one per
+ * queue pair by default, fewer with iothreads=); thread t serves pair p
+ * when p % nthreads == t, and thread 0 the control queue. Each waits in
+ * poll() on its wake eventfd (activation, reset, link change, stop), the
+ * kick eventfd of each of its active queues (an ioeventfd, or signalled
+ * by the MMIO handler on the exit path), the backend's rx fd of each rx
+ * queue with guest buffers, and the backend's tx fd of each blocked tx
+ * queue; every wakeup serves each of its queues once.
+ * Locking: each queue's ->lock guards its ring state, ->active, ->kind and
+ * the rx bounce state; it is held for one burst at most. Interrupts and
+ * NEEDS_RESET reports are raised after it is dropped (pci_msix_notify
+ * takes func->lock, which is above the queue lock in the lock order:
+ * func->lock -> device lock -> queue lock). ->kick_fd, ->thread,
+ * ->rx_want, ->tx_blocked and ->backoff_ns are atomics the poll loop reads
+ * without the lock; a stale value costs one spurious or one late wakeup,
+ * never a lost kick, since every wakeup serves every queue.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/virtio_net.h>
+
+#include "../kvm/eventfd.h"
+#include "virtio-net.h"
+
+enum {
+	VNET_BAD = -1,   /* a guest error: the queue is broken */
+	VNET_EMPTY = 0,  /* the guest's ring has nothing (more) for us */
+	VNET_DID = 1,    /* one item done */
+	VNET_WAIT = 2,   /* the backend is not ready (empty rx / full tx) */
+};
+
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+#define INC(x, v) __atomic_add_fetch(&(x), (v), __ATOMIC_RELAXED)
+
+/* Frames from this size on are read straight into guest buffers. */
+#define VNET_DIRECT_MIN 4096u
+
+static uint64_t vnet_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- iovec helpers (bounds are the iovec's own) ---- */
+
+/* Copy @len bytes between @buf and the iovec from byte @off on, towards the
+ * iovec when @to_iov; returns the bytes copied (less at the iovec's end). */
+static size_t iov_copy(const struct iovec *iov, unsigned cnt, size_t off,
+		       void *buf, size_t len, bool to_iov)
+{
+	size_t done = 0;
+
+	for (unsigned i = 0; i < cnt && done < len; i++) {
+		size_t l = iov[i].iov_len, k;
+		uint8_t *p;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		k = MIN(l - off, len - done);
+		p = (uint8_t *)iov[i].iov_base + off;
+		if (to_iov)
+			memcpy(p, (uint8_t *)buf + done, k);
+		else
+			memcpy((uint8_t *)buf + done, p, k);
+		done += k;
+		off = 0;
+	}
+	return done;
+}
+
+/* @dst (capacity @cap) = @src without its first @skip bytes. */
+static unsigned iov_skip(const struct iovec *src, unsigned cnt, size_t skip,
+			 struct iovec *dst, unsigned cap)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < cnt && k < cap; i++) {
+		size_t l = src[i].iov_len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		dst[k].iov_base = (uint8_t *)src[i].iov_base + skip;
+		dst[k].iov_len = l - skip;
+		skip = 0;
+		k++;
+	}
+	return k;
+}
+
+/* ---- the three handlers: one item each, queue lock held ---- */
+
+struct vnet_burst {
+	const char *bad;     /* guest error to report after unlocking */
+	bool pushed;         /* used entries were added */
+	bool link_fail;      /* the backend keeps failing: link down */
+	uint64_t packets, bytes; /* added to the counters once per burst */
+};
+
+static int vnet_tx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
+		       struct vnet_burst *b)
+{
+	struct vq_elem e = { .iov = vqs->iov, .iov_cap = vq->max_size };
+	const struct iovec *iov = e.iov;
+	unsigned cnt;
+	ssize_t r;
+	int rc = vq_pop(vq, n->gm, &e);
+
+	if (rc <= 0)
+		return rc == 0 ? VNET_EMPTY : VNET_BAD;
+	/* virtio 1.2 §5.1.6.2: the driver MUST NOT make tx buffers
+	 * device-writable, and every packet starts with the header. */
+	if (e.in_num || e.out_len < VNET_HDR_LEN) {
+		b->bad = e.in_num ? "tx chain has device-writable buffers"
+				  : "tx chain shorter than the virtio-net header";
+		INC(vqs->st.drop_malformed, 1);
+		vq->broken = true;
+		return VNET_BAD;
+	}
+	if (e.out_len == VNET_HDR_LEN) {
+		INC(vqs->st.drop_malformed, 1); /* a header and no frame */
+		goto done;
+	}
+	if (!LD(n->link_up) || !n->peer) {
+		INC(vqs->st.drop_link, !n->peer ? 0 : 1);
+		goto done;
+	}
+	cnt = e.out_num;
+	if (!n->backend_hdr) {
+		cnt = iov_skip(e.iov, e.out_num, VNET_HDR_LEN, vqs->iov2,
+			       vq->max_size);
+		iov = vqs->iov2;
+	}
+	r = netdev_send(n->peer, vqs->pair, iov, (int)cnt);
+	if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS) {
+		/* Backpressure: keep the chain, wait for the backend. */
+		vq_unpop(vq, 1);
+		ST(vqs->tx_blocked, 1);
+		return VNET_WAIT;
+	}
+	if (r < 0) {
+		INC(vqs->st.drop_backend, 1);
+	} else {
+		b->packets++;
+		b->bytes += e.out_len - VNET_HDR_LEN;
+	}
+done:
+	if (vq_push(vq, e.head, 0) == 0)
+		b->pushed = true;
+	return VNET_DID;
+}
+
+/* Put the pending frame into the guest's buffers: VNET_DID, VNET_EMPTY
+ * (too few buffers: nothing consumed) or VNET_BAD. */
+static int vnet_rx_deliver(struct vnet *n, struct vnet_queue *vqs,
+			   struct vq *vq, struct vnet_burst *b)
+{
+	bool mrg = vio_dev_has_feature(&n->vdev, VIRTIO_NET_F_MRG_RXBUF);
+	uint32_t total = vqs->pending, off = 0, l;
+	unsigned used = 0, first_cnt = 0;
+	uint16_t nb;
+
+	while (off < total) {
+		struct vq_elem e = { .iov = vqs->iov, .iov_cap = vq->max_size };
+		int rc;
+
+		/* The used ring holds one ring's worth: a frame that needs
+		 * more chains means the driver kept publishing while we
+		 * delivered (or its buffers overlap its own avail ring). */
+		if (used >= vq->size) {
+			b->bad = "rx frame needs more buffers than the ring holds";
+			vq->broken = true;
+			return VNET_BAD;
+		}
+		rc = vq_pop(vq, n->gm, &e);
+		if (rc <= 0) {
+			if (used)
+				vq_unpop(vq, (uint16_t)used);
+			return rc == 0 ? VNET_EMPTY : VNET_BAD;
+		}
+		/* virtio 1.2 §5.1.6.3.1: rx buffers are device-writable and
+		 * hold at least the header. */
+		if (e.out_num || e.in_len < VNET_HDR_LEN) {
+			b->bad = e.out_num ? "rx chain has device-readable buffers"
+					   : "rx chain shorter than the virtio-net header";
+			vq->broken = true;
+			return VNET_BAD;
+		}
+		if (!mrg && e.in_len < total) {
+			/* Without MRG_RXBUF one chain holds the whole packet:
+			 * this one cannot, so the frame is dropped and the
+			 * buffer kept. */
+			vq_unpop(vq, 1);
+			INC(vqs->st.drop_oversize, 1);
+			vqs->pending = 0;
+			return VNET_DID;
+		}
+		l = (uint32_t)MIN((uint64_t)(total - off), e.in_len);
+		iov_copy(e.iov, e.in_num, 0, vqs->bounce + off, l, true);
+		if (!used) {
+			memcpy(vqs->iov2, e.iov, e.in_num * sizeof(*e.iov));
+			first_cnt = e.in_num;
+		}
+		vqs->heads[used] = e.head;
+		vqs->lens[used] = l;
+		used++;
+		off += l;
+	}
+	/* virtio 1.2 §5.1.6.4: num_buffers in the first buffer's header
+	 * (1 without MRG_RXBUF); the bounce header said 1, patch it through
+	 * the first chain's iovecs kept in ->iov2. */
+	if (used > 1) {
+		nb = htole16((uint16_t)used);
+		iov_copy(vqs->iov2, first_cnt, 10, &nb, sizeof(nb), true);
+	}
+	for (unsigned i = 0; i < used; i++)
+		(void)vq_push(vq, vqs->heads[i], vqs->lens[i]);
+	b->packets++;
+	b->bytes += total - VNET_HDR_LEN;
+	vqs->pending = 0;
+	b->pushed = true;
+	return VNET_DID;
+}
+
+/* ---- rx straight into guest buffers (backends that carry the header) ----
+ *
+ * A tap writes the header and the frame wherever the iovec says, so with
+ * enough guest buffers for the largest frame it can give, the frame is
+ * read straight into them (vhost-net's way): one copy instead of two.
+ * Chains are popped ahead into the queue's stash and kept across the
+ * frames of one burst; what is left is given back (vq_unpop) before the
+ * queue lock drops, so between bursts the ring is as the guest left it.
+ * Too few buffers for the largest frame: the bounce path below, which
+ * reads first and then waits for buffers that fit.
+ */
+
+static void vnet_stash_drop(struct vq *vq, struct vnet_stash *s)
+{
+	if (s->n)
+		vq_unpop(vq, (uint16_t)s->n);
+	s->first = s->n = s->iov_first = s->iov_n = 0;
+	s->bytes = 0;
+}
+
+static void vnet_stash_compact(struct vnet_stash *s)
+{
+	if (s->first) {
+		memmove(s->head, s->head + s->first, s->n * sizeof(*s->head));
+		memmove(s->cap, s->cap + s->first, s->n * sizeof(*s->cap));
+		memmove(s->cnt, s->cnt + s->first, s->n * sizeof(*s->cnt));
+		s->first = 0;
+	}
+	if (s->iov_first) {
+		memmove(s->iov, s->iov + s->iov_first, s->iov_n * sizeof(*s->iov));
+		s->iov_first = 0;
+	}
+}
+
+/* Pop until the stash holds @need writable bytes (with @one, one chain at
+ * most): VNET_DID, VNET_EMPTY (the ring ran out first; what was popped
+ * stays) or VNET_BAD. */
+static int vnet_stash_fill(struct vnet *n, struct vnet_queue *vqs,
+			   struct vq *vq, uint64_t need, bool one,
+			   struct vnet_burst *b)
+{
+	struct vnet_stash *s = &vqs->stash;
+	unsigned cap = vq->max_size + 1u;
+
+	while (s->bytes < need) {
+		struct vq_elem e;
+		unsigned at, i;
+		int rc;
+
+		/* a ring's worth at most: the used ring has no more room */
+		if (s->n >= vq->size || (one && s->n))
+			return VNET_EMPTY;
+		if (s->first + s->n >= vq->max_size ||
+		    s->iov_first + s->iov_n >= cap)
+			vnet_stash_compact(s);
+		at = s->iov_first + s->iov_n;
+		e = (struct vq_elem){ .iov = s->iov + at, .iov_cap = cap - at };
+		rc = vq_pop(vq, n->gm, &e);
+		if (rc == -ENOBUFS && (s->first || s->iov_first)) {
+			vnet_stash_compact(s);
+			continue;
+		}
+		if (rc == -ENOBUFS || rc == 0)
+			return VNET_EMPTY;
+		if (rc < 0)
+			return VNET_BAD;
+		/* virtio 1.2 §5.1.6.3.1: device-writable, header included */
+		if (e.out_num || e.in_len < VNET_HDR_LEN) {
+			b->bad = e.out_num ? "rx chain has device-readable buffers"
+					   : "rx chain shorter than the virtio-net header";
+			vq->broken = true;
+			return VNET_BAD;
+		}
+		i = s->first + s->n;
+		s->head[i] = e.head;
+		s->cap[i] = (uint32_t)MIN(e.in_len, (uint64_t)UINT32_MAX);
+		s->cnt[i] = (uint16_t)e.in_num;
+		s->n++;
+		s->iov_n += e.in_num;
+		s->bytes += e.in_len;
+	}
+	return VNET_DID;
+}
+
+/* A receive error: count it, back off (1 ms doubling to 1 s), and after
+ * a run of them report the link down: never spin. */
+static int vnet_rx_error(struct vnet_queue *vqs, struct vnet_burst *b)
+{
+	unsigned k = MIN(vqs->err_streak, 10u);
+
+	INC(vqs->st.drop_backend, 1);
+	ST(vqs->backoff_ns, vnet_now_ns() + (1000000ull << k));
+	if (++vqs->err_streak == VNET_RX_ERR_MAX)
+		b->link_fail = true;
+	return VNET_WAIT;
+}
+
+static int vnet_rx_direct(struct vnet *n, struct vnet_queue *vqs,
+			  struct vq *vq, struct vnet_burst *b)
+{
+	struct vnet_stash *s = &vqs->stash;
+	bool mrg = vio_dev_has_feature(&n->vdev, VIRTIO_NET_F_MRG_RXBUF);
+	unsigned k = 0, iovs = 0;
+	uint32_t left;
+	uint16_t nb;
+	ssize_t got;
+	int r = vnet_stash_fill(n, vqs, vq, VNET_BOUNCE_SIZE, !mrg, b);
+
+	if (r != VNET_DID)
+		return r;
+	got = netdev_recv(n->peer, vqs->pair, s->iov + s->iov_first,
+			  (int)s->iov_n);
+	if (got == -EAGAIN || got == -EWOULDBLOCK) {
+		vqs->err_streak = 0;
+		ST(vqs->rx_want, 1);
+		return VNET_WAIT;
+	}
+	if (got < VNET_HDR_LEN)
+		return vnet_rx_error(vqs, b);
+	vqs->err_streak = 0;
+	/* The chains the frame filled, in order (the stash holds enough). */
+	for (left = (uint32_t)got; left; k++) {
+		uint32_t c = s->cap[s->first + k];
+
+		left -= MIN(left, c);
+	}
+	/* virtio 1.2 §5.1.6.4: num_buffers, in the first buffer's header
+	 * (the tap leaves bytes 10..11 alone), before the chains are used. */
+	nb = htole16((uint16_t)k);
+	iov_copy(s->iov + s->iov_first, s->cnt[s->first], 10, &nb, sizeof(nb),
+		 true);
+	for (unsigned i = 0, done = 0; i < k; i++) {
+		unsigned j = s->first + i;
+		uint32_t l = MIN((uint32_t)got - done, s->cap[j]);
+
+		(void)vq_push(vq, s->head[j], l);
+		done += l;
+		iovs += s->cnt[j];
+		s->bytes -= s->cap[j];
+	}
+	s->first += k;
+	s->n -= k;
+	s->iov_first += iovs;
+	s->iov_n -= iovs;
+	b->packets++;
+	b->bytes += (uint64_t)got - VNET_HDR_LEN;
+	b->pushed = true;
+	vqs->last_len = (uint32_t)got;
+	return VNET_DID;
+}
+
+static int vnet_rx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
+		       struct vnet_burst *b)
+{
+	int r;
+
+	/* Straight into guest buffers when frames are large (popping a
+	 * largest frame's worth of chains ahead costs more than a copy of a
+	 * small frame); the last frame's size decides. */
+	if (!vqs->pending && n->backend_hdr && LD(n->link_up) &&
+	    vqs->last_len >= VNET_DIRECT_MIN) {
+		r = vnet_rx_direct(n, vqs, vq, b);
+		if (r != VNET_EMPTY)
+			return r;
+		/* Not enough buffers for the largest frame: read first. */
+		vnet_stash_drop(vq, &vqs->stash);
+	}
+	if (!vqs->pending) {
+		struct iovec iov;
+		ssize_t got;
+
+		if (!LD(n->link_up))
+			return VNET_WAIT; /* the poll set leaves the fd out */
+		if (n->backend_hdr) {
+			iov.iov_base = vqs->bounce;
+			iov.iov_len = VNET_BOUNCE_SIZE;
+		} else {
+			memset(vqs->bounce, 0, VNET_HDR_LEN);
+			iov.iov_base = vqs->bounce + VNET_HDR_LEN;
+			iov.iov_len = VNET_BOUNCE_SIZE - VNET_HDR_LEN;
+		}
+		got = netdev_recv(n->peer, vqs->pair, &iov, 1);
+		if (got == -EAGAIN || got == -EWOULDBLOCK) {
+			vqs->err_streak = 0;
+			ST(vqs->rx_want, 1);
+			return VNET_WAIT;
+		}
+		if (got < 0 || (n->backend_hdr && got < VNET_HDR_LEN))
+			return vnet_rx_error(vqs, b);
+		vqs->err_streak = 0;
+		vqs->pending = (uint32_t)got + (n->backend_hdr ? 0 : VNET_HDR_LEN);
+		/* num_buffers (the backend leaves bytes 10..11 to us). */
+		vqs->bounce[10] = 1;
+		vqs->bounce[11] = 0;
+	}
+	vqs->last_len = vqs->pending;
+	r = vnet_rx_deliver(n, vqs, vq, b);
+	if (r == VNET_EMPTY)
+		ST(vqs->rx_want, 0); /* no buffers: wait for the guest's kick */
+	return r;
+}
+
+static int vnet_ctrl_one(struct vnet *n, struct vnet_queue *vqs,
+			 struct vq *vq, struct vnet_burst *b)
+{
+	struct vq_elem e = { .iov = vqs->iov, .iov_cap = vq->max_size };
+	uint8_t cmd[16], ack;
+	size_t len;
+	int rc = vq_pop(vq, n->gm, &e);
+
+	if (rc <= 0)
+		return rc == 0 ? VNET_EMPTY : VNET_BAD;
+	/* §5.1.6.5: class, command, data (readable), ack (the last
+	 * writable byte). */
+	if (!e.in_len || e.out_len < 2) {
+		b->bad = "control command without header or ack byte";
+		vq->broken = true;
+		return VNET_BAD;
+	}
+	len = iov_copy(e.iov, e.out_num, 0, cmd, sizeof(cmd), false);
+	ack = vnet_ctrl_cmd(n, cmd, len);
+	iov_copy(e.iov + e.out_num, e.in_num, e.in_len - 1, &ack, 1, true);
+	INC(n->ctrl_cmds, 1);
+	if (vq_push(vq, e.head, 1) == 0)
+		b->pushed = true;
+	return VNET_DID;
+}
+
+/* ---- the loop ---- */
+
+/* Serve queue @q for one burst; true if it has work left. */
+static bool vnet_serve(struct vnet *n, unsigned q)
+{
+	struct vnet_queue *vqs = &n->q[q];
+	struct vq *vq = &n->vdev.vqs[q];
+	struct vnet_burst b = { NULL, false, false, 0, 0 };
+	int (*one)(struct vnet *, struct vnet_queue *, struct vq *,
+		   struct vnet_burst *);
+	bool notify = false;
+	unsigned budget;
+
+	pthread_mutex_lock(&vqs->lock);
+	/* §5.1.6.5.5: only the first curr_pairs pairs are used; the others'
+	 * backend queues are detached (a multiqueue tap's poll says EPOLLERR
+	 * for those), so they are left alone. */
+	if (!vqs->active || vq->broken || vqs->kind == VNET_Q_NONE ||
+	    (vqs->kind == VNET_Q_RX && !vqs->bounce) ||
+	    (vqs->kind != VNET_Q_CTRL && vqs->pair >= LD(n->curr_pairs))) {
+		pthread_mutex_unlock(&vqs->lock);
+		return false;
+	}
+	one = vqs->kind == VNET_Q_TX   ? vnet_tx_one
+	      : vqs->kind == VNET_Q_RX ? vnet_rx_one
+				       : vnet_ctrl_one;
+	if (vqs->kind == VNET_Q_TX)
+		ST(vqs->tx_blocked, 0);
+	/* §2.7.10: no kicks while we are at it. */
+	(void)vq_set_notification(vq, false);
+	for (budget = VNET_BURST; budget; budget--) {
+		int r = one(n, vqs, vq, &b);
+
+		if (r == VNET_DID)
+			continue;
+		/* Empty: ask for kicks again, then look once more, since a
+		 * buffer may have come before the request was visible. */
+		if (r == VNET_EMPTY && vq_set_notification(vq, true))
+			continue;
+		break;
+	}
+	if (vqs->kind == VNET_Q_RX)
+		vnet_stash_drop(vq, &vqs->stash); /* the ring as the guest left it */
+	if (b.pushed)
+		notify = vq_should_notify(vq);
+	pthread_mutex_unlock(&vqs->lock);
+	if (b.packets) {
+		INC(vqs->st.packets, b.packets);
+		INC(vqs->st.bytes, b.bytes);
+	}
+	if (b.bad)
+		vio_dev_needs_reset(&n->vdev, "queue %u: %s", q, b.bad);
+	if (b.link_fail &&
+	    !__atomic_exchange_n(&n->link_forced_down, 1, __ATOMIC_ACQ_REL)) {
+		vlog_warn(n->vdev.log, n->name,
+			  "netdev '%s': %u receive errors in a row: link down",
+			  n->peer->obj.id, VNET_RX_ERR_MAX);
+		vnet_set_link(n, false);
+	}
+	if (notify) {
+		INC(vqs->st.interrupts, 1);
+		vio_notify_queue(&n->vdev, q);
+	}
+	return budget == 0;
+}
+
+bool vnet_io_serve(struct vnet *n, unsigned t)
+{
+	bool more = false;
+
+	for (unsigned q = 0; q < n->vdev.nr_queues; q++) {
+		struct vnet_queue *vqs = &n->q[q];
+		int kfd = LD(vqs->kick_fd);
+
+		if (LD(vqs->thread) != t)
+			continue;
+		if (kfd >= 0) {
+			int k = hv_eventfd_drain(kfd);
+
+			if (k > 0)
+				INC(vqs->st.kicks, (uint64_t)k);
+		}
+		more |= vnet_serve(n, q);
+	}
+	return more;
+}
+
+/* ---- I/O threads ---- */
+
+#define VNET_MAX_PFD (1 + 2 * VIO_MAX_QUEUES)
+
+/* The poll set of thread @t; *timeout_ms is lowered for queues that wait
+ * on a clock (rx backoff, a blocked tx backend without an fd). */
+static unsigned vnet_pollset(struct vnet *n, struct vnet_thread *t,
+			     struct pollfd *pfd, int *timeout_ms)
+{
+	unsigned k = 0;
+	uint64_t now = 0;
+	bool link = LD(n->link_up);
+
+	pfd[k++] = (struct pollfd){ .fd = t->wake_fd, .events = POLLIN };
+	for (unsigned q = 0; q < n->vdev.nr_queues && k + 2 <= VNET_MAX_PFD; q++) {
+		struct vnet_queue *vqs = &n->q[q];
+		int kfd = LD(vqs->kick_fd), fd;
+		uint8_t kind;
+
+		if (LD(vqs->thread) != t->idx || kfd < 0)
+			continue;
+		pfd[k++] = (struct pollfd){ .fd = kfd, .events = POLLIN };
+		kind = LD(vqs->kind);
+		if (!n->peer || (kind != VNET_Q_CTRL && vqs->pair >= LD(n->curr_pairs)))
+			continue; /* not in use: its backend queue is detached */
+		if (kind == VNET_Q_RX && LD(vqs->rx_want) && link) {
+			uint64_t bo = LD(vqs->backoff_ns);
+
+			if (bo) {
+				if (!now)
+					now = vnet_now_ns();
+				if (bo > now) {
+					int ms = (int)((bo - now) / 1000000u) + 1;
+
+					if (*timeout_ms < 0 || ms < *timeout_ms)
+						*timeout_ms = ms;
+					continue;
+				}
+			}
+			fd = netdev_rx_fd(n->peer, vqs->pair);
+			if (fd >= 0)
+				pfd[k++] = (struct pollfd){ .fd = fd,
+							    .events = POLLIN };
+		} else if (kind == VNET_Q_TX && LD(vqs->tx_blocked)) {
+			fd = netdev_tx_fd(n->peer, vqs->pair);
+			if (fd >= 0)
+				pfd[k++] = (struct pollfd){ .fd = fd,
+							    .events = POLLOUT };
+			else if (*timeout_ms < 0 || *timeout_ms > 1)
+				*timeout_ms = 1;
+		}
+	}
+	return k;
+}
+
+static void *vnet_thread_main(void *opaque)
+{
+	struct vnet_thread *t = opaque;
+	struct vnet *n = t->n;
+	struct pollfd pfd[VNET_MAX_PFD];
+	bool more = false;
+
+	while (!LD(n->stop)) {
+		int timeout = more ? 0 : -1;
+		unsigned k = vnet_pollset(n, t, pfd, &timeout);
+
+		if (poll(pfd, k, timeout) < 0 && errno != EINTR)
+			continue; /* EBADF cannot happen: fds outlive us */
+		if (pfd[0].revents & POLLIN)
+			(void)hv_eventfd_drain(t->wake_fd);
+		more = vnet_io_serve(n, t->idx);
+	}
+	return NULL;
+}
+
+void vnet_io_wake(struct vnet *n, int t)
+{
+	for (unsigned i = 0; n->th && i < n->nthreads; i++)
+		if ((t < 0 || (unsigned)t == i) && n->th[i].wake_fd >= 0)
+			(void)hv_eventfd_signal(n->th[i].wake_fd);
+}
+
+int vnet_io_start(struct vnet *n, struct vm_error **errp)
+{
+	int rc;
+
+	n->th = calloc(n->nthreads, sizeof(*n->th));
+	if (!n->th)
+		return verr_set(errp, -ENOMEM, "device '%s': out of memory",
+				n->name);
+	for (unsigned i = 0; i < n->nthreads; i++) {
+		n->th[i].n = n;
+		n->th[i].idx = i;
+		n->th[i].wake_fd = -1;
+	}
+	for (unsigned i = 0; i < n->nthreads; i++) {
+		struct vnet_thread *t = &n->th[i];
+		char tn[32];
+
+		t->wake_fd = hv_eventfd_new();
+		if (t->wake_fd < 0)
+			return verr_set(errp, t->wake_fd,
+					"device '%s': eventfd: %s", n->name,
+					strerror(-t->wake_fd));
+		rc = -pthread_create(&t->tid, NULL, vnet_thread_main, t);
+		if (rc < 0)
+			return verr_set(errp, rc, "device '%s': I/O thread: %s",
+					n->name, strerror(-rc));
+		t->started = true;
+		snprintf(tn, sizeof(tn), "vnet-%.16s-%u", n->name, i % 100u);
+		tn[15] = '\0'; /* the kernel's limit */
+		pthread_setname_np(t->tid, tn);
+	}
+	return 0;
+}
+
+void vnet_io_stop(struct vnet *n)
+{
+	if (!n->th)
+		return;
+	ST(n->stop, 1);
+	vnet_io_wake(n, -1);
+	for (unsigned i = 0; i < n->nthreads; i++) {
+		struct vnet_thread *t = &n->th[i];
+
+		if (t->started)
+			pthread_join(t->tid, NULL);
+		if (t->wake_fd >= 0)
+			close(t->wake_fd);
+	}
+	free(n->th);
+	n->th = NULL;
+}
