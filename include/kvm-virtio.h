@@ -253,7 +253,7 @@ struct vm_config {
 	int console_in_fd;    /* fd read for COM1 input; -1: none; borrowed */
 	const char *mem_path; /* hugetlbfs directory for RAM, or NULL: memfd */
 	uint32_t flags;       /* VM_CONFIG_F_* */
-	/* Since 0.1 (appended; an older, smaller struct means 0): the
+	/* Since 0.2 (appended; an older, smaller struct means 0): the
 	 * real-time signal the library sends to a vCPU thread to make it leave
 	 * KVM_RUN (vm_stop, vm_destroy, a guest exit on another vCPU). 0: the
 	 * default, SIGRTMAX - 3. Else SIGRTMIN..SIGRTMAX (-EINVAL otherwise).
@@ -276,14 +276,14 @@ struct vm_config {
  * TSC-deadline timer, which this library's CPUID gives it (Linux >= 5.3
  * then skips the PIT: apic_needs_pit()); a guest that calibrates or ticks
  * with the PIT needs this flag. A PIT makes vm_start ~1 ms and the VM's
- * release ~6 ms slower on the hosts measured. Since: 0.1. */
+ * release ~6 ms slower on the hosts measured. Since: 0.2. */
 #define VM_CONFIG_F_PIT (1u << 2)
 /* No in-kernel interrupt controllers (LAPIC, IOAPIC, PIC): for guests that
  * take no interrupts at all, e.g. a guest that computes and leaves through
  * the debug-exit port. Saves the grace period KVM starts when it creates
  * them (~15 ms measured on a 6.18 host, paid by the VM's release when the
  * VM lived less than that). vm_start() fails with -EINVAL if devices were
- * added or VM_CONFIG_F_PIT is set; Linux guests need the irqchip. Since: 0.1. */
+ * added or VM_CONFIG_F_PIT is set; Linux guests need the irqchip. Since: 0.2. */
 #define VM_CONFIG_F_NO_IRQCHIP (1u << 3)
 
 #define VM_CONFIG_INIT                                                        \
@@ -467,14 +467,14 @@ VM_EXPORT void vm_destroy(struct vm *vm);
  * itself instead of only waiting for the release threads.
  * Returns: 0; -ETIMEDOUT if releases were still running at the timeout;
  * -EDEADLK when called from a library callback during a release.
- * Thread-safety: any thread. Since: 0.1.
+ * Thread-safety: any thread. Since: 0.2.
  */
 VM_EXPORT int vm_release_wait(int timeout_ms);
 
 /**
  * vm_release_pending() - how many destroyed VMs are not released yet.
  * Returns: the count at the time of the call (queued or being released).
- * Thread-safety: any thread. Since: 0.1.
+ * Thread-safety: any thread. Since: 0.2.
  */
 VM_EXPORT unsigned vm_release_pending(void);
 
