@@ -8,11 +8,12 @@
  * writing THR clears it and (transmission being instant) raises it again.
  *
  * Output never blocks the vCPU: a THR write tries the byte without
- * waiting (uart_out_try); if the host fd is full, the byte stays in THR
- * with LSR.THRE/TEMT clear, as on a real UART whose line is flow-
- * controlled, and is retried when the guest reads LSR and when the I/O
- * thread sees the fd writable (which then raises THRE). A THR write while
- * a byte is held overruns: the new byte is dropped and counted.
+ * waiting (uart_out_try); if the host fd is full, the byte goes to a
+ * 16-byte TX FIFO (the 16550A's: Linux writes up to 16 bytes per THRE
+ * interrupt without looking at LSR) with LSR.THRE/TEMT clear, as on a
+ * real UART whose line is flow-controlled. The FIFO is sent when the
+ * guest reads LSR and when the I/O thread sees the fd writable (which then
+ * raises THRE). A byte beyond the 16 is dropped and counted.
  *
  * Threads: vCPU threads call the register handlers; the I/O thread
  * ("kvm-uart") reads the host input fd and calls uart8250_receive(), and
@@ -196,36 +197,43 @@ static int uart_tx(struct uart8250 *u, uint8_t c)
 	return uart_out_try(u, c);
 }
 
-/* The held byte left: THR empty, THRE interrupt pending. */
+/* Send what the TX FIFO holds, in order, while the fd takes it; once it
+ * is empty: THR empty again, THRE interrupt pending. */
 static void uart_tx_retry(struct uart8250 *u)
 {
-	if (!u->tx_held || !uart_tx(u, u->tx_byte))
+	while (u->tx_count && uart_tx(u, u->tx_fifo[u->tx_head])) {
+		u->tx_head = (u->tx_head + 1) % UART8250_FIFO_TX;
+		u->tx_count--;
+	}
+	if (u->tx_count)
 		return;
-	u->tx_held = 0;
-	u->lsr |= LSR_THRE | LSR_TEMT;
-	u->thr_ipending = 1;
+	if (!(u->lsr & LSR_THRE)) {
+		u->lsr |= LSR_THRE | LSR_TEMT;
+		u->thr_ipending = 1;
+	}
 }
 
 static void uart_thr_write(struct uart8250 *u, uint8_t v)
 {
-	if (u->tx_held) {
-		/* The guest did not wait for THRE: a real 8250 overwrites
-		 * THR; we keep the older byte and drop this one. */
-		if (u->tx_dropped++ == 0)
-			vlog_warn(u->log, u->name,
-				  "console output: guest wrote THR while it was full (dropping, counted)");
-		return;
-	}
-	if (uart_tx(u, v)) {
+	if (!u->tx_count && uart_tx(u, v)) {
 		u->lsr |= LSR_THRE | LSR_TEMT;
 		u->thr_ipending = 1;
 		return;
 	}
-	u->tx_held = 1;
-	u->tx_byte = v;
+	if (u->tx_count == UART8250_FIFO_TX) {
+		/* The guest wrote more than the 16550A's FIFO holds without
+		 * waiting for THRE: as on the chip, the byte is lost. */
+		if (u->tx_dropped++ == 0)
+			vlog_warn(u->log, u->name,
+				  "console output: guest overran the TX FIFO while the fd was full (dropping, counted)");
+		return;
+	}
+	u->tx_fifo[(u->tx_head + u->tx_count) % UART8250_FIFO_TX] = v;
+	u->tx_count++;
 	u->lsr &= ~(LSR_THRE | LSR_TEMT);
 	u->thr_ipending = 0;
-	uart_wake(u);
+	if (u->tx_count == 1)
+		uart_wake(u);
 }
 
 static uint8_t uart_msr_value(struct uart8250 *u)
@@ -410,7 +418,7 @@ static void *uart_io_thread(void *arg)
 		ssize_t n;
 
 		pthread_mutex_lock(&u->lock);
-		while (!u->stop && !u->tx_held &&
+		while (!u->stop && !u->tx_count &&
 		       (u->in_fd < 0 || u->in_eof || u->rx_count == UART8250_FIFO))
 			pthread_cond_wait(&u->space, &u->lock);
 		if (u->stop) {
@@ -421,7 +429,7 @@ static void *uart_io_thread(void *arg)
 			p[1].fd = u->in_fd;
 			room = UART8250_FIFO - u->rx_count;
 		}
-		if (u->tx_held && u->out_fd >= 0)
+		if (u->tx_count && u->out_fd >= 0)
 			p[2].fd = u->out_fd;
 		pthread_mutex_unlock(&u->lock);
 

@@ -7,9 +7,10 @@
  * RDA (received data), THRE (transmitter empty) and MSI. Transmission is
  * instantaneous while the output fd takes bytes: a THR write goes to the
  * fd at once and THRE is set again immediately. When the fd is full (a
- * pipe nobody reads), the byte stays in THR, LSR.THRE/TEMT read 0 until
- * it leaves (backpressure, as a real UART under flow control), and a
- * guest that writes THR anyway loses that byte (->tx_dropped). A vCPU
+ * pipe nobody reads), bytes wait in the 16-byte TX FIFO and LSR.THRE/TEMT
+ * read 0 until it is empty (backpressure, as a real UART under flow
+ * control); a guest that writes more than 16 anyway loses those bytes
+ * (->tx_dropped). A vCPU
  * never waits for the host fd. Input comes from a host fd read by a small
  * I/O thread (started by uart8250_start) into a 64-byte FIFO; the thread
  * waits while the FIFO is full (the guest's flow control), and also
@@ -38,6 +39,7 @@
 #define UART8250_COM1_BASE 0x3f8
 #define UART8250_COM1_IRQ 4
 #define UART8250_FIFO 64
+#define UART8250_FIFO_TX 16   /* the 16550A's transmit FIFO */
 
 enum uart8250_out_mode {
 	UART8250_OUT_PLAIN,   /* regular file, block device: write() */
@@ -66,9 +68,9 @@ struct uart8250 {
 	unsigned rx_head, rx_count;
 	unsigned out_errors;
 	int out_mode;                /* enum uart8250_out_mode, set at init */
-	int tx_held;                 /* THR holds tx_byte: the fd was full */
-	uint8_t tx_byte;
-	unsigned long tx_dropped;    /* THR writes lost while one was held */
+	uint8_t tx_fifo[UART8250_FIFO_TX]; /* bytes the full fd did not take */
+	unsigned tx_head, tx_count;
+	unsigned long tx_dropped;    /* THR writes lost: TX FIFO full */
 	int in_eof;                  /* input fd gave EOF or an error */
 	/* I/O thread */
 	pthread_t thread;
