@@ -7,7 +7,12 @@
 #     for the system tests)
 #     process start -> first guest exit of a trivial guest, and peak RSS:
 #     floor (bare KVM program) vs ours (public API) vs QEMU microvm.
-#     Runs here on hardware KVM, else inside a nested L1 (tests/system).
+#     Runs here where KVM runs the tiny guest (hardware or PVM), else
+#     inside a nested L1 (tests/system/kvm-path.sh --guest tiny).
+#
+#   make bench-churn [BENCH_CHURN_ITERS=300] [BENCH_CHURN_ROUNDS=7]
+#     VMs per second on one core: create/start/wait/destroy loops, bare
+#     KVM vs ours (tiny guest) vs ours with a virtio-net-pci.
 #
 # floor, ours and timeit are linked -all-static (except with
 # --enable-sanitizers): plain binaries (no libtool wrapper, no ld.so) that
@@ -23,7 +28,7 @@ else
 BENCH_STATIC = -all-static
 endif
 noinst_PROGRAMS += bench/first-exit/floor bench/first-exit/ours \
-	bench/first-exit/timeit bench/first-exit/ours-shared
+	bench/first-exit/timeit bench/first-exit/ours-shared bench/churn/churn
 
 bench_first_exit_floor_SOURCES = bench/first-exit/floor.c
 bench_first_exit_floor_CFLAGS = $(AM_CFLAGS)
@@ -55,6 +60,11 @@ $(BENCH_FE)/exit-guest: $(srcdir)/$(BENCH_FE)/exit-guest.S \
 	-Wl,--build-id=none -Wl,-T,$(srcdir)/$(BENCH_FE)/exit-guest.ld -o $@ \
 	$(srcdir)/$(BENCH_FE)/exit-guest.S
 
+bench_churn_churn_SOURCES = bench/churn/churn.c
+bench_churn_churn_CFLAGS = $(AM_CFLAGS)
+bench_churn_churn_LDADD = lib/libkvm-virtio-internal.la
+bench_churn_churn_LDFLAGS = $(AM_LDFLAGS) $(BENCH_STATIC)
+
 BENCH_RUNS = 21
 bench-first-exit: $(BENCH_FE)/floor$(EXEEXT) $(BENCH_FE)/ours$(EXEEXT) \
 		$(BENCH_FE)/timeit$(EXEEXT) $(BENCH_FE_GUESTS)
@@ -62,9 +72,19 @@ bench-first-exit: $(BENCH_FE)/floor$(EXEEXT) $(BENCH_FE)/ours$(EXEEXT) \
 	--cache "$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}" \
 	--runs $(BENCH_RUNS) \
 	--systemdir $(top_srcdir)/tests/system
-bench: bench-first-exit
-.PHONY: bench bench-first-exit
+# make bench-churn [BENCH_CHURN_ITERS=300] [BENCH_CHURN_ROUNDS=7]
+BENCH_CHURN_ITERS = 300
+BENCH_CHURN_ROUNDS = 7
+bench-churn: bench/churn/churn$(EXEEXT) $(BENCH_FE)/exit-guest
+	$(SHELL) $(srcdir)/bench/churn/run.sh --bindir bench/churn \
+	--guest $(BENCH_FE)/exit-guest \
+	--cache "$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}" \
+	--iters $(BENCH_CHURN_ITERS) --rounds $(BENCH_CHURN_ROUNDS) \
+	--systemdir $(top_srcdir)/tests/system
+bench: bench-first-exit bench-churn
+.PHONY: bench bench-first-exit bench-churn
 
 CLEANFILES += $(BENCH_FE_GUESTS)
 EXTRA_DIST += $(BENCH_FE)/run.sh $(BENCH_FE)/tiny.S $(BENCH_FE)/tiny.ld \
-	$(BENCH_FE)/exit-guest.S $(BENCH_FE)/exit-guest.ld bench/README.md
+	$(BENCH_FE)/exit-guest.S $(BENCH_FE)/exit-guest.ld bench/README.md \
+	bench/churn/run.sh

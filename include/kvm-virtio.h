@@ -157,6 +157,10 @@ typedef void (*vm_log_fn)(void *opaque, int level, const char *object,
  * @opaque: passed to @fn.
  * @level: the least important level delivered (e.g. VM_LOG_INFO).
  *
+ * @fn is called on any of the VM's threads, one call at a time per VM (a
+ * lock of the VM is held around it: @fn must not call vm_* functions on
+ * the same VM). It is never called once vm_destroy() has returned, not
+ * even for the release that goes on behind it.
  * Thread-safety: call before vm_start(). Since: 0.1.
  */
 VM_EXPORT void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque,
@@ -169,6 +173,7 @@ VM_EXPORT void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque,
  *
  * Called on the vCPU thread that wrote them, with the UART's lock held:
  * keep it short and do not call vm_* functions of the same VM from it.
+ * Never called once vm_destroy() has returned.
  */
 typedef void (*vm_console_fn)(void *opaque, const char *buf, size_t len);
 
@@ -239,21 +244,52 @@ struct vm_config {
 	const char *kernel;   /* path: bzImage, vmlinux ELF or test ELF; copied */
 	const char *initrd;   /* path or NULL; copied */
 	const char *cmdline;  /* kernel command line or NULL; copied */
-	int console_fd;       /* fd that receives COM1 output; -1: discarded */
-	int console_in_fd;    /* fd read for COM1 input; -1: none */
+	/* fd that receives COM1 output; -1: discarded. Borrowed until
+	 * vm_destroy() returns. Never written in a way that waits: when it is
+	 * full (a pipe nobody reads), COM1 stops taking bytes (LSR.THRE
+	 * stays 0, as a real UART under flow control) until it drains; a
+	 * guest that writes anyway loses those bytes. */
+	int console_fd;
+	int console_in_fd;    /* fd read for COM1 input; -1: none; borrowed */
 	const char *mem_path; /* hugetlbfs directory for RAM, or NULL: memfd */
 	uint32_t flags;       /* VM_CONFIG_F_* */
+	/* Since 0.2 (appended; an older, smaller struct means 0): the
+	 * real-time signal the library sends to a vCPU thread to make it leave
+	 * KVM_RUN (vm_stop, vm_destroy, a guest exit on another vCPU). 0: the
+	 * default, SIGRTMAX - 3. Else SIGRTMIN..SIGRTMAX (-EINVAL otherwise).
+	 * The library installs no handler and never changes the signal's
+	 * disposition or any thread's mask but its own threads': vCPU threads
+	 * block every signal and accept this one only inside KVM_RUN, where
+	 * KVM turns it into an exit, and consume it with sigtimedwait(). The
+	 * host may use the same signal for itself as long as it does not send
+	 * it to the library's threads ("kvm-vcpuN"). */
+	int kick_signal;
 };
 
 /* Back guest RAM with MFD_HUGETLB (memfd) pages. */
 #define VM_CONFIG_F_HUGETLB (1u << 0)
 /* Touch every page of guest RAM at vm_start (like -mem-prealloc). */
 #define VM_CONFIG_F_PREALLOC (1u << 1)
+/* Give the guest an in-kernel i8254 PIT (ports 0x40-0x43, IRQ 0;
+ * KVM_CREATE_PIT2). Without it those ports read as 0xff and nothing ticks
+ * on IRQ 0. Linux does not need one when it has kvmclock and the
+ * TSC-deadline timer, which this library's CPUID gives it (Linux >= 5.3
+ * then skips the PIT: apic_needs_pit()); a guest that calibrates or ticks
+ * with the PIT needs this flag. A PIT makes vm_start ~1 ms and the VM's
+ * release ~6 ms slower on the hosts measured. Since: 0.2. */
+#define VM_CONFIG_F_PIT (1u << 2)
+/* No in-kernel interrupt controllers (LAPIC, IOAPIC, PIC): for guests that
+ * take no interrupts at all, e.g. a guest that computes and leaves through
+ * the debug-exit port. Saves the grace period KVM starts when it creates
+ * them (~15 ms measured on a 6.18 host, paid by the VM's release when the
+ * VM lived less than that). vm_start() fails with -EINVAL if devices were
+ * added or VM_CONFIG_F_PIT is set; Linux guests need the irqchip. Since: 0.2. */
+#define VM_CONFIG_F_NO_IRQCHIP (1u << 3)
 
 #define VM_CONFIG_INIT                                                        \
 	{                                                                     \
 		sizeof(struct vm_config), 1, 256, NULL, NULL, NULL, -1, -1,   \
-		    NULL, 0                                                   \
+		    NULL, 0, 0                                                \
 	}
 
 /**
@@ -390,10 +426,57 @@ VM_EXPORT void vm_stop(struct vm *vm);
 
 /**
  * vm_destroy() - stop the VM if running, unrealize and free everything.
- * @vm: the VM, or NULL.
- * Since: 0.1.
+ * @vm: the VM, or NULL. Invalid once the call returns.
+ *
+ * A VM that was started is released in two steps. Before vm_destroy()
+ * returns: its vCPUs are told to stop, and the guest is cut off from the
+ * host: no byte is written to console_fd and no console or log callback is
+ * called any more, console_in_fd is no longer read (the host may close
+ * those fds at once). Then, on a library thread ("kvm-release", at most 16,
+ * started on demand, every signal blocked, gone after 50 ms idle): the vCPU
+ * threads are joined, devices and netdevs unrealized, and the KVM fds,
+ * guest RAM and memory freed. This keeps the KVM VM's teardown (up to
+ * ~15 ms of kernel grace period on some hosts) off the caller's path:
+ * vm_destroy() itself takes microseconds. At most 256 VMs wait for their
+ * release; beyond that vm_destroy() waits for one to finish.
+ * vm_release_wait() tells when the resources are back; the library also
+ * waits for them in a destructor when the process exits or the library is
+ * unloaded, so nothing is abandoned. Host resources that netdevs hold
+ * (e.g. a tap interface by name) are among those released behind: a host
+ * that reuses one at once calls vm_release_wait() first.
+ *
+ * Exceptions, released before vm_destroy() returns: a VM never started,
+ * and a VM on which vm_type_register() succeeded (so that the host type's
+ * unrealize and finalize hooks run before the call returns, as they
+ * always have).
+ * Thread-safety: not concurrently with other calls on @vm except vm_stop()
+ * before it; any thread (also not the one that started it). Since: 0.1.
  */
 VM_EXPORT void vm_destroy(struct vm *vm);
+
+/**
+ * vm_release_wait() - wait until every VM destroyed so far is released.
+ * @timeout_ms: -1 waits as long as it takes, 0 only looks; otherwise the
+ *              most it waits, in milliseconds.
+ *
+ * Covers the VMs vm_destroy() has returned for, from any thread of the
+ * process: when this returns 0 their fds are closed, their guest RAM
+ * unmapped, their threads and the library's release threads joined (the
+ * process's fd and thread counts are back to what they were before those
+ * VMs). With @timeout_ms -1 the calling thread also runs pending releases
+ * itself instead of only waiting for the release threads.
+ * Returns: 0; -ETIMEDOUT if releases were still running at the timeout;
+ * -EDEADLK when called from a library callback during a release.
+ * Thread-safety: any thread. Since: 0.2.
+ */
+VM_EXPORT int vm_release_wait(int timeout_ms);
+
+/**
+ * vm_release_pending() - how many destroyed VMs are not released yet.
+ * Returns: the count at the time of the call (queued or being released).
+ * Thread-safety: any thread. Since: 0.2.
+ */
+VM_EXPORT unsigned vm_release_pending(void);
 
 enum vm_host_kvm {
 	VM_HOST_KVM_NONE = 0,     /* no usable /dev/kvm */

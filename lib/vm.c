@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,9 @@
 
 #define VM_MAX_VCPUS 255u
 #define VM_MAX_MEM_MIB (1024u * 1024u) /* 1 TiB */
+
+#define VM_CONFIG_F_KNOWN (VM_CONFIG_F_HUGETLB | VM_CONFIG_F_PREALLOC | \
+			   VM_CONFIG_F_PIT | VM_CONFIG_F_NO_IRQCHIP)
 
 /* The first version of struct vm_config ended after ->flags. */
 #define VM_CONFIG_V0_SIZE (offsetof(struct vm_config, flags) + \
@@ -45,6 +49,7 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 	      struct vm_error **errp)
 {
 	struct vm_config c = VM_CONFIG_INIT;
+	pthread_mutexattr_t recursive;
 	struct vm *vm;
 	bool oom = false;
 
@@ -61,6 +66,11 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 		return verr_set(errp, -EINVAL,
 				"vm: vcpus (%u) and mem_mib (%u) must be at least 1",
 				c.vcpus, c.mem_mib);
+	if (c.kick_signal != 0 &&
+	    (c.kick_signal < SIGRTMIN || c.kick_signal > SIGRTMAX))
+		return verr_set(errp, -EINVAL,
+				"vm: kick_signal %d is not a real-time signal (%d..%d)",
+				c.kick_signal, SIGRTMIN, SIGRTMAX);
 	if (c.vcpus > VM_MAX_VCPUS)
 		return verr_set(errp, -E2BIG, "vm: %u vCPUs asked, at most %u",
 				c.vcpus, VM_MAX_VCPUS);
@@ -69,15 +79,27 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 				"vm: %u MiB of RAM asked, at most %u", c.mem_mib,
 				VM_MAX_MEM_MIB);
 
+	if (c.flags & ~VM_CONFIG_F_KNOWN)
+		return verr_set(errp, -EINVAL, "vm: unknown vm_config flags 0x%x",
+				c.flags & ~VM_CONFIG_F_KNOWN);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return verr_set(errp, -ENOMEM, "vm: out of memory");
+	pthread_mutexattr_init(&recursive);
+	pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE);
 	vm->cfg = c;
 	vm->kernel = dup_opt(c.kernel, &oom);
 	vm->initrd = dup_opt(c.initrd, &oom);
 	vm->cmdline = dup_opt(c.cmdline, &oom);
 	vm->mem_path = dup_opt(c.mem_path, &oom);
-	if (oom || pthread_mutex_init(&vm->lock, NULL)) {
+	if (!oom && pthread_mutex_init(&vm->log_lock, &recursive) != 0)
+		oom = true;
+	else if (!oom && pthread_mutex_init(&vm->lock, NULL) != 0) {
+		pthread_mutex_destroy(&vm->log_lock);
+		oom = true;
+	}
+	pthread_mutexattr_destroy(&recursive);
+	if (oom) {
 		free(vm->kernel);
 		free(vm->initrd);
 		free(vm->cmdline);
@@ -95,12 +117,28 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 	return 0;
 }
 
+/* Every log call of the VM's objects comes here, on any thread. */
+static void vm_log_gate(void *opaque, int level, const char *object,
+			const char *message)
+{
+	struct vm *vm = opaque;
+
+	pthread_mutex_lock(&vm->log_lock);
+	if (vm->host_log_fn)
+		vm->host_log_fn(vm->host_log_opaque, level, object, message);
+	pthread_mutex_unlock(&vm->log_lock);
+}
+
 void vm_set_log_fn(struct vm *vm, vm_log_fn fn, void *opaque, int level)
 {
 	if (!vm)
 		return;
-	vm->log.fn = fn;
-	vm->log.opaque = opaque;
+	pthread_mutex_lock(&vm->log_lock);
+	vm->host_log_fn = fn;
+	vm->host_log_opaque = opaque;
+	pthread_mutex_unlock(&vm->log_lock);
+	vm->log.fn = fn ? vm_log_gate : NULL;
+	vm->log.opaque = vm;
 	vm->log.level = level;
 }
 
@@ -188,12 +226,17 @@ const struct vm_prop_desc *vm_type_prop(struct vm *vm, const char *name,
 int vm_type_register(struct vm *vm, const struct vm_type_info *info,
 		     struct vm_error **errp)
 {
+	int rc;
+
 	if (!vm)
 		return verr_set(errp, -EINVAL, "vm_type_register: NULL vm");
 	if (vm->state != VM_STATE_CREATED)
 		return verr_set(errp, -EBUSY,
 				"vm: types cannot be registered after vm_start");
-	return type_register_host(&vm->types, info, errp);
+	rc = type_register_host(&vm->types, info, errp);
+	if (rc == 0)
+		vm->host_types = true;
+	return rc;
 }
 
 /* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'. */
@@ -447,6 +490,12 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 				"vm: vm_stop() was called before vm_start()");
 	}
 	pthread_mutex_unlock(&vm->lock);
+	/* Releases the release threads have not got to yet: see release.h. */
+	hv_release_help();
+	if ((vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP) && vm->devices.head)
+		return verr_set(errp, -EINVAL,
+				"device '%s': a VM without an irqchip (VM_CONFIG_F_NO_IRQCHIP) takes no devices",
+				vm->devices.head->id);
 
 	mc = (struct machine_config){
 		.vcpus = vm->cfg.vcpus,
@@ -461,6 +510,9 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.mem_path = vm->mem_path,
 		.mem_flags = ((vm->cfg.flags & VM_CONFIG_F_HUGETLB) ? GMEM_F_HUGETLB : 0) |
 			     ((vm->cfg.flags & VM_CONFIG_F_PREALLOC) ? GMEM_F_PREALLOC : 0),
+		.pit = !!(vm->cfg.flags & VM_CONFIG_F_PIT),
+		.no_irqchip = !!(vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP),
+		.kick_signal = vm->cfg.kick_signal,
 		.log = &vm->log,
 	};
 	rc = machine_new(&m, &mc, errp);
@@ -553,6 +605,35 @@ static void list_free(struct vm_list *l)
 	l->head = l->tail = NULL;
 }
 
+/* Everything vm_destroy() promises, on whichever thread runs it. */
+static void vm_release(struct vm *vm)
+{
+	struct machine *m = vm->machine;
+
+	if (m)
+		machine_unrealize(m); /* joins the vCPU threads */
+	vm_unrealize_objects(vm);
+	pthread_mutex_lock(&vm->lock);
+	vm->machine = NULL;
+	pthread_mutex_unlock(&vm->lock);
+	machine_free(m);
+	list_free(&vm->devices);
+	list_free(&vm->netdevs);
+	type_registry_fini(&vm->types);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->log_lock);
+	free(vm->kernel);
+	free(vm->initrd);
+	free(vm->cmdline);
+	free(vm->mem_path);
+	free(vm);
+}
+
+static void vm_release_job(struct hv_release_job *job)
+{
+	vm_release(container_of(job, struct vm, release));
+}
+
 void vm_destroy(struct vm *vm)
 {
 	struct machine *m;
@@ -565,20 +646,30 @@ void vm_destroy(struct vm *vm)
 	if (m)
 		machine_stop(m);
 	pthread_mutex_unlock(&vm->lock);
-	if (m)
-		machine_unrealize(m); /* joins the vCPU threads */
-	vm_unrealize_objects(vm);
-	pthread_mutex_lock(&vm->lock);
-	vm->machine = NULL;
-	pthread_mutex_unlock(&vm->lock);
-	machine_free(m);
-	list_free(&vm->devices);
-	list_free(&vm->netdevs);
-	type_registry_fini(&vm->types);
-	pthread_mutex_destroy(&vm->lock);
-	free(vm->kernel);
-	free(vm->initrd);
-	free(vm->cmdline);
-	free(vm->mem_path);
-	free(vm);
+	/* Never started (nothing slow to release), or hooks of host types
+	 * to run (their contract is to run before vm_destroy returns). */
+	if (!m || vm->state == VM_STATE_CREATED || vm->host_types) {
+		vm_release(vm);
+		return;
+	}
+	/* From here on the VM reaches none of the host's fds and callbacks:
+	 * console output and input are cut (the input thread is joined),
+	 * log calls stop at the gate. The rest, including joining the
+	 * vCPU threads, is the release thread's. */
+	machine_detach_host(m);
+	pthread_mutex_lock(&vm->log_lock);
+	vm->host_log_fn = NULL;
+	pthread_mutex_unlock(&vm->log_lock);
+	vm->release.fn = vm_release_job;
+	hv_release_submit(&vm->release);
+}
+
+int vm_release_wait(int timeout_ms)
+{
+	return hv_release_wait(timeout_ms);
+}
+
+unsigned vm_release_pending(void)
+{
+	return hv_release_pending();
 }

@@ -3,9 +3,15 @@
  * lib/vm.h: struct vm, the object that owns everything of one VM.
  *
  * Threads: every field is owned by the API thread (the host's thread that
- * calls vm_*), except that vm_stop() may run on any thread.
- * Locking: ->lock guards ->state and ->machine against vm_stop(). Lock order
- * (the one place it is written): vm->lock -> device state -> queue state.
+ * calls vm_*), except that vm_stop() may run on any thread, that any
+ * thread logs through vm_log_gate(), and that after vm_destroy() a release
+ * thread (lib/kvm/release.h) owns the whole object and frees it.
+ * Locking: ->lock guards ->state and ->machine against vm_stop();
+ * ->log_lock (recursive: the host's log function may call back into the
+ * library) guards ->host_log_fn/->host_log_opaque, so that once
+ * vm_destroy() has cleared them under it no log call reaches the host.
+ * Lock order (the one place it is written): vm->lock -> device state ->
+ * queue state; ->log_lock is taken last, around the host's callback only.
  */
 #ifndef LIB_VM_H
 #define LIB_VM_H
@@ -14,6 +20,7 @@
 #include <stdbool.h>
 
 #include "arch/x86/machine.h"
+#include "kvm/release.h"
 #include "core/log.h"
 #include "core/obj.h"
 #include "core/type.h"
@@ -31,7 +38,12 @@ struct vm_list {
 struct vm {
 	struct vm_config cfg;          /* copy; strings below are owned */
 	char *kernel, *initrd, *cmdline, *mem_path;
-	struct vlog log;
+	struct vlog log;               /* .fn is vm_log_gate when set */
+	pthread_mutex_t log_lock;
+	vm_log_fn host_log_fn;         /* guarded by ->log_lock */
+	void *host_log_opaque;         /* guarded by ->log_lock */
+	bool host_types;               /* vm_type_register() succeeded once */
+	struct hv_release_job release; /* vm_destroy() -> release thread */
 	vm_console_fn console_fn;      /* set before vm_start */
 	void *console_opaque;
 	struct type_registry types;

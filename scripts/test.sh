@@ -9,7 +9,7 @@
 #      for $FUZZ_SECONDS (default 30) on its seed corpus, as automake
 #      tests (a crash fails one); about 3 minutes on 2 cores.
 # System tests boot guests under KVM: directly on a hardware-KVM host,
-# else inside a nested L1 (see tests/system/README). Prints a summary line
+# else inside a nested L1 (see tests/system/README.md). Prints a summary line
 # "N passed, N failed, N skipped" at the end, summed over the four
 # builds (the first three run every test, the fourth the fuzz targets).
 set -eu
@@ -18,7 +18,7 @@ cd "$top"
 "$top/scripts/deps.sh"
 [ -x configure ] || ./autogen.sh >/dev/null
 
-export KIT_CACHE="$top/.cache/kit"   # guest kernels, shared by all builds
+export KIT_CACHE="${KIT_CACHE:-$top/.cache/kit}"   # guest kernels, shared by all builds
 jobs=$(nproc)
 logs="$top/.cache/test-logs"
 rm -rf "$logs"

@@ -2,11 +2,14 @@
 /*
  * bench/first-exit/ours.c: the library's entry in the first-exit benchmark.
  *
- *   ours [-v] [-t] [GUEST_ELF]
+ *   ours [-v] [-t] [-i] [GUEST_ELF]
  *
  * Boots GUEST_ELF (default: $BENCH_GUEST, else exit-guest in this
  * program's directory) with the public API only -- vm_create, vm_start, vm_wait,
  * vm_destroy -- on one vCPU and the smallest RAM the library accepts, and
+ * the machine the guest needs: VM_CONFIG_F_NO_IRQCHIP, since it takes no
+ * interrupts (the floor has no irqchip either); -i keeps the default
+ * in-kernel irqchip (the "ours-irq" row of run.sh), and
  * checks that the guest's first act, writing 0x2a to the debug-exit port,
  * came back as VM_EXIT_DEBUG.  Prints nothing unless -v or an error;
  * exit status 0 on success, 1 otherwise.  -t prints on stderr how long
@@ -39,7 +42,7 @@ int main(int argc, char **argv)
 	const char *guest = getenv("BENCH_GUEST");
 	struct vm *vm = NULL;
 	char path[PATH_MAX];
-	int i, rc, verbose = 0, timing = 0;
+	int i, rc, verbose = 0, timing = 0, no_irqchip = 1;
 	long long t[5];
 
 	for (i = 1; i < argc; i++) {
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[i], "-t"))
 			timing = 1;
+		else if (!strcmp(argv[i], "-i"))
+			no_irqchip = 0;
 		else
 			guest = argv[i];
 	}
@@ -65,6 +70,8 @@ int main(int argc, char **argv)
 
 	cfg.vcpus = 1;
 	cfg.mem_mib = 2;
+	if (no_irqchip)
+		cfg.flags |= VM_CONFIG_F_NO_IRQCHIP;
 	cfg.kernel = guest;
 	t[0] = now_us();
 	rc = vm_create(&cfg, &vm, &err);

@@ -16,6 +16,8 @@
 #          instruction writes the debug-exit port
 #   qemu   qemu-system-x86_64 -M microvm -accel kvm -nodefaults ... -bios
 #          tiny.bin -device isa-debug-exit,iobase=0x501,iosize=2
+#   ours-irq "ours -i": the same with the default in-kernel irqchip
+#          (informational: what KVM's irqchip costs; not in RESULT)
 #   shared ours-shared: ours.c linked to the shared libkvm-virtio.so (when
 #          built: .libs/ours-shared and ../../lib/.libs/libkvm-virtio.so.0
 #          from --bindir); shown, not used in RESULT
@@ -27,8 +29,9 @@
 # and its guest exited as expected, 1 when a peer failed (its figures are
 # then "na"), 2 for usage errors, 77 when no KVM can be had at all.
 #
-# Where: with hardware KVM (tests/system/kvm-path.sh says "direct") the
-# peers run here.  Otherwise this script copies itself, the programs, the
+# Where: when KVM here runs the tiny guest -- hardware KVM or the PVM
+# backend (tests/system/kvm-path.sh --guest tiny says "direct") -- the
+# peers run here.  Otherwise (no usable /dev/kvm) this script copies itself, the programs, the
 # guests and QEMU into one nested L1 (tests/system/l1-run.sh, kit in
 # --cache) and runs there with --inner; L1's console goes to stderr and the
 # table and RESULT line are printed again at the end on stdout.
@@ -102,7 +105,7 @@ fi
 if [ -z "$INNER" ]; then
     [ -x "$SYSTEMDIR/kvm-path.sh" ] && [ -x "$SYSTEMDIR/l1-run.sh" ] ||
         { say "error: $SYSTEMDIR has no kvm-path.sh/l1-run.sh (give --systemdir)"; exit 2; }
-    decision=$("$SYSTEMDIR/kvm-path.sh" --reason) || exit 2
+    decision=$("$SYSTEMDIR/kvm-path.sh" --reason --guest tiny) || exit 2
     path=${decision%% *}
     say "path=$path ${decision#* }"
     case $path in
@@ -154,7 +157,7 @@ unset LD_LIBRARY_PATH
 T=$(mktemp -d "${TMPDIR:-/tmp}/first-exit.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 PEERS="exec floor"
-if [ -n "$HAVE_OURS" ]; then PEERS="$PEERS ours"; fi
+if [ -n "$HAVE_OURS" ]; then PEERS="$PEERS ours ours-irq"; fi
 if [ -n "$QEMU" ] && [ -x "$QEMU" ]; then
     PEERS="$PEERS qemu"
 else
@@ -168,6 +171,7 @@ run_peer() {
         exec)  want=0; set -- "$1" "$BINDIR/floor" -n ;;
         floor) want=0; set -- "$1" "$BINDIR/floor" ;;
         ours)  want=0; set -- "$1" "$BINDIR/ours" "$BINDIR/exit-guest" ;;
+        ours-irq) want=0; set -- "$1" "$BINDIR/ours" -i "$BINDIR/exit-guest" ;;
         shared) want=0; set -- "$1" "$SHARED_BIN" "$BINDIR/exit-guest" ;;
         qemu)  want=85    # isa-debug-exit: (0x2a << 1) | 1
                set -- "$1" "$QEMU" -M microvm -accel kvm -nodefaults \
@@ -213,24 +217,27 @@ done
 # Where ours spends its time (informational; not part of the figures).
 if [ -n "$HAVE_OURS" ] && ! grep -qx ours "$T/failed" 2>/dev/null; then
     for i in 1 2 3; do "$BINDIR/ours" -t "$BINDIR/exit-guest" || true; done
+    for i in 1 2 3; do "$BINDIR/ours" -t -i "$BINDIR/exit-guest" 2>&1 | sed 's/^ours:/ours -i:/' >&2 || true; done
 fi
 
 # median FILE COLUMN
-for p in exec floor ours qemu shared; do
+for p in exec floor ours ours-irq qemu shared; do
     if grep -qx "$p" "$T/failed" 2>/dev/null; then rm -f "$T/$p"; fi
-    eval "T_$p=\$(median \"\$T/$p\" 1)"
-    eval "R_$p=\$(median \"\$T/$p\" 2)"
+    v=$(echo "$p" | tr - _)
+    eval "T_$v=\$(median \"\$T/$p\" 1)"
+    eval "R_$v=\$(median \"\$T/$p\" 2)"
 done
 
 
 echo "first-exit: table: process start -> exit of a trivial guest; medians of $RUNS interleaved runs"
-fmt='%-6s %9s %17s %8s %9s %13s %4s\n'
+fmt='%-8s %9s %17s %8s %9s %13s %4s\n'
 printf "$fmt" peer wall_ms "(min-max)" x_floor rss_kib "(min-max)" runs
-for p in exec floor ours qemu shared; do
+for p in exec floor ours ours-irq qemu shared; do
     case " $PEERS " in *" $p "*) ;; *) [ "$p" = shared ] && continue ;; esac
     n=0
     if [ -s "$T/$p" ]; then n=$(wc -l <"$T/$p"); fi
-    eval "t=\$T_$p r=\$R_$p"
+    v=$(echo "$p" | tr - _)
+    eval "t=\$T_$v r=\$R_$v"
     if [ "$t" = na ]; then
         printf "$fmt" "$p" na - na na - "$n"
     else

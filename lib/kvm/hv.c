@@ -35,7 +35,6 @@ static const struct {
 } hv_required[] = {
 	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM" },
 	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "in-kernel LAPIC/IOAPIC/PIC" },
-	{ KVM_CAP_PIT2, "KVM_CAP_PIT2", "in-kernel PIT" },
 	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD", "virtqueue notifications" },
 	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "device interrupts" },
 	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING", "MSI routes (GSI routing)" },

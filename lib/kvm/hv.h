@@ -4,8 +4,9 @@
  *
  * hv_open() opens /dev/kvm, checks the API version and every capability the
  * library relies on (each missing one is an error naming it), and creates
- * the VM. Architecture code (lib/arch/x86/machine.c) then adds the irqchip,
- * the PIT and the vCPUs on hv->vm_fd.
+ * the VM. Architecture code (lib/arch/x86/machine.c) then adds the memory
+ * slots, the irqchip, the PIT (if asked; its capability is checked there)
+ * and the vCPUs on hv->vm_fd.
  *
  * Threads: opened and closed on the API thread; the fds are read by every
  * thread afterwards. Locking: none, the fields are fixed between hv_open()

@@ -7,4 +7,5 @@ lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/kvm/hv.c lib/kvm/hv.h \
 	lib/kvm/vcpu.c lib/kvm/vcpu.h \
 	lib/kvm/irq.c lib/kvm/irq.h \
-	lib/kvm/eventfd.c lib/kvm/eventfd.h
+	lib/kvm/eventfd.c lib/kvm/eventfd.h \
+	lib/kvm/release.c lib/kvm/release.h

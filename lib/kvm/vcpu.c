@@ -31,6 +31,76 @@
 
 static __thread struct hv_vcpu *hv_vcpu_self;
 
+/*
+ * vCPU thread stacks come from a small process-wide pool instead of
+ * glibc's: a thread on a stack glibc allocated ends with
+ * madvise(MADV_DONTNEED) over it, and in a process with KVM VMs every
+ * such call goes through each VM's MMU notifier (perf of bench/churn on
+ * a PVM host: ~10% of a VM's whole life). A stack we give is left alone;
+ * after the join it goes back to the pool (at most HV_STACK_POOL kept,
+ * the rest unmapped) and the next vCPU reuses it. Same size as glibc's
+ * default, so host callbacks run on vCPU threads keep the stack they
+ * had; only pages a thread touched are ever backed.
+ * Locking: stack_lock guards stack_pool/nr_stacks.
+ */
+#define HV_STACK_SIZE (8u << 20)
+#define HV_STACK_GUARD (64u << 10)
+#define HV_STACK_POOL 64u
+
+static pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *stack_pool[HV_STACK_POOL];    /* guarded by stack_lock */
+static unsigned nr_stacks;                 /* guarded by stack_lock */
+
+/* The usable base (above the guard), or NULL. */
+static void *hv_stack_get(void)
+{
+	void *p = NULL;
+
+	pthread_mutex_lock(&stack_lock);
+	if (nr_stacks)
+		p = stack_pool[--nr_stacks];
+	pthread_mutex_unlock(&stack_lock);
+	if (p)
+		return p;
+	p = mmap(NULL, HV_STACK_GUARD + HV_STACK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p, HV_STACK_GUARD, PROT_NONE) < 0) {
+		munmap(p, HV_STACK_GUARD + HV_STACK_SIZE);
+		return NULL;
+	}
+	return (char *)p + HV_STACK_GUARD;
+}
+
+/* After the thread on it was joined. */
+static void hv_stack_put(void *base)
+{
+	if (!base)
+		return;
+	pthread_mutex_lock(&stack_lock);
+	if (nr_stacks < HV_STACK_POOL) {
+		stack_pool[nr_stacks++] = base;
+		base = NULL;
+	}
+	pthread_mutex_unlock(&stack_lock);
+	if (base)
+		munmap((char *)base - HV_STACK_GUARD,
+		       HV_STACK_GUARD + HV_STACK_SIZE);
+}
+
+void hv_vcpu_stacks_fini(void)
+{
+	pthread_mutex_lock(&stack_lock);
+	while (nr_stacks) {
+		void *base = stack_pool[--nr_stacks];
+
+		munmap((char *)base - HV_STACK_GUARD,
+		       HV_STACK_GUARD + HV_STACK_SIZE);
+	}
+	pthread_mutex_unlock(&stack_lock);
+}
+
 struct hv_vcpu *hv_vcpu_current(void)
 {
 	return hv_vcpu_self;
@@ -51,6 +121,7 @@ void hv_vcpus_preinit(struct hv_vcpus *s, struct iomap *pio,
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	s->status.size = sizeof(s->status);
+	s->kick_signal = HV_KICK_SIGNAL;
 }
 
 void hv_vcpus_fini(struct hv_vcpus *s)
@@ -142,7 +213,7 @@ static void hv_vcpus_kick_locked(struct hv_vcpus *s)
 			__atomic_store_n(&v->run->immediate_exit, 1,
 					 __ATOMIC_SEQ_CST);
 		if (v->started && !pthread_equal(v->thread, pthread_self()))
-			pthread_kill(v->thread, HV_KICK_SIGNAL);
+			pthread_kill(v->thread, s->kick_signal);
 	}
 }
 
@@ -324,7 +395,7 @@ static int hv_vcpu_set_sigmask(struct hv_vcpu *v)
 {
 	uint64_t buf[2]; /* struct kvm_signal_mask { __u32 len; __u8 sigset[]; } */
 	struct kvm_signal_mask *k = (struct kvm_signal_mask *)buf;
-	uint64_t set = ~(1ull << (HV_KICK_SIGNAL - 1));
+	uint64_t set = ~(1ull << (v->set->kick_signal - 1));
 	int r;
 
 	k->len = sizeof(set);
@@ -333,13 +404,13 @@ static int hv_vcpu_set_sigmask(struct hv_vcpu *v)
 	return r < 0 ? r : 0;
 }
 
-static void hv_vcpu_drain_kick(void)
+static void hv_vcpu_drain_kick(int sig)
 {
 	static const struct timespec zero = { 0, 0 };
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, HV_KICK_SIGNAL);
+	sigaddset(&set, sig);
 	while (sigtimedwait(&set, NULL, &zero) > 0)
 		;
 }
@@ -360,7 +431,7 @@ static void *hv_vcpu_thread(void *arg)
 		r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				hv_vcpu_drain_kick();
+				hv_vcpu_drain_kick(s->kick_signal);
 				continue;
 			}
 			r = -errno;
@@ -372,7 +443,7 @@ static void *hv_vcpu_thread(void *arg)
 		if (!hv_vcpu_exit(v))
 			break;
 	}
-	hv_vcpu_drain_kick();
+	hv_vcpu_drain_kick(s->kick_signal);
 	pthread_mutex_lock(&s->lock);
 	if (--s->nr_running == 0)
 		pthread_cond_broadcast(&s->cond);
@@ -397,15 +468,28 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < s->nr; i++) {
 		struct hv_vcpu *v = &s->v[i];
+		pthread_attr_t a;
 		char tname[32];
 
-		r = -pthread_create(&v->thread, NULL, hv_vcpu_thread, v);
+		v->stack = hv_stack_get();
+		r = pthread_attr_init(&a) ? -ENOMEM : 0;
+		if (r == 0 && v->stack)
+			pthread_attr_setstack(&a, v->stack, HV_STACK_SIZE);
+		if (r == 0) {
+			r = -pthread_create(&v->thread, &a, hv_vcpu_thread, v);
+			pthread_attr_destroy(&a);
+		}
 		if (r < 0) {
+			hv_stack_put(v->stack);
+			v->stack = NULL;
 			verr_set_errno(errp, r, "cannot create vCPU thread %u", i);
 			break;
 		}
 		v->started = 1;
 		s->nr_running++;
+		/* Named by the creator, so that the name is there when
+		 * vm_start() returns (hosts and tests find vCPU threads by
+		 * it, e.g. to pin them). */
 		snprintf(tname, sizeof(tname), "kvm-vcpu%u", i % 10000000u);
 		tname[15] = '\0'; /* the kernel's limit */
 		pthread_setname_np(v->thread, tname);
@@ -465,6 +549,10 @@ int hv_vcpus_wait(struct hv_vcpus *s, struct vm_status *st, int timeout_ms)
 		for (i = 0; i < s->nr; i++)
 			if (s->v[i].started)
 				pthread_join(s->v[i].thread, NULL);
+		for (i = 0; i < s->nr; i++) {
+			hv_stack_put(s->v[i].stack);
+			s->v[i].stack = NULL;
+		}
 		pthread_mutex_lock(&s->lock);
 		for (i = 0; i < s->nr; i++)
 			s->v[i].started = 0;

@@ -12,7 +12,9 @@
  * power-off/reset/triple fault/debug-exit on one vCPU, an internal error, or
  * hv_vcpus_stop() from the host. Every vCPU is then kicked out of KVM_RUN:
  * run->immediate_exit is set (so a vCPU about to enter returns at once) and
- * the thread is sent HV_KICK_SIGNAL (so one inside KVM_RUN leaves it).
+ * the thread is sent ->kick_signal (so one inside KVM_RUN leaves it):
+ * HV_KICK_SIGNAL unless the host chose another (vm_config.kick_signal,
+ * set by the machine after hv_vcpus_preinit()).
  *
  * The kick signal and the host program: vCPU threads are created with every
  * signal blocked, so the host's signals are never delivered on them. The
@@ -20,8 +22,8 @@
  * KVM then returns -EINTR and restores the blocked mask before the signal
  * could be delivered, and the thread consumes it with sigtimedwait(). So no
  * handler is installed and the process-wide disposition of the signal is
- * never changed: a host program may use HV_KICK_SIGNAL for itself, it only
- * must not send it to our threads.
+ * never changed: a host program may use the kick signal for itself, it
+ * only must not send it to our threads.
  *
  * Threads: vCPU threads run hv_vcpu_thread(); any thread may call
  * hv_vcpus_stop(); the API thread does the rest.
@@ -56,6 +58,7 @@ struct hv_vcpu {
 	int fd;                   /* -1 when closed */
 	struct kvm_run *run;      /* mmap of fd; vCPU thread, ->immediate_exit any */
 	pthread_t thread;
+	void *stack;              /* from the stack pool (vcpu.c), or NULL */
 	int started;              /* guarded by set->lock */
 	unsigned unhandled;       /* vCPU thread only: rate limit for logs */
 	char name[16];            /* "cpu0" */
@@ -80,6 +83,7 @@ struct hv_vcpus {
 	int state;                  /* guarded by ->lock */
 	uint32_t nr_running;        /* guarded by ->lock */
 	struct vm_status status;    /* guarded by ->lock; first stop wins */
+	int kick_signal;            /* fixed before hv_vcpus_start() */
 };
 
 void hv_vcpus_preinit(struct hv_vcpus *s, struct iomap *pio,
@@ -107,6 +111,10 @@ void hv_vcpus_fini(struct hv_vcpus *s);
 /* The vCPU the calling thread runs, or NULL off vCPU threads. Device
  * handlers use it to say which vCPU caused an exit. */
 struct hv_vcpu *hv_vcpu_current(void);
+
+/* Unmap the pooled vCPU stacks (library destructor, after every VM is
+ * released). */
+void hv_vcpu_stacks_fini(void);
 
 /* Log the registers of @v (on its own thread or while it does not run). */
 void hv_vcpu_log_regs(struct hv_vcpu *v, int level);

@@ -3,15 +3,19 @@
 # tests/system/kvm-tests.sh: run the programs that need /dev/kvm, as one
 # TAP test for automake.
 #
-#   kvm-tests.sh [PROGRAM...]   (default: tests/system/test-machine and
+#   kvm-tests.sh [PROGRAM...]   (default: tests/system/test-machine,
+#                                tests/system/test-churn and
 #                                tests/system/test-linux)
 #
-# Path: when /dev/kvm opens here (real KVM or the PVM backend: the
-# project's small test guests run on either) the programs run directly.
-# Otherwise they all run in one shared L1 boot through run-in-kvm.sh
-# (nested KVM under QEMU TCG, see NESTED.md), which skips (77) when that
-# is impossible too. KVM_TEST_PATH=direct|nested|none forces a path. The
-# path is printed first and exported to the programs as KVM_TEST_PATH_RAN.
+# Path: kvm-path.sh decides, per kind of guest: test-linux boots a stock
+# kernel (--guest linux), every other program runs the project's tiny
+# guests (--guest tiny), which the PVM backend runs too. The programs
+# whose path is direct run here first; those whose path is nested run
+# together in one L1 boot through run-in-kvm.sh (nested KVM under QEMU
+# TCG, see tests/system/README.md); a program with no path is one SKIP
+# line. KVM_TEST_PATH=direct|nested|none forces one path for all. Each
+# decision is printed with its reason, and the path is exported to the
+# programs as KVM_TEST_PATH_RAN.
 #
 # test-linux boots the kit's stock kernel (tests/system/kit.sh, cached in
 # $KIT_CACHE): when it is among the programs, the kit and its initramfs
@@ -71,7 +75,7 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 [ $# -gt 0 ] || set -- "$top_builddir/tests/system/test-machine" \
-    "$top_builddir/tests/system/test-linux"
+    "$top_builddir/tests/system/test-churn" "$top_builddir/tests/system/test-linux"
 progs='' linux=''
 for p in "$@"; do
     case $p in /*) ;; *) p=$(cd "$(dirname "$p")" && pwd)/$(basename "$p") ;; esac
@@ -120,33 +124,68 @@ if [ -n "$linux" ]; then
     export RUN_IN_KVM_SMP
 fi
 
-# Direct when /dev/kvm opens, unless it is the PVM backend and a stock
-# kernel is to be booted (PVM would emulate it instruction by instruction).
-direct=0
-case ${KVM_TEST_PATH:-} in
-    direct) direct=1 ;;
-    nested|none) ;;
-    *) if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
-          { [ -z "$linux" ] || [ ! -e /sys/module/kvm_pvm ]; }; then
-           direct=1
-       fi ;;
-esac
+# Who runs where: one kvm-path.sh decision per kind of guest.
+tiny_dec=$("$here/kvm-path.sh" --reason --guest tiny) || exit 99
+linux_dec=$("$here/kvm-path.sh" --reason --guest linux) || exit 99
+echo "# kvm-tests: tiny guests: path=${tiny_dec%% *} ${tiny_dec#* }"
+[ -z "$linux" ] || echo "# kvm-tests: stock Linux: path=${linux_dec%% *} ${linux_dec#* }"
+direct_progs='' nested_progs='' none_progs='' nested_guest=tiny
+for p in $progs; do
+    case $p in */test-linux) dec=$linux_dec ;; *) dec=$tiny_dec ;; esac
+    case ${dec%% *} in
+        direct) direct_progs="$direct_progs $p" ;;
+        nested) nested_progs="$nested_progs $p"
+                case $p in */test-linux) nested_guest=linux ;; esac ;;
+        *)      none_progs="$none_progs $p" ;;
+    esac
+done
 
-if [ "$direct" = 1 ]; then
-    echo "# kvm-tests: path=direct (/dev/kvm$( [ -e /sys/module/kvm_pvm ] && echo ', PVM backend'))"
-    KVM_TEST_PATH_RAN=direct
-    export KVM_TEST_PATH_RAN
-    # shellcheck disable=SC2086
-    exec "$here/kvm-tests.sh" --inner $progs
-fi
+# The groups' TAP streams, renumbered into one; their plans are dropped
+# and one plan is printed at the end.
+count=$(mktemp)
+echo 0 >"$count"
+renumber() {
+    n=$(cat "$count")
+    while IFS= read -r line; do
+        case $line in
+            "ok "[0-9]*|"not ok "[0-9]*)
+                case $line in "not ok "*) st="not ok" ;; *) st="ok" ;; esac
+                rest=${line#"$st "}
+                case $rest in *" "*) rest=${rest#* } ;; *) rest='' ;; esac
+                n=$((n + 1))
+                echo "$st $n $rest" ;;
+            1..*) ;;
+            *) echo "$line" ;;
+        esac
+    done
+    echo "$n" >"$count"
+}
 
-echo "# kvm-tests: no /dev/kvm fit for these programs here: run-in-kvm.sh picks the path"
-RUN_IN_KVM_MIRROR="${RUN_IN_KVM_MIRROR:-} $top_builddir/tests/system $top_builddir/tests/guests $here"
-export RUN_IN_KVM_MIRROR
 rc=0
-# shellcheck disable=SC2086
-"$here/run-in-kvm.sh" "$cache" -- "$here/kvm-tests.sh" --inner $progs || rc=$?
-if [ "$rc" = 77 ]; then
-    echo "1..0 # SKIP no /dev/kvm and no way to nest one"
+if [ -n "$direct_progs" ]; then
+    # shellcheck disable=SC2086
+    KVM_TEST_PATH_RAN=direct "$here/kvm-tests.sh" --inner $direct_progs | renumber
 fi
+if [ -n "$nested_progs" ]; then
+    RUN_IN_KVM_MIRROR="${RUN_IN_KVM_MIRROR:-} $top_builddir/tests/system $top_builddir/tests/guests $here"
+    KVM_PATH_GUEST=$nested_guest
+    export RUN_IN_KVM_MIRROR KVM_PATH_GUEST
+    nrc=$(mktemp)
+    # shellcheck disable=SC2086
+    { r=0; "$here/run-in-kvm.sh" "$cache" -- "$here/kvm-tests.sh" --inner $nested_progs || r=$?
+      echo "$r" >"$nrc"; } | renumber
+    r=$(cat "$nrc"); rm -f "$nrc"
+    if [ "$r" = 77 ]; then
+        none_progs="$none_progs $nested_progs"
+    elif [ "$r" != 0 ]; then
+        rc=$r
+    fi
+fi
+n=$(cat "$count")
+for p in $none_progs; do
+    n=$((n + 1))
+    echo "ok $n $(basename "$p") # SKIP no KVM able to run its guests here, and no way to nest one"
+done
+rm -f "$count"
+echo "1..$n"
 exit "$rc"

@@ -10,7 +10,8 @@
 # guests cannot run at hardware speed.  Instead QEMU's TCG emulates an AMD CPU
 # with SVM (-cpu EPYC,+svm,+npt); Debian's generic kernel boots on it (L1),
 # loads irqbypass, kvm, ccp, kvm-amd and tun, and gets a working /dev/kvm in
-# which our library can run its own (L2) guests.  See /work/shared/NESTED.md.
+# which our library can run its own (L2) guests.  What this rests on (costs,
+# module order, the emulator wedge): tests/system/README.md.
 #
 # Options
 #   --cache DIR      kit cache built by kit.sh (run here if needed). Required.
@@ -36,7 +37,7 @@
 #   --timeout SEC    kill L1 after SEC seconds in total (default 600).
 #   --stall SEC      kill L1 after SEC seconds without console output
 #                    (default 120) and retry once: the emulator is known to
-#                    wedge now and then (NESTED.md).  COMMAND must therefore
+#                    wedge now and then (README.md).  COMMAND must therefore
 #                    print something at least every SEC seconds.
 #   --log FILE       also write L1's console (and our messages) to FILE.
 #   --append ARGS    extra L1 kernel command-line arguments.

@@ -24,6 +24,8 @@
 # Environment variables named in RUN_IN_KVM_ENV (default: srcdir top_srcdir
 # builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE) are passed
 # on into L1, as are KVM_KIT and KVM_TEST_PATH_RAN.
+# The path is kvm-path.sh's answer for --guest ${KVM_PATH_GUEST:-linux}
+# (tiny: the project's small guests only; linux: stock kernels).
 # L1 tuning: RUN_IN_KVM_SMP (1), RUN_IN_KVM_MEM (2048), RUN_IN_KVM_TIMEOUT
 # (600), RUN_IN_KVM_STALL (120), RUN_IN_KVM_APPEND (extra L1 kernel
 # arguments, e.g. "hugepages=128"): see l1-run.sh.  KVM_TEST_PATH forces a
@@ -41,7 +43,7 @@ shift 2
 
 say() { echo "run-in-kvm: $*"; }
 
-decision=$("$HERE/kvm-path.sh" --reason) || exit 99
+decision=$("$HERE/kvm-path.sh" --reason --guest "${KVM_PATH_GUEST:-linux}") || exit 99
 path=${decision%% *}
 say "path=$path ${decision#* }"
 

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <kvm-virtio.h>
+
 static inline double now_ms(void)
 {
 	struct timespec t;
@@ -47,9 +49,22 @@ static inline struct usage usage_now(void)
 	return u;
 }
 
+/* After vm_release_wait(): vm_destroy() leaves the release of a started
+ * VM (fds, RAM, threads) to the library's release threads. */
 static inline void usage_check(const char *what, struct usage before)
 {
-	struct usage after = usage_now();
+	struct usage after;
+
+	ck_assert_int_eq(vm_release_wait(10000), 0);
+	/* A joined thread can still be listed in /proc/self/task for a
+	 * moment: pthread_join() returns when the kernel clears its tid,
+	 * before the task is gone. Give it up to 2 s (nested: slow). */
+	for (int i = 0; i < 2000; i++) {
+		after = usage_now();
+		if (after.threads <= before.threads)
+			break;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
 
 	printf("# %s: fds %u -> %u, threads %u -> %u\n", what, before.fds,
 	       after.fds, before.threads, after.threads);

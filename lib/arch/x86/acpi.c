@@ -7,9 +7,12 @@
  * [X86_ACPI_ADDR, X86_ACPI_AREA_END) and copied into guest RAM once, with
  * gmem_write(), when every checksum is final.
  *
- * Threads: API thread, before vCPUs run. Locking: none.
+ * Threads: the API thread of each VM, before its vCPUs run; several VMs
+ * may build at once. Locking: area_lock guards the one build buffer
+ * (area_buf) for the whole of x86_acpi_build().
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +192,9 @@ void x86_acpi_header_init(struct x86_acpi_header *h, const char sig[4],
 	memcpy(h->creator_id, CREATOR_ID, 4);
 	h->creator_revision = 1;
 }
+
+static pthread_mutex_t area_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *area_buf; /* AREA_SIZE bytes, guarded by area_lock */
 
 /* Room for @len bytes at @align; returns the offset or -ENOSPC. */
 static int64_t alloc(struct builder *b, uint64_t len, uint64_t align,
@@ -472,9 +478,18 @@ int x86_acpi_build(struct gmem *mem, const struct x86_acpi_config *cfg,
 				"ACPI: guest RAM does not cover [0x%llx, 0x%llx)",
 				(unsigned long long)X86_ACPI_ADDR,
 				(unsigned long long)X86_ACPI_AREA_END);
-	b.area = calloc(1, AREA_SIZE);
-	if (!b.area)
+	/* One 128 KiB buffer for the process, zero between builds, kept: a
+	 * calloc() of that size is an mmap/munmap pair per VM, and each
+	 * munmap goes through the MMU notifier of every live KVM VM of the
+	 * process (bench/churn). */
+	pthread_mutex_lock(&area_lock);
+	if (!area_buf)
+		area_buf = calloc(1, AREA_SIZE);
+	if (!area_buf) {
+		pthread_mutex_unlock(&area_lock);
 		return verr_set(errp, -ENOMEM, "ACPI: out of memory");
+	}
+	b.area = area_buf;
 
 	/* RSDP first: the lowest 16-byte boundary Linux's scan tries. */
 	rsdp_off = r = alloc(&b, sizeof(*rsdp), 16, errp);
@@ -520,6 +535,7 @@ int x86_acpi_build(struct gmem *mem, const struct x86_acpi_config *cfg,
 	}
 	*rsdp_gpa = gpa((uint64_t)rsdp_off);
 out:
-	free(b.area);
+	memset(b.area, 0, (size_t)b.used); /* alloc() keeps used <= AREA_SIZE */
+	pthread_mutex_unlock(&area_lock);
 	return rc;
 }

@@ -21,12 +21,15 @@
  * - hides XSAVE when this process runs on QEMU's TCG (see
  *   x86_cpuid_init()).
  *
- * Threads: API thread. Locking: none.
+ * Threads: the API threads of any number of VMs. Locking: the per-VM
+ * table is its VM's; the process-wide copy of what KVM supports is
+ * guarded by cache_lock (x86_cpuid_init()).
  */
 #include <asm/kvm_para.h>
 #include <cpuid.h>
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +52,7 @@ static const uint32_t cpuid_kvm_features_unsupported =
 
 /*
  * 1 if this process runs on QEMU's TCG, i.e. we are the KVM of an L1
- * under an emulated SVM (NESTED.md). TCG's XSETBV does not check the SVM
+ * under an emulated SVM (tests/system/README.md). TCG's XSETBV does not check the SVM
  * intercept (QEMU target/i386/tcg/fpu_helper.c, helper_xsetbv), so the
  * XCR0 an L2 guest sets never reaches KVM: KVM keeps its own idea of the
  * guest's XCR0, reloads it on every VMRUN and keeps CPUID 0xd.0 EBX at
@@ -72,7 +75,21 @@ static int host_is_qemu_tcg(void)
 	return strcmp(sig, "TCGTCGTCGTCG") == 0;
 }
 
-int x86_cpuid_init(struct x86_cpuid *c, int kvm_fd, struct vm_error **errp)
+/*
+ * What KVM supports and what we run on do not change while the process
+ * lives, and asking is not cheap: KVM_GET_SUPPORTED_CPUID executes CPUID
+ * for every leaf, and where the host itself is a VM each one is an exit
+ * (perf, bench/churn on a PVM host: 26% of a VM's start). So it is asked
+ * once per process and copied into each VM's table: the one process-wide
+ * cache, guarded by cache_lock, filled on first use, kept (reachable)
+ * until the process ends.
+ */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct x86_cpuid cache;            /* guarded by cache_lock */
+static size_t cache_size;                 /* bytes of cache.supported */
+
+static int cpuid_query(struct x86_cpuid *c, size_t *size, int kvm_fd,
+		       struct vm_error **errp)
 {
 	uint32_t n = 64;
 	int r;
@@ -92,6 +109,7 @@ int x86_cpuid_init(struct x86_cpuid *c, int kvm_fd, struct vm_error **errp)
 		r = hv_ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, t);
 		if (r == 0) {
 			c->supported = t;
+			*size = sizeof(*t) + t->nent * sizeof(t->entries[0]);
 			return 0;
 		}
 		free(t);
@@ -99,6 +117,26 @@ int x86_cpuid_init(struct x86_cpuid *c, int kvm_fd, struct vm_error **errp)
 			return verr_set_errno(errp, r, "KVM_GET_SUPPORTED_CPUID");
 		n *= 2;
 	}
+}
+
+int x86_cpuid_init(struct x86_cpuid *c, int kvm_fd, struct vm_error **errp)
+{
+	int r = 0;
+
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_lock(&cache_lock);
+	if (!cache.supported)
+		r = cpuid_query(&cache, &cache_size, kvm_fd, errp);
+	if (r == 0) {
+		*c = cache;
+		c->supported = malloc(cache_size);
+		if (c->supported)
+			memcpy(c->supported, cache.supported, cache_size);
+		else
+			r = verr_set(errp, -ENOMEM, "CPUID: out of memory");
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return r;
 }
 
 void x86_cpuid_fini(struct x86_cpuid *c)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lib/arch/x86/machine.c: the x86 PC: guest RAM, I/O maps, KVM VM with
- * in-kernel irqchip and PIT, platform devices, loaded kernel, vCPUs.
+ * in-kernel irqchip (and, when asked, PIT), platform devices, loaded
+ * kernel, vCPUs.
  *
  * Platform: COM1 8250 (0x3f8, IRQ 4), CMOS RTC (0x70), i8042 (0x60/0x64),
  * debug-exit (0x501), POST port (0x80, ignored), and the ACPI PM1a block
@@ -177,6 +178,8 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	iomap_init(&m->pio, "pio");
 	iomap_init(&m->mmio, "mmio");
 	hv_vcpus_preinit(&m->vcpus, &m->pio, &m->mmio, cfg->log);
+	if (cfg->kick_signal)
+		m->vcpus.kick_signal = cfg->kick_signal;
 	r = uart8250_init(&m->com1, "com1", &m->irq.sink, UART8250_COM1_IRQ,
 			  cfg->console_fd, cfg->console_in_fd, cfg->log, errp);
 	m->com1.out_fn = cfg->console_fn;
@@ -194,6 +197,22 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	return 0;
 }
 
+/*
+ * The order of the VM-wide KVM calls is chosen by measurement, because on
+ * some hosts one call pays for another (bench/first-exit, `ours -t`; 6.18
+ * PVM host, medians of 20, bench/README.md): KVM_SET_USER_MEMORY_REGION
+ * issued after KVM_CREATE_IRQCHIP took ~7.5 ms, before it ~0.06 ms. With
+ * the slot first, the VM fd's last close sleeps ~15 ms instead (CPU time
+ * ~0.1 ms: a grace period, not work); vm_destroy() leaves that close to
+ * the release threads (lib/release.c), off the caller's path. The PIT
+ * costs ~0.5-1.4 ms to create and ~6 ms more at close: it is created only
+ * when machine_config.pit asks for it (VM_CONFIG_F_PIT). The irqchip
+ * itself starts a grace period of ~15 ms that the next memory-slot change
+ * or the VM's destruction waits for (measured: a close 20 ms after
+ * KVM_CREATE_IRQCHIP takes 0.2 ms): a guest that takes no interrupts can
+ * go without (machine_config.no_irqchip, VM_CONFIG_F_NO_IRQCHIP) and then
+ * costs what a bare KVM program does.
+ */
 static int machine_vm_setup(struct machine *m, struct vm_error **errp)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -210,16 +229,25 @@ static int machine_vm_setup(struct machine *m, struct vm_error **errp)
 		     (void *)(unsigned long)X86_TSS_ADDR);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_SET_TSS_ADDR");
+	r = hv_map_gmem(&m->hv, &m->mem, errp); /* before the irqchip: above */
+	if (r < 0)
+		return r;
+	if (m->cfg.no_irqchip)
+		return 0; /* the sink stays at -ENODEV: no interrupts at all */
 	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_IRQCHIP, NULL);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_CREATE_IRQCHIP");
-	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_PIT2, &pit);
-	if (r < 0)
-		return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
-	r = hv_irq_init(&m->irq, &m->hv, errp);
-	if (r < 0)
-		return r;
-	return hv_map_gmem(&m->hv, &m->mem, errp);
+	if (m->cfg.pit) {
+		r = hv_ioctl(m->hv.kvm_fd, KVM_CHECK_EXTENSION,
+			     (void *)(unsigned long)KVM_CAP_PIT2);
+		if (r <= 0)
+			return verr_set(errp, -ENOTSUP,
+					"machine: a PIT was asked for (VM_CONFIG_F_PIT) but KVM lacks KVM_CAP_PIT2");
+		r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_PIT2, &pit);
+		if (r < 0)
+			return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
+	}
+	return hv_irq_init(&m->irq, &m->hv, errp);
 }
 
 static int machine_vcpu_setup(struct machine *m, struct hv_vcpu *v,
@@ -231,9 +259,11 @@ static int machine_vcpu_setup(struct machine *m, struct hv_vcpu *v,
 	r = x86_cpuid_set(&m->cpuid, v->fd, v->index, m->cfg.vcpus, errp);
 	if (r < 0)
 		return r;
-	r = x86_vcpu_set_lint(v->fd, bsp, errp);
-	if (r < 0)
-		return r;
+	if (!m->cfg.no_irqchip) { /* no LAPIC without the irqchip */
+		r = x86_vcpu_set_lint(v->fd, bsp, errp);
+		if (r < 0)
+			return r;
+	}
 	if (!bsp && m->boot.is_linux)
 		return 0; /* waits for INIT/SIPI */
 	r = x86_vcpu_set_fpu_msrs(v->fd, errp);
@@ -264,6 +294,9 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 
 	if (m->realized)
 		return verr_set(errp, -EBUSY, "machine: already realized");
+	if (m->cfg.no_irqchip && m->cfg.pit)
+		return verr_set(errp, -EINVAL,
+				"machine: a PIT needs the irqchip (VM_CONFIG_F_PIT with VM_CONFIG_F_NO_IRQCHIP)");
 	r = hv_open(&m->hv, NULL, errp);
 	if (r < 0)
 		return r;
@@ -347,6 +380,11 @@ int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms)
 	if (r == 0)
 		uart8250_stop(&m->com1);
 	return r;
+}
+
+void machine_detach_host(struct machine *m)
+{
+	uart8250_detach(&m->com1);
 }
 
 void machine_unrealize(struct machine *m)

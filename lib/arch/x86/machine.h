@@ -2,7 +2,7 @@
 /*
  * lib/arch/x86/machine.h: the x86 PC the guest sees, as one object the VM
  * drives: guest RAM + I/O maps + interrupt sink + (after realize) the KVM VM,
- * in-kernel irqchip/PIT, platform devices (COM1 8250, CMOS RTC, i8042 reset
+ * in-kernel irqchip (PIT if asked), platform devices (COM1 8250, CMOS RTC, i8042 reset
  * line, debug-exit port, ACPI power), the loaded kernel and vCPU threads.
  *
  * Life cycle, driven by lib/vm.c only (API thread unless said otherwise):
@@ -13,7 +13,7 @@
  *                      machine_irq() (calls before machine_realize() fail
  *                      with -ENODEV and are harmless).
  *   machine_realize()  open /dev/kvm, check capabilities, create the VM,
- *                      memory slots, irqchip, PIT, platform devices, load
+ *                      memory slots, irqchip, PIT (if cfg->pit), load
  *                      kernel/initrd/cmdline and build boot tables (e820,
  *                      ACPI), create the vCPUs. No threads yet. Fails
  *                      cleanly: machine_unrealize() is not needed after a
@@ -21,6 +21,10 @@
  *   machine_start()    one thread per vCPU.
  *   machine_stop()     any thread: kick every vCPU out of KVM_RUN.
  *   machine_wait()     join vCPU threads, report why the guest stopped.
+ *   machine_detach_host() after machine_stop(), on the API thread: from
+ *                      its return on, the guest reaches none of the
+ *                      host's fds or callbacks (console output cut, input
+ *                      thread joined); vCPU threads may still be running.
  *   machine_unrealize()stop, join, close KVM objects; back to after _new.
  *   machine_free()     unrealize if needed and free; NULL is fine.
  */
@@ -45,6 +49,9 @@ struct machine_config {
 	void *console_opaque;
 	const char *mem_path;
 	unsigned mem_flags;        /* GMEM_F_* */
+	int pit;                   /* create the in-kernel i8254 PIT */
+	int no_irqchip;            /* no in-kernel LAPIC/IOAPIC/PIC */
+	int kick_signal;           /* 0: HV_KICK_SIGNAL (lib/kvm/vcpu.h) */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
@@ -67,6 +74,7 @@ void machine_stop(struct machine *m);
 /* Fills *st as the public API describes; -ETIMEDOUT after timeout_ms
  * (-1: forever); -EINVAL if not started. */
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms);
+void machine_detach_host(struct machine *m);
 void machine_unrealize(struct machine *m);
 void machine_free(struct machine *m);
 

@@ -7,18 +7,30 @@
  * THRE clears that interrupt; enabling ETBEI with THR empty raises it;
  * writing THR clears it and (transmission being instant) raises it again.
  *
- * Threads: vCPU threads call the register handlers; the input thread
- * ("kvm-uart-in") reads the host fd and calls uart8250_receive().
- * Locking: ->lock guards all state (see uart8250.h); the input thread
- * sleeps on ->space (cond, with ->lock) while the FIFO is full and in
- * poll() otherwise; uart8250_stop() sets ->stop, signals ->stop_fd and
- * ->space, then joins.
+ * Output never blocks the vCPU: a THR write tries the byte without
+ * waiting (uart_out_try); if the host fd is full, the byte goes to a
+ * 16-byte TX FIFO (the 16550A's: Linux writes up to 16 bytes per THRE
+ * interrupt without looking at LSR) with LSR.THRE/TEMT clear, as on a
+ * real UART whose line is flow-controlled. The FIFO is sent when the
+ * guest reads LSR and when the I/O thread sees the fd writable (which then
+ * raises THRE). A byte beyond the 16 is dropped and counted.
+ *
+ * Threads: vCPU threads call the register handlers; the I/O thread
+ * ("kvm-uart") reads the host input fd and calls uart8250_receive(), and
+ * waits for the output fd to drain while a byte is held.
+ * Locking: ->lock guards all state (see uart8250.h); the I/O thread
+ * sleeps on ->space (cond, with ->lock) while it has nothing to watch
+ * and in poll() otherwise; whoever gives it something new to watch (a
+ * held byte) or stops it (uart8250_stop: ->stop) signals ->space and
+ * ->wake_fd; it then joins.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "uart8250.h"
@@ -123,26 +135,105 @@ static uint8_t uart_rx_pop(struct uart8250 *u)
 	return c;
 }
 
-static void uart_tx(struct uart8250 *u, uint8_t c)
+static void uart_wake(struct uart8250 *u)
 {
+	uint64_t one = 1;
+
+	pthread_cond_signal(&u->space);
+	if (u->wake_fd >= 0 && write(u->wake_fd, &one, sizeof(one)) < 0) {
+		/* a full eventfd counter is still readable: it wakes anyway */
+	}
+}
+
+/* Write @c to the output fd without waiting. 1: written (or dropped on an
+ * error), 0: the fd is full, try again later. Caller holds ->lock. */
+static int uart_out_try(struct uart8250 *u, uint8_t c)
+{
+	struct iovec iov = { &c, 1 };
 	ssize_t n;
 
+	for (;;) {
+		if (u->out_mode == UART8250_OUT_NOWAIT) {
+			n = pwritev2(u->out_fd, &iov, 1, -1, RWF_NOWAIT);
+			if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) {
+				u->out_mode = UART8250_OUT_POLL; /* older kernel */
+				continue;
+			}
+		} else {
+			if (u->out_mode == UART8250_OUT_POLL) {
+				struct pollfd p = { .fd = u->out_fd, .events = POLLOUT };
+
+				if (poll(&p, 1, 0) == 0)
+					return 0;
+			}
+			n = write(u->out_fd, &c, 1);
+		}
+		if (n == 1)
+			return 1;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (u->out_errors++ == 0)
+			vlog_warn(u->log, u->name, "console output: %s (dropping)",
+				  n < 0 ? strerror(errno) : "short write");
+		return 1;
+	}
+}
+
+/* 1 when the byte left (THR empty again), 0 when it is held. */
+static int uart_tx(struct uart8250 *u, uint8_t c)
+{
 	if (u->mcr & MCR_LOOP) {
 		uart_rx_push(u, c);
-		return;
+		return 1;
 	}
 	if (u->out_fn) {
 		u->out_fn(u->out_opaque, (const char *)&c, 1);
-		return;
+		return 1;
 	}
 	if (u->out_fd < 0)
+		return 1;
+	return uart_out_try(u, c);
+}
+
+/* Send what the TX FIFO holds, in order, while the fd takes it; once it
+ * is empty: THR empty again, THRE interrupt pending. */
+static void uart_tx_retry(struct uart8250 *u)
+{
+	while (u->tx_count && uart_tx(u, u->tx_fifo[u->tx_head])) {
+		u->tx_head = (u->tx_head + 1) % UART8250_FIFO_TX;
+		u->tx_count--;
+	}
+	if (u->tx_count)
 		return;
-	do
-		n = write(u->out_fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && u->out_errors++ == 0)
-		vlog_warn(u->log, u->name, "console output: %s (dropping)",
-			  strerror(errno));
+	if (!(u->lsr & LSR_THRE)) {
+		u->lsr |= LSR_THRE | LSR_TEMT;
+		u->thr_ipending = 1;
+	}
+}
+
+static void uart_thr_write(struct uart8250 *u, uint8_t v)
+{
+	if (!u->tx_count && uart_tx(u, v)) {
+		u->lsr |= LSR_THRE | LSR_TEMT;
+		u->thr_ipending = 1;
+		return;
+	}
+	if (u->tx_count == UART8250_FIFO_TX) {
+		/* The guest wrote more than the 16550A's FIFO holds without
+		 * waiting for THRE: as on the chip, the byte is lost. */
+		if (u->tx_dropped++ == 0)
+			vlog_warn(u->log, u->name,
+				  "console output: guest overran the TX FIFO while the fd was full (dropping, counted)");
+		return;
+	}
+	u->tx_fifo[(u->tx_head + u->tx_count) % UART8250_FIFO_TX] = v;
+	u->tx_count++;
+	u->lsr &= ~(LSR_THRE | LSR_TEMT);
+	u->thr_ipending = 0;
+	if (u->tx_count == 1)
+		uart_wake(u);
 }
 
 static uint8_t uart_msr_value(struct uart8250 *u)
@@ -185,6 +276,7 @@ static void uart_read(void *opaque, uint64_t off, void *data, unsigned size)
 		v = u->mcr;
 		break;
 	case UART_LSR:
+		uart_tx_retry(u); /* a guest polling THRE drains a held byte */
 		v = u->lsr;
 		u->lsr &= ~(LSR_ERRS); /* error bits clear on read */
 		break;
@@ -215,9 +307,7 @@ static void uart_write(void *opaque, uint64_t off, const void *data,
 			u->dll = v;
 			break;
 		}
-		uart_tx(u, v);
-		u->lsr |= LSR_THRE | LSR_TEMT;
-		u->thr_ipending = 1;
+		uart_thr_write(u, v);
 		break;
 	case UART_IER:
 		if (u->lcr & LCR_DLAB) {
@@ -287,7 +377,22 @@ int uart8250_init(struct uart8250 *u, const char *name, struct irq_sink *irq,
 	u->gsi = gsi;
 	u->out_fd = out_fd;
 	u->in_fd = in_fd;
-	u->stop_fd = -1;
+	u->wake_fd = -1;
+	u->out_mode = UART8250_OUT_PLAIN;
+	if (out_fd >= 0) {
+		struct stat st;
+
+		/* Files and block devices never keep a writer waiting for a
+		 * reader; pipes can say "full" per write (RWF_NOWAIT, Linux
+		 * >= 5.x for pipes; else poll); anything else is polled. */
+		if (fstat(out_fd, &st) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+			u->out_mode = UART8250_OUT_PLAIN;
+		else if (fstat(out_fd, &st) == 0 && S_ISFIFO(st.st_mode))
+			u->out_mode = UART8250_OUT_NOWAIT;
+		else
+			u->out_mode = UART8250_OUT_POLL;
+	}
 	u->iir = IIR_NO_INT;
 	u->lsr = LSR_THRE | LSR_TEMT;
 	u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
@@ -297,43 +402,66 @@ int uart8250_init(struct uart8250 *u, const char *name, struct irq_sink *irq,
 	return 0;
 }
 
-static void *uart_input_thread(void *arg)
+static void *uart_io_thread(void *arg)
 {
 	struct uart8250 *u = arg;
 	uint8_t buf[UART8250_FIFO];
 
+	pthread_setname_np(pthread_self(), "kvm-uart"); /* prctl: cheap */
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = u->in_fd, .events = POLLIN },
-			{ .fd = u->stop_fd, .events = POLLIN },
+		struct pollfd p[3] = {
+			{ .fd = u->wake_fd, .events = POLLIN },
+			{ .fd = -1, .events = POLLIN },
+			{ .fd = -1, .events = POLLOUT },
 		};
-		size_t room;
+		size_t room = 0;
 		ssize_t n;
 
 		pthread_mutex_lock(&u->lock);
-		while (!u->stop && u->rx_count == UART8250_FIFO)
+		while (!u->stop && !u->tx_count &&
+		       (u->in_fd < 0 || u->in_eof || u->rx_count == UART8250_FIFO))
 			pthread_cond_wait(&u->space, &u->lock);
-		room = UART8250_FIFO - u->rx_count;
 		if (u->stop) {
 			pthread_mutex_unlock(&u->lock);
 			break;
 		}
+		if (u->in_fd >= 0 && !u->in_eof && u->rx_count < UART8250_FIFO) {
+			p[1].fd = u->in_fd;
+			room = UART8250_FIFO - u->rx_count;
+		}
+		if (u->tx_count && u->out_fd >= 0)
+			p[2].fd = u->out_fd;
 		pthread_mutex_unlock(&u->lock);
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (p[0].revents) {
+			uint64_t cnt;
+
+			if (read(u->wake_fd, &cnt, sizeof(cnt)) < 0) {
+				/* EAGAIN: someone else drained it */
+			}
+		}
+		if (p[2].revents) {
+			pthread_mutex_lock(&u->lock);
+			uart_tx_retry(u);
+			uart_update_irq(u);
+			pthread_mutex_unlock(&u->lock);
+		}
+		if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		n = read(u->in_fd, buf, room);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n <= 0) /* EOF or error: no more input */
-			break;
+		if (n <= 0) { /* EOF or error: no more input */
+			pthread_mutex_lock(&u->lock);
+			u->in_eof = 1;
+			pthread_mutex_unlock(&u->lock);
+			continue;
+		}
 		uart8250_receive(u, buf, (size_t)n);
 	}
 	return NULL;
@@ -344,44 +472,58 @@ int uart8250_start(struct uart8250 *u, struct vm_error **errp)
 	sigset_t all, old;
 	int r;
 
-	if (u->in_fd < 0 || u->thread_started)
+	if (u->thread_started)
 		return 0;
-	u->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (u->stop_fd < 0)
+	/* Needed for input, or to watch an output fd that can be full. */
+	if (u->in_fd < 0 && (u->out_fd < 0 || u->out_mode == UART8250_OUT_PLAIN))
+		return 0;
+	r = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r < 0)
 		return verr_set_errno(errp, -errno, "%s: eventfd", u->name);
+	pthread_mutex_lock(&u->lock);
+	u->wake_fd = r;
 	u->stop = 0;
+	pthread_mutex_unlock(&u->lock);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&u->thread, NULL, uart_input_thread, u);
+	r = -pthread_create(&u->thread, NULL, uart_io_thread, u);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
-		close(u->stop_fd);
-		u->stop_fd = -1;
-		return verr_set_errno(errp, r, "%s: cannot create input thread",
+		pthread_mutex_lock(&u->lock);
+		close(u->wake_fd);
+		u->wake_fd = -1;
+		pthread_mutex_unlock(&u->lock);
+		return verr_set_errno(errp, r, "%s: cannot create its I/O thread",
 				      u->name);
 	}
-	pthread_setname_np(u->thread, "kvm-uart-in");
 	u->thread_started = 1;
 	return 0;
 }
 
 void uart8250_stop(struct uart8250 *u)
 {
-	uint64_t one = 1;
-
 	if (!u->thread_started)
 		return;
 	pthread_mutex_lock(&u->lock);
 	u->stop = 1;
 	pthread_cond_broadcast(&u->space);
+	uart_wake(u);
 	pthread_mutex_unlock(&u->lock);
-	if (write(u->stop_fd, &one, sizeof(one)) < 0) {
-		/* cannot fail on a fresh eventfd; the cond wakes it anyway */
-	}
 	pthread_join(u->thread, NULL);
-	close(u->stop_fd);
-	u->stop_fd = -1;
+	pthread_mutex_lock(&u->lock);
+	close(u->wake_fd);
+	u->wake_fd = -1;
+	pthread_mutex_unlock(&u->lock);
 	u->thread_started = 0;
+}
+
+void uart8250_detach(struct uart8250 *u)
+{
+	pthread_mutex_lock(&u->lock);
+	u->out_fn = NULL;
+	u->out_fd = -1;
+	pthread_mutex_unlock(&u->lock);
+	uart8250_stop(u);
 }
 
 void uart8250_fini(struct uart8250 *u)

@@ -5,10 +5,16 @@
  * Implements what Linux's 8250 driver uses: RBR/THR, IER, IIR/FCR, LCR,
  * MCR (loopback), LSR, MSR, SCR, the divisor latch, and the interrupts
  * RDA (received data), THRE (transmitter empty) and MSI. Transmission is
- * instantaneous: a THR write goes to the output fd at once and THRE is set
- * again immediately. Input comes from a host fd read by a small thread
- * (started by uart8250_start) into a 64-byte FIFO; the thread waits while
- * the FIFO is full (the guest's flow control).
+ * instantaneous while the output fd takes bytes: a THR write goes to the
+ * fd at once and THRE is set again immediately. When the fd is full (a
+ * pipe nobody reads), bytes wait in the 16-byte TX FIFO and LSR.THRE/TEMT
+ * read 0 until it is empty (backpressure, as a real UART under flow
+ * control); a guest that writes more than 16 anyway loses those bytes
+ * (->tx_dropped). A vCPU
+ * never waits for the host fd. Input comes from a host fd read by a small
+ * I/O thread (started by uart8250_start) into a 64-byte FIFO; the thread
+ * waits while the FIFO is full (the guest's flow control), and also
+ * watches a full output fd to raise THRE once it drains.
  *
  * The interrupt is a level (IIR != "no interrupt") driven on the sink
  * only when it changes.
@@ -16,7 +22,8 @@
  * Threads: registers are accessed from vCPU threads; the input thread
  * pushes received bytes. Locking: ->lock guards every register field, the
  * FIFO and ->irq_level; the output write() and irq_set_line() happen under
- * it so that output order and line level follow register order.
+ * it so that output order and line level follow register order (the
+ * write never waits: see above).
  */
 #ifndef LIB_ARCH_X86_UART8250_H
 #define LIB_ARCH_X86_UART8250_H
@@ -32,6 +39,13 @@
 #define UART8250_COM1_BASE 0x3f8
 #define UART8250_COM1_IRQ 4
 #define UART8250_FIFO 64
+#define UART8250_FIFO_TX 16   /* the 16550A's transmit FIFO */
+
+enum uart8250_out_mode {
+	UART8250_OUT_PLAIN,   /* regular file, block device: write() */
+	UART8250_OUT_NOWAIT,  /* pipe: pwritev2(RWF_NOWAIT) */
+	UART8250_OUT_POLL,    /* anything else: poll(POLLOUT, 0), write() */
+};
 
 struct uart8250 {
 	pthread_mutex_t lock;
@@ -41,8 +55,9 @@ struct uart8250 {
 	struct irq_sink *irq;
 	uint32_t gsi;
 	int out_fd, in_fd;           /* -1: none */
-	/* Output callback instead of out_fd (set before vCPUs run); called
-	 * under ->lock on the vCPU thread that wrote THR. */
+	/* Output callback instead of out_fd (set before vCPUs run, cleared
+	 * by uart8250_detach() under ->lock); called under ->lock on the
+	 * vCPU thread that wrote THR. out_fd is guarded the same way. */
 	void (*out_fn)(void *opaque, const char *buf, size_t len);
 	void *out_opaque;
 	/* registers, guarded by ->lock */
@@ -52,11 +67,16 @@ struct uart8250 {
 	uint8_t rx[UART8250_FIFO];
 	unsigned rx_head, rx_count;
 	unsigned out_errors;
-	/* input thread */
+	int out_mode;                /* enum uart8250_out_mode, set at init */
+	uint8_t tx_fifo[UART8250_FIFO_TX]; /* bytes the full fd did not take */
+	unsigned tx_head, tx_count;
+	unsigned long tx_dropped;    /* THR writes lost: TX FIFO full */
+	int in_eof;                  /* input fd gave EOF or an error */
+	/* I/O thread */
 	pthread_t thread;
 	int thread_started;          /* API thread only */
 	int stop;                    /* guarded by ->lock */
-	int stop_fd;                 /* eventfd that wakes the thread's poll */
+	int wake_fd;                 /* eventfd that wakes the thread's poll */
 };
 
 extern const struct iomap_ops uart8250_ops; /* 8 ports */
@@ -65,10 +85,15 @@ int __must_check uart8250_init(struct uart8250 *u, const char *name,
 			       struct irq_sink *irq, uint32_t gsi, int out_fd,
 			       int in_fd, const struct vlog *log,
 			       struct vm_error **errp);
-/* Start the input thread if there is an input fd. */
+/* Start the I/O thread if there is an input fd or an output fd that can
+ * be full. */
 int __must_check uart8250_start(struct uart8250 *u, struct vm_error **errp);
-/* Stop and join the input thread (no-op if none). */
+/* Stop and join the I/O thread (no-op if none). */
 void uart8250_stop(struct uart8250 *u);
+/* Cut the host off: no output to out_fd/out_fn from now on (a THR write
+ * in progress has finished: it runs under ->lock) and the input thread is
+ * joined. Output written afterwards is dropped. API thread. */
+void uart8250_detach(struct uart8250 *u);
 void uart8250_fini(struct uart8250 *u);
 
 /* Queue received bytes as if they came from the line; returns how many fit
