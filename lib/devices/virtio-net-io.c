@@ -521,7 +521,8 @@ int vnet_io_start(struct vnet *n, struct vm_error **errp)
 		n->th[i].idx = i;
 		n->th[i].wake_fd = -1;
 	}
-	for (unsigned i = 0; i < n->nthreads; i++) {
+	/* x-io-inline: the caller serves the queues (vnet_io_serve). */
+	for (unsigned i = 0; i < n->nthreads && !n->inline_io; i++) {
 		struct vnet_thread *t = &n->th[i];
 		char tn[32];
 

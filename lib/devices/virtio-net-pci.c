@@ -39,7 +39,7 @@ struct vnet_pci {
 	uint32_t host_mtu;
 	char *addr;
 	uint32_t iothreads;
-	uint8_t ioeventfd;
+	uint8_t ioeventfd, io_inline;
 	uint8_t csum, guest_csum, gso, guest_tso4, guest_tso6, host_tso4,
 		host_tso6, host_ecn, guest_ecn, mrg_rxbuf, ctrl_vq, event_idx,
 		indirect_desc;
@@ -114,6 +114,7 @@ static int vnet_pci_build(struct vnet_pci *n, struct vm_error **errp)
 		.name = n->obj.id, .log = vm_log(n->obj.vm),
 		.gm = machine_mem(m), .peer = n->peer,
 		.pairs = n->nr_queue_pairs, .iothreads = n->iothreads,
+		.inline_io = n->io_inline,
 		.rx_size = (uint16_t)n->rx_queue_size,
 		.tx_size = (uint16_t)n->tx_queue_size,
 		.mtu = (uint16_t)n->host_mtu, .allowed = vnet_pci_allowed(n),
@@ -259,6 +260,9 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 		 "queue pairs with mq=on (0: as many as the netdev has)"),
 	PROP_BOOL("ioeventfd", S, ioeventfd, 0, "on",
 		  "queue kicks through KVM ioeventfds (off: every kick is a vCPU exit)"),
+	PROP_BOOL("x-io-inline", S, io_inline, 0, "off",
+		  "testing: start no I/O thread; queues are served only when the "
+		  "library's test hook asks (fuzzers). The NIC is dead otherwise"),
 	PROP_U32("iothreads", S, iothreads, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
 		 "I/O threads serving the queues (0: one per queue pair)"),
 	PROP_U32("vectors", S, vectors, 0, "0", 0, 2048,

@@ -404,6 +404,7 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	}
 	n->nthreads = c->iothreads && c->iothreads < c->pairs ? c->iothreads
 							      : c->pairs;
+	n->inline_io = c->inline_io;
 
 	n->vdev.name = c->name;
 	n->vdev.device_id = VIRTIO_ID_NET;

@@ -85,6 +85,7 @@ struct vnet_config {
 	uint8_t mac[6];
 	uint32_t pairs;                /* queue pairs, 1..NETDEV_MAX_QUEUES */
 	uint32_t iothreads;            /* I/O threads, 0: one per pair */
+	bool inline_io;                /* no threads: vnet_io_serve() only */
 	uint16_t rx_size, tx_size;     /* powers of two */
 	uint16_t mtu;                  /* 0: VIRTIO_NET_F_MTU not offered */
 	/* Features the device properties allow (VIRTIO_NET_F_* bits); the
@@ -121,6 +122,7 @@ struct vnet {
 	uint64_t ctrl_cmds;            /* atomic: control commands served */
 	/* I/O threads */
 	unsigned nthreads;
+	bool inline_io;                /* no threads started (x-io-inline) */
 	struct vnet_thread *th;
 	uint8_t stop;                  /* atomic */
 };

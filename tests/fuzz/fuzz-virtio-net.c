@@ -29,12 +29,10 @@
  * §2.7.8); a frame the device transmits is never longer than what the
  * driver put in the chain.
  *
- * Threads: the fuzzer's thread is the vCPU; the device's rx I/O thread
- * (started because the netdev has an rx fd) serves rx. After a frame is
- * written or rx is kicked, the target waits (at most 2 ms) for the
- * backend socket to drain, so most runs see the same interleaving, but
- * not all: coverage from that thread is nondeterministic, and this
- * target is therefore not in the CI run list (tests/fuzz/local.mk).
+ * Threads: one. The device is made with x-io-inline=on, so it starts no
+ * I/O thread; after every operation the target serves its queues on the
+ * fuzzer's thread (vnet_io_serve(), what a wakeup of the I/O thread
+ * does), so a run is deterministic and the target is in the CI list.
  * Locking: the device's own.
  */
 #include <errno.h>
@@ -57,6 +55,8 @@
 #include "mock/virtio-driver.h"
 #include "net/netdev.h"
 #include "pci/pci.h"
+#include "devices/device.h"
+#include "devices/virtio-net.h"
 #include "virtio/pci-modern.h"
 #include "vm.h"
 #include "fuzz.h"
@@ -204,16 +204,15 @@ static void bar_notify(void *o, uint16_t q, uint16_t noff)
 static const struct virtio_drv_ops bar_ops = { bar_rd, bar_wr, bar_notify };
 static struct virtio_drv vd = { &bar_ops, NULL, 0 };
 
-/* Wait (<= 2 ms) until the device's thread took what the backend holds. */
+/* What the device's I/O thread would do now: serve every queue, bursts
+ * until none has work left (bounded: a guest that keeps a queue busy
+ * cannot keep the fuzzer here). */
 static void quiesce(void)
 {
-	for (int i = 0; i < 20; i++) {
-		int pending = 0;
+	struct vnet *n = vnet_pci_model(vm_obj_find(vm, "net0"), NULL);
 
-		if (ioctl(backend, FIONREAD, &pending) < 0 || pending == 0)
-			return;
-		usleep(100);
-	}
+	for (int i = 0; n && i < 64 && vnet_io_serve(n, 0); i++)
+		;
 }
 
 static int build_vm(void)
@@ -232,6 +231,7 @@ static int build_vm(void)
 	    vm_add_device(vm, "virtio-net-pci",
 			  (const struct vm_prop[]){ { "netdev", "s0" },
 						    { "id", "net0" },
+						    { "x-io-inline", "on" },
 						    { NULL, NULL } }, NULL))
 		return -1;
 	mc.log = &vm->log;
@@ -524,10 +524,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memset(ring_ok, 0, sizeof(ring_ok));
 			break;
 		}
+		quiesce();
 		for (unsigned k = 0; k < NQ; k++)
 			check_used(k);
 	}
-	vm_destroy(vm);  /* joins the rx thread, frees the machine */
+	vm_destroy(vm);  /* frees the machine */
 	vm = NULL;
 	return 0;
 }
