@@ -33,6 +33,6 @@ printf '~ # %s\n' "ip addr add 10.0.2.15/24 dev eth0; ping -c 3 10.0.2.1"
 ping -c 3 10.0.2.1
 if command -v iperf3 >/dev/null; then
 	printf '~ # %s\n' "iperf3 -c 10.0.2.1 -t 3   # guest -> host TCP"
-	iperf3 -c 10.0.2.1 -t 3 -f m 2>&1 | grep -E 'sender|receiver'
+	iperf3 -c 10.0.2.1 -t 3 -f m 2>&1 | tail -n 4
 fi
 echo "~ # poweroff -f"
