@@ -85,6 +85,25 @@ static void rel_join_done_locked(void)
 	pthread_mutex_lock(&rel.lock);
 }
 
+/* Take @j, the queue's head, off the queue and run it: rel.lock held on
+ * entry and on return, dropped while the job runs. The release threads,
+ * an unbounded vm_release_wait() and hv_release_help() all run jobs so. */
+static void rel_run_head_locked(struct hv_release_job *j)
+{
+	rel.head = j->next;
+	if (!rel.head)
+		rel.tail = NULL;
+	rel.queued--;
+	rel.running++;
+	pthread_mutex_unlock(&rel.lock);
+	rel_in_job = 1;
+	j->fn(j);
+	rel_in_job = 0;
+	pthread_mutex_lock(&rel.lock);
+	rel.running--;
+	pthread_cond_broadcast(&rel.change);
+}
+
 static void *rel_thread(void *arg)
 {
 	(void)arg;
@@ -96,18 +115,7 @@ static void *rel_thread(void *arg)
 		int r;
 
 		if (j) {
-			rel.head = j->next;
-			if (!rel.head)
-				rel.tail = NULL;
-			rel.queued--;
-			rel.running++;
-			pthread_mutex_unlock(&rel.lock);
-			rel_in_job = 1;
-			j->fn(j);
-			rel_in_job = 0;
-			pthread_mutex_lock(&rel.lock);
-			rel.running--;
-			pthread_cond_broadcast(&rel.change);
+			rel_run_head_locked(j);
 			continue;
 		}
 		if (rel.flush)
@@ -208,18 +216,7 @@ int hv_release_wait(int timeout_ms)
 			 * release thread to be scheduled (at exit, on a busy
 			 * host, that wait is most of the cost). A bounded wait
 			 * never runs a job: it could outlast the bound. */
-			rel.head = j->next;
-			if (!rel.head)
-				rel.tail = NULL;
-			rel.queued--;
-			rel.running++;
-			pthread_mutex_unlock(&rel.lock);
-			rel_in_job = 1;
-			j->fn(j);
-			rel_in_job = 0;
-			pthread_mutex_lock(&rel.lock);
-			rel.running--;
-			pthread_cond_broadcast(&rel.change);
+			rel_run_head_locked(j);
 			continue;
 		}
 		if (timeout_ms == 0) {
@@ -245,20 +242,7 @@ void hv_release_help(void)
 {
 	pthread_mutex_lock(&rel.lock);
 	while (!rel_in_job && rel.queued > HV_RELEASE_HELP_ABOVE) {
-		struct hv_release_job *j = rel.head;
-
-		rel.head = j->next;
-		if (!rel.head)
-			rel.tail = NULL;
-		rel.queued--;
-		rel.running++;
-		pthread_mutex_unlock(&rel.lock);
-		rel_in_job = 1;
-		j->fn(j);
-		rel_in_job = 0;
-		pthread_mutex_lock(&rel.lock);
-		rel.running--;
-		pthread_cond_broadcast(&rel.change);
+		rel_run_head_locked(rel.head);
 	}
 	pthread_mutex_unlock(&rel.lock);
 }
