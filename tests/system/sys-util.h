@@ -11,6 +11,9 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
+#include <string.h>
+#include <stdlib.h>
 
 #include <kvm-virtio.h>
 
@@ -71,5 +74,32 @@ static inline void usage_check(const char *what, struct usage before)
 	ck_assert_uint_eq(after.fds, before.fds);
 	ck_assert_uint_eq(after.threads, before.threads);
 }
+
+/* Where the project's tiny guests are: $GUEST_DIR, else ../guests beside
+ * the running program (the build tree's tests/system -> tests/guests),
+ * else tests/guests. */
+static inline void sys_find_guests(char *dir, size_t len)
+{
+	const char *env = getenv("GUEST_DIR");
+	char exe[4096];
+	ssize_t n;
+	char *slash;
+
+	if (env) {
+		snprintf(dir, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		snprintf(dir, len, "tests/guests");
+		return;
+	}
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(dir, len, "%s/../guests", exe);
+}
+
 
 #endif

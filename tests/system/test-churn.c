@@ -350,28 +350,6 @@ START_TEST(test_kick_signal_must_be_real_time)
 }
 END_TEST
 
-static void find_guests(void)
-{
-	const char *env = getenv("GUEST_DIR");
-	char exe[4096];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(guest_dir, sizeof(guest_dir), "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		snprintf(guest_dir, sizeof(guest_dir), "tests/guests");
-		return;
-	}
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(guest_dir, sizeof(guest_dir), "%s/../guests", exe);
-}
 
 int main(int argc, char **argv)
 {
@@ -380,7 +358,7 @@ int main(int argc, char **argv)
 	TCase *tc;
 	int fd;
 
-	find_guests();
+	sys_find_guests(guest_dir, sizeof(guest_dir));
 	if (argc > 1 && !strcmp(argv[1], "--destroy-and-return"))
 		return destroy_and_return();
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);

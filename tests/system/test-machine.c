@@ -432,28 +432,6 @@ START_TEST(test_bad_kernels)
 }
 END_TEST
 
-static void find_guests(void)
-{
-	const char *env = getenv("GUEST_DIR");
-	char exe[4096];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(guest_dir, sizeof(guest_dir), "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		snprintf(guest_dir, sizeof(guest_dir), "tests/guests");
-		return;
-	}
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(guest_dir, sizeof(guest_dir), "%s/../guests", exe);
-}
 
 int main(void)
 {
@@ -461,7 +439,7 @@ int main(void)
 	TCase *tc = tcase_create("machine");
 	int fd;
 
-	find_guests();
+	sys_find_guests(guest_dir, sizeof(guest_dir));
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
