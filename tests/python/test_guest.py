@@ -152,3 +152,18 @@ def test_net_link_and_stats_of_a_running_nic(need_kvm, guest):
         assert e.value.errno == errno.ENOTSUP
         vm.stop()
         assert vm.wait(timeout=60).reason == "stopped"
+
+
+def test_release_wait_after_close(need_kvm, guest):
+    # close() returns before the VM's resources are back; release_wait()
+    # says when they are (earlier tests' VMs first).
+    kv.release_wait()
+    fds_before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with kv.VM(guest("hello"), mem_mib=64) as vm:
+            vm.start()
+            assert vm.wait(timeout=120).reason == "debug"
+    kv.release_wait()
+    assert kv.release_pending() == 0
+    kv.release_wait(0)  # nothing left: returns at once
+    assert len(os.listdir("/proc/self/fd")) == fds_before

@@ -108,6 +108,23 @@ def host_kvm():
     return _HOST_KVM.get(_lib.lib().vm_host_kvm(), "none")
 
 
+def release_wait(timeout=None):
+    """Wait until every VM closed so far has its resources back (fds,
+    guest RAM, threads): VM.close() hands them to the library's release
+    threads. @timeout in seconds (None: as long as it takes, 0: only
+    look); raises VMTimeoutError when releases still run at the timeout."""
+    ms = -1 if timeout is None else max(0, int(timeout * 1000))
+    rc = _lib.lib().vm_release_wait(ms)
+    if rc < 0:
+        raise error_for(rc, "vm_release_wait: %s" % (
+            "releases still running" if rc == -110 else "failed"))
+
+
+def release_pending():
+    """How many closed VMs are not released yet."""
+    return int(_lib.lib().vm_release_pending())
+
+
 def props_parse(text):
     """Parse QEMU-style "k=v,k=v,flag" text into [(key, value), ...].
 

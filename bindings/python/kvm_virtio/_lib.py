@@ -140,6 +140,8 @@ _PROTOS = {
     "vm_obj_get_prop": (ctypes.c_int, [obj_p, ctypes.c_char_p,
                                        ctypes.c_char_p, ctypes.c_size_t]),
     "vm_type_exists": (ctypes.c_int, [vm_p, ctypes.c_char_p]),
+    "vm_release_wait": (ctypes.c_int, [ctypes.c_int]),
+    "vm_release_pending": (ctypes.c_uint, []),
     "vm_net_set_link": (ctypes.c_int, [vm_p, ctypes.c_char_p, ctypes.c_int,
                                        errpp]),
     "vm_net_get_stats": (ctypes.c_int, [vm_p, ctypes.c_char_p,
