@@ -61,6 +61,7 @@
 #include "mock/guest-mem.h"
 #include "mock/pci-driver.h"
 #include "mock/virtio-driver.h"
+#include "mock/virtio-pci-bar.h"
 #include "virtio/pci-modern.h"
 #include "vm-fixture.h"
 
@@ -90,28 +91,8 @@ static double now_s(void)
 
 /* ---- the mock guest's register access ---- */
 
-static uint32_t bar_rd(void *o, uint32_t off, unsigned size)
-{
-	uint32_t v = 0;
-
-	(void)o;
-	iomap_read(drv.mmio, bar4 + off, &v, size);
-	return v;
-}
-
-static void bar_wr(void *o, uint32_t off, uint32_t val, unsigned size)
-{
-	(void)o;
-	iomap_write(drv.mmio, bar4 + off, &val, size);
-}
-
-static void bar_notify(void *o, uint16_t q, uint16_t noff)
-{
-	bar_wr(o, VIO_PCI_NOTIFY_OFF + noff * VIO_PCI_NOTIFY_MULT, q, 2);
-}
-
-static const struct virtio_drv_ops bar_ops = { bar_rd, bar_wr, bar_notify };
-static struct virtio_drv vd = { &bar_ops, NULL, 0 };
+static struct virtio_bar vbar = { .strict = 0 };
+static struct virtio_drv vd = { &virtio_bar_ops, &vbar, 0 };
 
 /* ---- set-up ---- */
 
@@ -204,11 +185,13 @@ static int setup(void)
 		return -1;
 	}
 	drv = (struct mock_pci){ machine_pio(mach), machine_mmio(mach), 0 };
+	vbar.mmio = drv.mmio;
 	for (slot = 1; slot < 32; slot++)
 		if (mock_pci_cfg_read(&drv, slot, PCI_VENDOR_ID, 4) ==
 		    (0x1041u << 16 | 0x1af4u))
 			break;
 	bar4 = mock_pci_bar_get(&drv, slot, VIO_PCI_BAR);
+	vbar.base = bar4;
 	mock_pci_command(&drv, slot, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
 	gm.gm = *machine_mem(mach);
 	gm.next = 1 * MiB;
@@ -221,7 +204,7 @@ static int setup(void)
 		mock_pci_msix_set(&drv, slot, v, 0xfee00000, 0x40 + v, 0);
 	if (virtio_drv_probe(&vd, ~0ull) < 0)
 		return -1;
-	bar_wr(NULL, CC(msix_config), 0, 2);
+	virtio_bar_wr(&vbar, CC(msix_config), 0, 2);
 	for (uint16_t q = 0; q < 3; q++)
 		virtio_drv_setup_queue(&vd, &gm, q, q == 2 ? 64 : QSIZE,
 				       (uint16_t)(q + 1), &ring[q]);

@@ -53,6 +53,7 @@
 #include "mock/guest-mem.h"
 #include "mock/pci-driver.h"
 #include "mock/virtio-driver.h"
+#include "mock/virtio-pci-bar.h"
 #include "net/netdev.h"
 #include "pci/pci.h"
 #include "devices/device.h"
@@ -181,28 +182,8 @@ static uint64_t tx_posted;        /* bytes in the tx chains posted so far */
  * device-side invariants can be checked. */
 static int clean;
 
-static uint32_t bar_rd(void *o, uint32_t off, unsigned size)
-{
-	uint32_t v = 0;
-
-	(void)o;
-	iomap_read(drv.mmio, bar4 + off, &v, size);
-	return v;
-}
-
-static void bar_wr(void *o, uint32_t off, uint32_t val, unsigned size)
-{
-	(void)o;
-	iomap_write(drv.mmio, bar4 + off, &val, size);
-}
-
-static void bar_notify(void *o, uint16_t q, uint16_t noff)
-{
-	bar_wr(o, VIO_PCI_NOTIFY_OFF + (uint32_t)noff * VIO_PCI_NOTIFY_MULT, q, 2);
-}
-
-static const struct virtio_drv_ops bar_ops = { bar_rd, bar_wr, bar_notify };
-static struct virtio_drv vd = { &bar_ops, NULL, 0 };
+static struct virtio_bar vbar = { .strict = 0 };
+static struct virtio_drv vd = { &virtio_bar_ops, &vbar, 0 };
 
 /* What the device's I/O thread would do now: serve every queue, bursts
  * until none has work left (bounded: a guest that keeps a queue busy
@@ -250,6 +231,7 @@ static int build_vm(void)
 	wire = sp->fd[1];
 	backend = sp->fd[0];
 	drv = (struct mock_pci){ machine_pio(mach), machine_mmio(mach), 0 };
+	vbar.mmio = drv.mmio;
 	for (slot = 1; slot < 32; slot++)
 		if (mock_pci_cfg_read(&drv, slot, PCI_VENDOR_ID, 4) ==
 		    (0x1041u << 16 | 0x1af4u))
@@ -257,6 +239,7 @@ static int build_vm(void)
 	if (slot == 32)
 		return -1;
 	bar4 = mock_pci_bar_get(&drv, slot, VIO_PCI_BAR);
+	vbar.base = bar4;
 	mock_pci_command(&drv, slot, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
 	gm.gm = ram.gm;
 	gm.next = 0x1000;
@@ -286,12 +269,13 @@ static void probe(struct fin *in)
 	 * as Linux does; with BAR 4 moved away or decoding off it reads
 	 * all-ones forever, so check once first. */
 	bar4 = mock_pci_bar_get(&drv, slot, VIO_PCI_BAR);
+	vbar.base = bar4;
 	virtio_drv_set_status(&vd, 0);
 	if (virtio_drv_get_status(&vd) != 0)
 		return;
 	if (virtio_drv_probe(&vd, wanted))
 		return;
-	bar_wr(NULL, CC(msix_config), 0, 2);
+	virtio_bar_wr(&vbar, CC(msix_config), 0, 2);
 	for (q = 0; q < NQ; q++) {
 		uint16_t size = (uint16_t)(1u << (fin_u8(in) % 9));
 
@@ -380,12 +364,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			probe(&in);
 			break;
 		case 1: /* BAR 4 read, any offset */
-			bar_rd(NULL, fin_u16(&in) % VIO_PCI_BAR_SIZE, sz);
+			virtio_bar_rd(&vbar, fin_u16(&in) % VIO_PCI_BAR_SIZE, sz);
 			break;
 		case 2: /* BAR 4 write, any offset (ring addresses too) */
 			clean = 0;
 			v = fin_u32(&in);
-			bar_wr(NULL, fin_u16(&in) % VIO_PCI_BAR_SIZE, v, sz);
+			virtio_bar_wr(&vbar, fin_u16(&in) % VIO_PCI_BAR_SIZE, v, sz);
 			break;
 		case 3: { /* a common-cfg field, written as a driver would */
 			static const struct { uint8_t off, size; } f[] = {
@@ -407,7 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			clean = 0;
 
-			bar_wr(NULL, f[k].off, fin_u32(&in), f[k].size);
+			virtio_bar_wr(&vbar, f[k].off, fin_u32(&in), f[k].size);
 			break;
 		}
 		case 4: { /* config space (BAR moves, PCI_COMMAND, caps) */
@@ -416,6 +400,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mock_pci_cfg_write(&drv, slot, off & ~(sz - 1), fin_u32(&in),
 					   sz > 4 ? 4 : sz);
 			bar4 = mock_pci_bar_get(&drv, slot, VIO_PCI_BAR);
+			vbar.base = bar4;
 			break;
 		}
 		case 5: /* an MSI-X entry */

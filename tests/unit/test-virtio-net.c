@@ -34,6 +34,7 @@
 #include "mock/guest-mem.h"
 #include "mock/pci-driver.h"
 #include "mock/virtio-driver.h"
+#include "mock/virtio-pci-bar.h"
 #include "net/netdev.h"
 #include "pci/pci.h"
 #include "devices/device.h"
@@ -171,26 +172,8 @@ static uint64_t bar4;
 static int wire = -1;
 static struct vring_drv ring[5];
 
-static uint32_t bar_rd(void *o, uint32_t off, unsigned size)
-{
-	uint32_t v = 0;
-
-	ck_assert_int_eq(iomap_read(drv.mmio, bar4 + off, &v, size), 0);
-	return v;
-}
-
-static void bar_wr(void *o, uint32_t off, uint32_t val, unsigned size)
-{
-	ck_assert_int_eq(iomap_write(drv.mmio, bar4 + off, &val, size), 0);
-}
-
-static void bar_notify(void *o, uint16_t q, uint16_t noff)
-{
-	bar_wr(o, VIO_PCI_NOTIFY_OFF + noff * VIO_PCI_NOTIFY_MULT, q, 2);
-}
-
-static const struct virtio_drv_ops bar_ops = { bar_rd, bar_wr, bar_notify };
-static struct virtio_drv vd = { &bar_ops, NULL, 0 };
+static struct virtio_bar vbar = { .strict = 1 };
+static struct virtio_drv vd = { &virtio_bar_ops, &vbar, 0 };
 
 static bool fast_sink;
 
@@ -215,12 +198,14 @@ static void build_vm(const struct vm_prop *dev_props)
 static void find_device(void)
 {
 	drv = (struct mock_pci){ machine_pio(mach), machine_mmio(mach), 0 };
+	vbar.mmio = drv.mmio;
 	for (slot = 1; slot < 32; slot++)
 		if (mock_pci_cfg_read(&drv, slot, PCI_VENDOR_ID, 4) ==
 		    (0x1041u << 16 | 0x1af4u))
 			break;
 	ck_assert_uint_lt(slot, 32);
 	bar4 = mock_pci_bar_get(&drv, slot, VIO_PCI_BAR);
+	vbar.base = bar4;
 	ck_assert_uint_ne(bar4, 0);
 	mock_pci_command(&drv, slot, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
 	gm.gm = *machine_mem(mach); /* shared mapping, not owned */
@@ -258,8 +243,8 @@ static void linux_probe_n(uint64_t wanted, uint16_t nq)
 	for (unsigned v = 0; v <= nq; v++)
 		mock_pci_msix_set(&drv, slot, v, 0xfee00000, 0x40 + v, 0);
 	ck_assert_int_eq(virtio_drv_probe(&vd, wanted), 0);
-	bar_wr(NULL, CC(msix_config), 0, 2);
-	ck_assert_uint_eq(bar_rd(NULL, CC(msix_config), 2), 0);
+	virtio_bar_wr(&vbar, CC(msix_config), 0, 2);
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(msix_config), 2), 0);
 	for (q = 0; q < nq; q++)
 		ck_assert_int_eq(virtio_drv_setup_queue(&vd, &gm, q, 64,
 							(uint16_t)(q + 1),
@@ -371,14 +356,14 @@ START_TEST(test_vnet_identity_features_and_config)
 				     BIT(VIRTIO_NET_F_CTRL_VQ) |
 				     BIT(VIRTIO_RING_F_EVENT_IDX) |
 				     BIT(VIRTIO_RING_F_INDIRECT_DESC));
-	ck_assert_uint_eq(bar_rd(NULL, CC(num_queues), 2), 3);
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 3);
 	for (unsigned i = 0; i < 6; i++)
-		mac[i] = (uint8_t)bar_rd(NULL, VIO_PCI_DEVICE_OFF + i, 1);
+		mac[i] = (uint8_t)virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF + i, 1);
 	ck_assert_mem_eq(mac, "\x52\x54\x00\xab\xcd\xef", 6);
-	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
 				 offsetof(struct virtio_net_config, status), 2),
 			  VIRTIO_NET_S_LINK_UP);
-	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
 				 offsetof(struct virtio_net_config,
 					  max_virtqueue_pairs), 2), 1);
 	linux_probe(LINUX_FEATURES);
@@ -785,12 +770,12 @@ START_TEST(test_vnet_vector_rewrite_reroutes)
 	mock_pci_msix_set(&drv, slot, TXQ + 1, 0xfee01000, 0x77, 0);
 	ck_assert(fake_bound(call, 0x77));
 	ck_assert_uint_ge(rec.route_updates, 1);
-	bar_wr(NULL, CC(queue_select), TXQ, 2);
-	bar_wr(NULL, CC(queue_msix_vector), 3, 2);
-	ck_assert_uint_eq(bar_rd(NULL, CC(queue_msix_vector), 2), 3);
+	virtio_bar_wr(&vbar, CC(queue_select), TXQ, 2);
+	virtio_bar_wr(&vbar, CC(queue_msix_vector), 3, 2);
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(queue_msix_vector), 2), 3);
 	ck_assert(!fake_bound(call, 0x77));
 	ck_assert(fake_bound(call, 0x43));
-	bar_wr(NULL, CC(queue_msix_vector), VIRTIO_MSI_NO_VECTOR, 2);
+	virtio_bar_wr(&vbar, CC(queue_msix_vector), VIRTIO_MSI_NO_VECTOR, 2);
 	ck_assert(!fake_bound(call, 0x43));
 }
 END_TEST
@@ -979,7 +964,7 @@ START_TEST(test_vnet_rx_backend_errors_back_off_then_link_down)
 	ck_assert_uint_ge(st.rx_drop_backend, 8);
 	ck_assert_uint_le(st.rx_drop_backend, 9);
 	ck_assert_uint_eq(st.link_up, 0);
-	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
 				 offsetof(struct virtio_net_config, status), 2),
 			  0);
 	ck_assert_uint_le(__atomic_load_n(&knob.recv_calls, __ATOMIC_ACQUIRE),
@@ -1070,19 +1055,19 @@ START_TEST(test_vnet_host_sets_link)
 	struct vm_net_stats st = VM_NET_STATS_INIT;
 
 	linux_probe(LINUX_FEATURES);
-	gen = bar_rd(NULL, CC(config_generation), 1);
+	gen = virtio_bar_rd(&vbar, CC(config_generation), 1);
 	before = msis();
 	ck_assert_int_eq(vm_net_set_link(vm, "net0", 0, NULL), 0);
-	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
 				 offsetof(struct virtio_net_config, status), 2),
 			  0);
-	ck_assert_uint_ne(bar_rd(NULL, CC(config_generation), 1), gen);
+	ck_assert_uint_ne(virtio_bar_rd(&vbar, CC(config_generation), 1), gen);
 	ck_assert(wait_msis(before));
 	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
 			  0x40);
 	ck_assert_uint_eq(net_stats().link_up, 0);
 	ck_assert_int_eq(vm_net_set_link(vm, "net0", 1, NULL), 0);
-	ck_assert_uint_eq(bar_rd(NULL, VIO_PCI_DEVICE_OFF +
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
 				 offsetof(struct virtio_net_config, status), 2),
 			  VIRTIO_NET_S_LINK_UP);
 	ck_assert_int_eq(vm_net_set_link(vm, "nope", 0, NULL), -ENOENT);
@@ -1106,7 +1091,7 @@ START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
 	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
 	find_device();
 	wire = ((struct sock_priv *)vm_obj_priv(vm_obj_find(vm, "s0")))->fd[1];
-	ck_assert_uint_eq(bar_rd(NULL, CC(num_queues), 2), 5);
+	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 5);
 	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_MQ));
 	ck_assert_uint_eq(ctrl("\x00\x00\x01", 3), VIRTIO_NET_OK);
 	ck_assert_uint_eq(net_stats().ctrl_commands, 1);

@@ -4,7 +4,8 @@
 # bump allocator, driver-side vring, Linux's probe order). No KVM needed.
 virtio_mock_sources = tests/unit/mock/guest-mem.c tests/unit/mock/guest-mem.h \
 	tests/unit/mock/vring-driver.c tests/unit/mock/vring-driver.h \
-	tests/unit/mock/virtio-driver.c tests/unit/mock/virtio-driver.h
+	tests/unit/mock/virtio-driver.c tests/unit/mock/virtio-driver.h \
+	tests/unit/mock/virtio-pci-bar.c tests/unit/mock/virtio-pci-bar.h
 virtio_unit_tests = tests/unit/test-virtio
 if ENABLE_TESTS
 check_PROGRAMS += $(virtio_unit_tests)
