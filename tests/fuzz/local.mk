@@ -60,7 +60,7 @@ tests_fuzz_props_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
 # the unit tests' mock guest, whose ck_assert()s go to check-shim.c (no
 # Check runner in a fuzzer).
 tests_fuzz_virtio_net_fuzz_SOURCES = tests/fuzz/fuzz-virtio-net.c \
-	$(FUZZ_COMMON) tests/fuzz/check-shim.c $(virtio_mock_sources) \
+	$(FUZZ_COMMON) tests/unit/mock/check-shim.c $(virtio_mock_sources) \
 	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
 tests_fuzz_virtio_net_fuzz_CFLAGS = $(FUZZ_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/tests/unit
