@@ -344,6 +344,43 @@ scan_markers() {
     return 0
 }
 
+# monitor_dump: where a wedged L1 is, from QEMU's monitor, into our
+# messages: the vCPUs' registers sampled three times a second apart (a
+# moving RIP is a livelock, a fixed one a hang; CR3 tells L1's own code
+# from an L2 it runs under emulated SVM) and the local APIC (a timer
+# interrupt pending in IRR but never taken points at the emulator).
+monitor_dump() {
+    command -v python3 >/dev/null 2>&1 || { msg "(no python3: no monitor dump)"; return 0; }
+    python3 - "$WORK/monitor.sock" <<'PY' 2>&1 | sed 's/^/l1-run: monitor: /' >&2 || true
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+def cmd(c):
+    s.sendall(c.encode() + b"\n")
+    out, t0 = b"", time.time()
+    while not out.endswith(b"(qemu) ") and time.time() - t0 < 5:
+        try:
+            out += s.recv(65536)
+        except socket.timeout:
+            break
+    return out.decode(errors="replace")
+cmd("")
+keep = ("RIP=", "RAX=", "RBX=", "RSP=", "CS =", "CR0=", "EFER=", "CPU#", "HLT")
+for i in range(3):
+    for line in cmd("info registers -a").splitlines():
+        if line.startswith(keep):
+            print(f"[{i}] {line}")
+    time.sleep(1)
+for line in cmd("info cpus").splitlines():
+    if "CPU #" in line:
+        print(line.strip())
+for line in cmd("info lapic").splitlines():
+    if any(k in line for k in ("IRR", "ISR", "LVT0", "Timer", "PPR", "TPR", "ESR", "dumping")):
+        print(line)
+PY
+}
+
 # run_once: boot L1 once.  Sets OUTCOME (exit|stall|timeout|died) and
 # EXIT_RC (from the @@L1-EXIT@@ marker), and prints the timings.
 run_once() {
@@ -356,6 +393,7 @@ run_once() {
         -accel "tcg,thread=${L1_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt -smp "$SMP" -m "$MEM" \
         -M pc -nodefaults -no-user-config -display none -nic none \
         -chardev file,id=con,path="$RAW" -serial chardev:con \
+        -monitor "unix:$WORK/monitor.sock,server=on,wait=off" \
         -no-reboot -kernel "$KERNEL" -initrd "$WORK/l1.cpio" \
         -append "console=ttyS0 quiet panic=-1 mitigations=off ${APPEND}" \
         </dev/null >"$WORK/qemu.out" 2>"$WORK/qemu.err" &
@@ -376,7 +414,9 @@ run_once() {
             msg "L1 did not power off 15s after the command ended; killing it"
             break
         elif [ -z "$t_exit" ] && [ $((t - last_change)) -gt $((STALL * 1000)) ]; then
-            OUTCOME=stall; break
+            OUTCOME=stall
+            monitor_dump
+            break
         elif [ $((t - start)) -gt $((TIMEOUT * 1000)) ]; then
             OUTCOME=timeout; break
         fi

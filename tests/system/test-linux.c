@@ -457,6 +457,7 @@ struct xfer {
 	char got_sha[65];            /* guest -> host, as received */
 	uint64_t got;                /* bytes received */
 	double ms_to_guest, ms_from_guest;
+	unsigned pings_to_guest;     /* of PINGS_TO_GUEST answered */
 	int link_flapped;
 	const char *fail;
 	int guest_gone;              /* atomic: the VM stopped, give up */
@@ -470,9 +471,79 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
+#define PINGS_TO_GUEST 1000
+
+static uint16_t icmp_csum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* @count ICMP echo requests to @ip, one at a time (each waits up to 1 s
+ * for its own reply, as `ping -A`): how many were answered. Raw socket:
+ * the test runs as root in its own namespace. */
+static unsigned ping_host_to(const char *ip, unsigned count)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint16_t id = (uint16_t)getpid();
+	unsigned answered = 0;
+	int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+
+	if (s < 0)
+		return 0;
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	for (unsigned seq = 0; seq < count; seq++) {
+		uint8_t req[64] = { 8, 0 }, rep[1500];
+		double until = now_ms() + 1000;
+		uint16_t c;
+
+		req[4] = (uint8_t)(id >> 8);
+		req[5] = (uint8_t)id;
+		req[6] = (uint8_t)(seq >> 8);
+		req[7] = (uint8_t)seq;
+		memset(req + 8, 0xa5, sizeof(req) - 8);
+		c = icmp_csum(req, sizeof(req));
+		req[2] = (uint8_t)(c >> 8);
+		req[3] = (uint8_t)c;
+		if (sendto(s, req, sizeof(req), 0, (struct sockaddr *)&a,
+			   sizeof(a)) < 0)
+			continue;
+		while (now_ms() < until) {
+			struct pollfd p = { .fd = s, .events = POLLIN };
+			ssize_t n;
+			size_t ihl;
+
+			if (poll(&p, 1, (int)(until - now_ms()) + 1) <= 0)
+				break;
+			n = recv(s, rep, sizeof(rep), 0);
+			if (n < 20)
+				continue;
+			ihl = (size_t)(rep[0] & 15) * 4;
+			/* an echo reply to this request: type 0, our id, seq */
+			if ((size_t)n >= ihl + 8 && rep[ihl] == 0 &&
+			    rep[ihl + 4] == req[4] && rep[ihl + 5] == req[5] &&
+			    rep[ihl + 6] == req[6] && rep[ihl + 7] == req[7]) {
+				answered++;
+				break;
+			}
+		}
+	}
+	close(s);
+	return answered;
+}
+
 /* The host's side, while the main thread pumps the console: connect to
- * the guest's 5002 (retrying while it boots and pings), send the bytes,
- * then take the guest's bytes on 5001, then flap the link. */
+ * the guest's 5002 (retrying while it boots and pings), ping the guest
+ * PINGS_TO_GUEST times (its nc waits meanwhile), send the bytes, then
+ * take the guest's bytes on 5001, then flap the link. */
 static void *xfer_thread(void *arg)
 {
 	struct xfer *x = arg;
@@ -514,6 +585,7 @@ static void *xfer_thread(void *arg)
 
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
+	x->pings_to_guest = ping_host_to(XFER_GUEST, PINGS_TO_GUEST);
 	sha256_init(&h);
 	t0 = now_ms();
 	for (left = x->bytes; left;) {
@@ -636,8 +708,8 @@ static int tap_set_mtu(const char *ifname, int mtu)
 }
 
 /* In a network namespace of its own (as the ping test): MTU 9000 end to
- * end, 1000 pings with no loss, pings at the MTU, @mib MiB (default 16,
- * TEST_XFER_MIB sets it) of TCP each
+ * end, 1000 pings each way with no loss, pings at the MTU, @mib MiB
+ * (default 100, TEST_XFER_MIB sets it) of TCP each
  * way with sha256 compared on both ends, a link flap the guest's carrier
  * follows; with @ioeventfd no queue kick takes a vCPU exit, without it
  * every kick does (the fallback path, which must carry the same). */
@@ -694,7 +766,8 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	ck_assert_msg(v && !strcmp(v, "9000"), "MTU %s", v ? v : "(none)");
 	v = marker(b, "PING1000");
 	ping = v ? (unsigned)atoi(v) : 0;
-	printf("# %s: %u of 1000 pings answered\n", name, ping);
+	printf("# %s: %u of 1000 pings guest->host answered, %u of %u host->guest\n",
+	       name, ping, x.pings_to_guest, PINGS_TO_GUEST);
 	v = marker(b, "BIGPING");
 	printf("# %s: %s of 5 pings of 9000-byte packets answered\n", name,
 	       v ? v : "(none)");
@@ -718,6 +791,7 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 		boot_print_console(b);
 	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
 	ck_assert_uint_eq(ping, 1000);
+	ck_assert_uint_eq(x.pings_to_guest, PINGS_TO_GUEST);
 	v = marker(b, "RXSHA");
 	ck_assert_msg(v && !strcmp(v, x.sent_sha), "host->guest sha256 %s, sent %s",
 		      v ? v : "(none)", x.sent_sha);
@@ -751,7 +825,7 @@ START_TEST(test_tap_traffic_both_ways)
 {
 	const char *env = getenv("TEST_XFER_MIB");
 
-	traffic("traffic", env ? (unsigned)atoi(env) : 16, true);
+	traffic("traffic", env ? (unsigned)atoi(env) : 100, true);
 }
 END_TEST
 
