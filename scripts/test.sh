@@ -95,7 +95,13 @@ net_tests() {
 	echo "=== net: test-linux's traffic tests (nested)"
 	[ -x "$dir/tests/system/test-linux" ] || make -C "$dir" -j"$jobs" -s \
 		tests/system/test-linux tests/system/test-machine >/dev/null || return 1
-	(cd "$dir" && TEST_LINUX_NET=1 CK_RUN_CASE=net top_builddir="$dir" \
+	# L1 with 2 CPUs (multi-threaded TCG): test-linux pins the vCPU
+	# threads to one and the NIC's I/O threads to the other, so guest and
+	# device really run side by side (what killed guests under the old
+	# exit-path TX, issue 7).
+	(cd "$dir" && RUN_IN_KVM_SMP="${NET_L1_SMP:-2}" \
+		L1_TCG_THREAD="${NET_L1_TCG_THREAD:-multi}" \
+		TEST_LINUX_NET=1 CK_RUN_CASE=net top_builddir="$dir" \
 		"$top/tests/system/kvm-tests.sh" "$dir/tests/system/test-linux") \
 		>"$logs/net.tap" 2>&1 || true
 	cat "$logs/net.tap"
