@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/privilege.h"
 #include "hv.h"
 #include "vcpu.h"
 
@@ -430,6 +431,13 @@ static void *hv_vcpu_thread(void *arg)
 	snprintf(tname, sizeof(tname), "kvm-vcpu%u", v->index % 10000000u);
 	tname[15] = '\0'; /* the kernel's limit */
 	pthread_setname_np(pthread_self(), tname);
+	/* Before the guest's first instruction: privilege.h. */
+	r = priv_enter(s->priv);
+	if (r < 0) {
+		vlog_err(s->log, v->name, "cannot drop its privileges: %s",
+			 strerror(-r));
+		hv_vcpus_request_stop(s, VM_EXIT_INTERNAL, r, v->index);
+	}
 	r = hv_vcpu_set_sigmask(v);
 	if (r < 0) {
 		vlog_err(s->log, v->name, "KVM_SET_SIGNAL_MASK: %s", strerror(-r));

@@ -33,6 +33,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../../core/privilege.h"
 #include "uart8250.h"
 
 #define UART_RBR 0
@@ -408,6 +409,9 @@ static void *uart_io_thread(void *arg)
 	uint8_t buf[UART8250_FIFO];
 
 	pthread_setname_np(pthread_self(), "kvm-uart"); /* prctl: cheap */
+	if (priv_enter(u->priv) < 0)
+		return NULL; /* no input; the guest's output is written by
+			      * its vCPU thread when it can be (non-blocking) */
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = u->wake_fd, .events = POLLIN },
