@@ -167,3 +167,59 @@ def test_release_wait_after_close(need_kvm, guest):
     assert kv.release_pending() == 0
     kv.release_wait(0)  # nothing left: returns at once
     assert len(os.listdir("/proc/self/fd")) == fds_before
+
+
+def _vcpu_sigblk():
+    """SigBlk of each "kvm-vcpuN" thread of this process, as ints."""
+    out = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/status" % tid) as f:
+                st = dict(line.rstrip("\n").split(":\t", 1) for line in f
+                          if ":\t" in line)
+        except OSError:
+            continue
+        if st.get("Name", "").startswith("kvm-vcpu"):
+            out.append(int(st["SigBlk"], 16))
+    return out
+
+
+def test_kick_signal_chosen_by_the_host(need_kvm, guest):
+    """vm_stop() reaches a spinning guest through the host's choice of
+    kick signal, and the host's own handler of that signal is left alone
+    (the library sends it only to its vCPU threads)."""
+    import signal
+    sig = signal.SIGRTMIN + 2
+    got = []
+    old = signal.signal(sig, lambda s, f: got.append(s))
+    try:
+        seen = []
+        with kv.VM(guest("spin"), vcpus=2, mem_mib=64, kick_signal=sig,
+                   console=seen.append) as vm:
+            vm.start()
+            deadline = time.monotonic() + 60
+            while b"spinning" not in b"".join(seen):
+                assert time.monotonic() < deadline, "spin guest never spoke"
+                time.sleep(0.01)
+            # Inside KVM_RUN a vCPU thread's mask is the one the library
+            # gave KVM: everything blocked but its kick signal.
+            dflt = signal.SIGRTMAX - 3
+            deadline = time.monotonic() + 5
+            unblocked = False
+            while not unblocked:
+                assert time.monotonic() < deadline, "kick signal never open"
+                for blk in _vcpu_sigblk():
+                    assert blk >> (dflt - 1) & 1, "default kick signal used"
+                    unblocked |= not blk >> (sig - 1) & 1
+                time.sleep(0.001)
+            threading.Thread(target=vm.stop).start()
+            assert vm.wait(timeout=5).reason == "stopped"
+            assert signal.getsignal(sig) is not signal.SIG_DFL
+            assert not got, "the host's handler ran for a library kick"
+            os.kill(os.getpid(), sig)   # the host's own use still works
+            deadline = time.monotonic() + 5
+            while not got and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert got == [sig]
+    finally:
+        signal.signal(sig, old)

@@ -44,6 +44,7 @@ class vm_config(ctypes.Structure):
         ("console_in_fd", ctypes.c_int),
         ("mem_path", ctypes.c_char_p),
         ("flags", ctypes.c_uint32),
+        ("kick_signal", ctypes.c_int),      # since 0.2
     ]
 
 
