@@ -12,7 +12,7 @@ KVM_TEST_PROGS = tests/system/test-machine tests/system/test-churn \
 	tests/system/test-privilege tests/system/test-linux
 if ENABLE_TESTS
 check_PROGRAMS += $(KVM_TEST_PROGS)
-TESTS += tests/system/kvm-tests.sh
+TESTS += tests/system/kvm-tests.sh tests/system/run-examples.sh
 endif
 tests_system_test_machine_SOURCES = tests/system/test-machine.c tests/system/sys-util.h
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
@@ -31,4 +31,4 @@ CLEANFILES += tests/system/test-linux.cpio
 EXTRA_DIST += tests/system/kvm-tests.sh tests/system/linux-guest.sh \
 	tests/system/kit.sh tests/system/l1-run.sh tests/system/run-in-kvm.sh \
 	tests/system/kvm-path.sh tests/system/l2-initramfs.sh \
-	tests/system/README.md
+	tests/system/README.md tests/system/run-examples.sh
