@@ -122,6 +122,34 @@ static unsigned check_threads(const char *prefix, const char *key,
 	return n;
 }
 
+/* Threads name themselves when they start: wait until @n threads named
+ * @prefix... exist (a thread that has not run yet has not run guest code
+ * either: it drops its privileges before it does). */
+static void wait_threads(const char *prefix, unsigned n)
+{
+	double dl = now_ms() + 30000;
+
+	for (;;) {
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+		unsigned k = 0;
+		char comm[64];
+
+		ck_assert_ptr_nonnull(d);
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' &&
+			    task_comm(e->d_name, comm, sizeof(comm)) &&
+			    !strncmp(comm, prefix, strlen(prefix)))
+				k++;
+		closedir(d);
+		if (k >= n)
+			return;
+		ck_assert_msg(now_ms() < dl, "%u of %u '%s' threads after 30 s",
+			      k, n, prefix);
+		usleep(1000);
+	}
+}
+
 /* What the console callback saw, on the vCPU thread that called it. */
 struct seen {
 	char text[256];
@@ -213,6 +241,8 @@ START_TEST(test_vm_threads_keep_no_capabilities)
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0); /* starts the UART thread */
 	vm = start_spin(VM_CONFIG_F_DROP_CAPS, &seen, in[0]);
 	wait_spinning(&seen);
+	wait_threads("kvm-vcpu", 2);
+	wait_threads("kvm-uart", 1);
 	ck_assert_uint_eq(check_threads("kvm-vcpu", "CapEff:", NO_CAPS, 1), 2);
 	ck_assert_uint_eq(check_threads("kvm-vcpu", "CapPrm:", NO_CAPS, 1), 2);
 	ck_assert_uint_eq(check_threads("kvm-vcpu", "CapInh:", NO_CAPS, 1), 2);
@@ -242,6 +272,7 @@ START_TEST(test_without_the_flag_vcpus_keep_the_hosts_capabilities)
 	self_field("CapEff:", eff, sizeof(eff));
 	vm = start_spin(0, &seen, -1);
 	wait_spinning(&seen);
+	wait_threads("kvm-vcpu", 2);
 	ck_assert_uint_eq(check_threads("kvm-vcpu", "CapEff:", eff, 1), 2);
 	ck_assert_uint_eq(check_threads("kvm-vcpu", "Seccomp:", "0", 1), 2);
 	stop_and_destroy(vm);
@@ -261,6 +292,7 @@ START_TEST(test_seccomp_refuses_outside_the_list_and_the_guest_runs_on)
 	seen.pipe_w = p[1];
 	vm = start_spin(VM_CONFIG_F_SECCOMP | VM_CONFIG_F_DROP_CAPS, &seen, -1);
 	wait_spinning(&seen);
+	wait_threads("kvm-vcpu", 2);
 	printf("# on a vCPU thread: open %s, socket %s, write %s\n",
 	       strerror(seen.open_errno), strerror(seen.socket_errno),
 	       seen.write_ok ? "ok" : "failed");
