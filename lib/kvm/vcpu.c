@@ -459,7 +459,8 @@ static void *hv_vcpu_thread(void *arg)
 		if (!hv_vcpu_exit(v))
 			break;
 	}
-	hv_vcpu_drain_kick(s->kick_signal);
+	/* A kick still pending now dies with this thread (signals sent to
+	 * a thread are its own): nothing to drain. */
 	pthread_mutex_lock(&s->lock);
 	if (--s->nr_running == 0)
 		pthread_cond_broadcast(&s->cond);
@@ -469,7 +470,7 @@ static void *hv_vcpu_thread(void *arg)
 
 int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 {
-	sigset_t all, old;
+	sigset_t all;
 	uint32_t i;
 	int r = 0;
 
@@ -478,20 +479,23 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 		pthread_mutex_unlock(&s->lock);
 		return verr_set(errp, -EBUSY, "vCPUs already started");
 	}
-	/* Threads inherit the creator's mask: block everything so that no
-	 * host signal is ever delivered on a vCPU thread. */
+	/* No host signal is ever delivered on a vCPU thread: it starts with
+	 * every signal blocked (set by glibc in the new thread, where it
+	 * sets a mask anyway: no extra syscalls on the caller's side). */
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < s->nr; i++) {
 		struct hv_vcpu *v = &s->v[i];
 		pthread_attr_t a;
 
 		v->stack = hv_stack_get();
 		r = pthread_attr_init(&a) ? -ENOMEM : 0;
-		if (r == 0 && v->stack)
-			pthread_attr_setstack(&a, v->stack, HV_STACK_SIZE);
 		if (r == 0) {
-			r = -pthread_create(&v->thread, &a, hv_vcpu_thread, v);
+			if (v->stack)
+				pthread_attr_setstack(&a, v->stack, HV_STACK_SIZE);
+			r = -pthread_attr_setsigmask_np(&a, &all);
+			if (r == 0)
+				r = -pthread_create(&v->thread, &a, hv_vcpu_thread,
+						    v);
 			pthread_attr_destroy(&a);
 		}
 		if (r < 0) {
@@ -503,7 +507,6 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 		v->started = 1;
 		s->nr_running++;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	s->state = HV_VCPUS_RUNNING;
 	if (r < 0) {
 		/* Stop the ones that run; wait() joins them later. */
