@@ -113,12 +113,16 @@ static int build_filter(struct sock_fprog *out, const char **what)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
 	*what = "prctl";
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				     SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				     SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+	for (unsigned i = 0; i < 2 && !r; i++) {
+		/* Spelled out: SCMP_A0() leaves datum_b to the compiler. */
+		const struct scmp_arg_cmp op = {
+			.arg = 0, .op = SCMP_CMP_EQ,
+			.datum_a = i ? PR_GET_NAME : PR_SET_NAME, .datum_b = 0,
+		};
+
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl),
+					   1, &op);
+	}
 	*what = "export";
 	if (!r)
 		r = export_bpf(ctx, out);
