@@ -97,6 +97,8 @@ class vm_net_stats(ctypes.Structure):
 
 VM_CONFIG_F_HUGETLB = 1 << 0
 VM_CONFIG_F_PREALLOC = 1 << 1
+VM_CONFIG_F_DROP_CAPS = 1 << 4
+VM_CONFIG_F_SECCOMP = 1 << 5
 
 vm_p = ctypes.c_void_p          # struct vm *
 obj_p = ctypes.c_void_p         # struct vm_obj *
