@@ -305,7 +305,7 @@ struct vm_config {
  * threads, the UART's input thread and the I/O threads they create,
  * installed the same way and at the same time as VM_CONFIG_F_DROP_CAPS
  * (with no_new_privs). Kept: ioctl, read, write, readv, writev, pread64,
- * sendto, recvfrom, sendmsg, recvmsg, sendmmsg, recvmmsg, poll, ppoll,
+ * preadv, pwritev, preadv2, pwritev2, sendto, recvfrom, sendmsg, recvmsg, sendmmsg, recvmmsg, poll, ppoll,
  * epoll_wait, epoll_pwait, epoll_ctl, eventfd2, fcntl, close, fstat,
  * newfstatat, rt_sigtimedwait, rt_sigprocmask, rt_sigreturn, tgkill,
  * tkill, getpid, gettid, futex, sched_yield, nanosleep, clock_nanosleep,

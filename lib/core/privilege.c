@@ -12,7 +12,9 @@
  * The list, by what it is for:
  *   KVM and devices   ioctl (KVM_RUN, irqfd/ioeventfd/MSI routes, the tap's
  *                     TUNSETOFFLOAD and TUNSETVNETHDRSZ), read, write,
- *                     readv, writev, pread64, send/recv (sendto, recvfrom,
+ *                     readv, writev, pread64, preadv, pwritev, preadv2,
+ *                     pwritev2 (the UART's non-blocking console writes:
+ *                     RWF_NOWAIT), send/recv (sendto, recvfrom,
  *                     sendmsg, recvmsg, sendmmsg, recvmmsg), poll, ppoll,
  *                     epoll_wait, epoll_pwait, epoll_ctl, eventfd2, fcntl,
  *                     close, fstat, newfstatat
@@ -48,7 +50,8 @@
 #endif
 
 static const char *const allowed[] = {
-	"ioctl", "read", "write", "readv", "writev", "pread64",
+	"ioctl", "read", "write", "readv", "writev", "pread64", "preadv",
+	"pwritev", "preadv2", "pwritev2",
 	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
 	"poll", "ppoll", "epoll_wait", "epoll_pwait", "epoll_ctl", "eventfd2",
 	"fcntl", "close", "fstat", "newfstatat",

@@ -11,7 +11,7 @@
  *   a vCPU thread (from the console callback) fails with EPERM, one inside
  *   it (write) works, the guest keeps running and vm_stop stops it; the
  *   vCPU threads report "Seccomp: 2", the host's thread 0 and its own open
- *   still works;
+ *   still works; the console still reaches a pipe;
  * - a tap passed by fd= works in a process that holds no capability at
  *   all (a private network namespace; the guest does not drive the NIC:
  *   what is checked is realize, start and stop with fd= and no
@@ -315,6 +315,37 @@ START_TEST(test_seccomp_refuses_outside_the_list_and_the_guest_runs_on)
 }
 END_TEST
 
+/* The console as a pipe: the UART writes it without blocking
+ * (pwritev2 RWF_NOWAIT, from the vCPU thread and the UART's thread). */
+START_TEST(test_seccomp_console_to_a_pipe)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+	struct vm_status st = VM_STATUS_INIT;
+	struct vm_error *err = NULL;
+	struct vm *vm = NULL;
+	char buf[64] = "";
+	int p[2], rc;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	cfg.mem_mib = 16;
+	cfg.kernel = guest("hello");
+	cfg.console_fd = p[1];
+	cfg.flags = VM_CONFIG_F_SECCOMP | VM_CONFIG_F_DROP_CAPS;
+	rc = vm_create(&cfg, &vm, &err);
+	if (rc == 0)
+		rc = vm_start(vm, &err);
+	ck_assert_msg(rc == 0, "vm_start: %d %s", rc, vm_error_message(err));
+	ck_assert_int_eq(vm_wait(vm, &st, 30000), 0);
+	ck_assert_int_eq(st.reason, VM_EXIT_DEBUG);
+	vm_destroy(vm);
+	ck_assert_int_eq(vm_release_wait(10000), 0);
+	ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
+	ck_assert_str_eq(buf, "hello from the guest\n");
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 /* A private network namespace, a tap in it, then no capability at all. */
 static int tap_then_no_caps(void)
 {
@@ -428,6 +459,7 @@ int main(void)
 	tcase_add_test(tc, test_vm_threads_keep_no_capabilities);
 	tcase_add_test(tc, test_without_the_flag_vcpus_keep_the_hosts_capabilities);
 	tcase_add_test(tc, test_seccomp_refuses_outside_the_list_and_the_guest_runs_on);
+	tcase_add_test(tc, test_seccomp_console_to_a_pipe);
 	tcase_add_test(tc, test_tap_by_fd_with_no_capability_at_all);
 	tcase_add_test(tc, test_tap_by_name_needs_cap_net_admin);
 	suite_add_tcase(s, tc);
