@@ -407,11 +407,18 @@ static void *uart_io_thread(void *arg)
 {
 	struct uart8250 *u = arg;
 	uint8_t buf[UART8250_FIFO];
+	int r;
 
 	pthread_setname_np(pthread_self(), "kvm-uart"); /* prctl: cheap */
-	if (priv_enter(u->priv) < 0)
-		return NULL; /* no input; the guest's output is written by
-			      * its vCPU thread when it can be (non-blocking) */
+	r = priv_enter(u->priv);
+	if (r < 0) {
+		/* Never run with privileges the host asked to drop: no input
+		 * then, and output only as far as the vCPU thread's own
+		 * non-blocking writes get it out. */
+		vlog_err(u->log, u->name, "I/O thread: cannot drop its privileges: %s",
+			 strerror(-r));
+		return NULL;
+	}
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = u->wake_fd, .events = POLLIN },
