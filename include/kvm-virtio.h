@@ -291,7 +291,10 @@ struct vm_config {
  * privileges -- which is when capabilities are needed: tap needs
  * CAP_NET_ADMIN only to create or attach an interface by name (ifname=);
  * a tap passed by fd= and the null backend need none, nor does KVM itself
- * beyond access to /dev/kvm -- and then each vCPU thread and the UART's
+ * beyond access to /dev/kvm, nor what the tap does later on the VM's
+ * threads (TUNSETOFFLOAD, TUNSETVNETHDRSZ, and TUNSETQUEUE when the guest
+ * changes a multiqueue tap's queue count: checked on Linux 6.18 with no
+ * capability) -- and then each vCPU thread and the UART's
  * input thread drop them on themselves before their first guest
  * instruction or byte; virtio-net's I/O threads, created by a vCPU thread
  * when the guest's driver starts the device, inherit its empty sets. The
