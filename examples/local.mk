@@ -1,5 +1,6 @@
 # examples/local.mk: example host programs, linked to the shared library.
-noinst_PROGRAMS += examples/vm-run examples/embed
+noinst_PROGRAMS += examples/vm-run examples/embed examples/boot-linux \
+	examples/net-tap
 examples_vm_run_SOURCES = examples/vm-run.c
 examples_vm_run_LDADD = lib/libkvm-virtio.la
 # Runs in place without a libtool wrapper (RPATH to lib/.libs), so the
@@ -7,4 +8,12 @@ examples_vm_run_LDADD = lib/libkvm-virtio.la
 examples_vm_run_LDFLAGS = -no-install
 examples_embed_SOURCES = examples/embed.c
 examples_embed_LDADD = lib/libkvm-virtio.la
+# The two smallest programs a new user copies (tests/system/run-examples.sh
+# runs them).
+examples_boot_linux_SOURCES = examples/boot-linux.c
+examples_boot_linux_LDADD = lib/libkvm-virtio.la
+examples_boot_linux_LDFLAGS = -no-install
+examples_net_tap_SOURCES = examples/net-tap.c
+examples_net_tap_LDADD = lib/libkvm-virtio.la
+examples_net_tap_LDFLAGS = -no-install
 EXTRA_DIST += examples/demo-guest.sh examples/demo-net.sh

@@ -285,6 +285,42 @@ struct vm_config {
  * VM lived less than that). vm_start() fails with -EINVAL if devices were
  * added or VM_CONFIG_F_PIT is set; Linux guests need the irqchip. Since: 0.2. */
 #define VM_CONFIG_F_NO_IRQCHIP (1u << 3)
+/* The VM's own threads keep no capabilities (libcap-ng): effective,
+ * permitted, inheritable and so ambient sets empty. vm_start() realizes
+ * every netdev and device on the calling thread first, with that thread's
+ * privileges -- which is when capabilities are needed: tap needs
+ * CAP_NET_ADMIN only to create or attach an interface by name (ifname=);
+ * a tap passed by fd= and the null backend need none, nor does KVM itself
+ * beyond access to /dev/kvm, nor what the tap does later on the VM's
+ * threads (TUNSETOFFLOAD, TUNSETVNETHDRSZ, and TUNSETQUEUE when the guest
+ * changes a multiqueue tap's queue count: checked on Linux 6.18 with no
+ * capability) -- and then each vCPU thread and the UART's
+ * input thread drop them on themselves before their first guest
+ * instruction or byte; virtio-net's I/O threads, created by a vCPU thread
+ * when the guest's driver starts the device, inherit its empty sets. The
+ * host's threads, the one that called vm_start() included, are untouched
+ * (capabilities are per thread). Callbacks the library calls on those
+ * threads (console, log) run without capabilities too. The shared release
+ * threads ("kvm-release") keep no capabilities whether or not this is
+ * set: they only close and unmap. Since: 0.3. */
+#define VM_CONFIG_F_DROP_CAPS (1u << 4)
+/* A syscall allow-list (seccomp, built with libseccomp) on the vCPU
+ * threads, the UART's input thread and the I/O threads they create,
+ * installed the same way and at the same time as VM_CONFIG_F_DROP_CAPS
+ * (with no_new_privs). Kept: ioctl, read, write, readv, writev, pread64,
+ * preadv, pwritev, preadv2, pwritev2, sendto, recvfrom, sendmsg, recvmsg, sendmmsg, recvmmsg, poll, ppoll,
+ * epoll_wait, epoll_pwait, epoll_ctl, eventfd2, fcntl, close, fstat,
+ * newfstatat, rt_sigtimedwait, rt_sigprocmask, rt_sigreturn, tgkill,
+ * tkill, getpid, gettid, futex, sched_yield, nanosleep, clock_nanosleep,
+ * clock_gettime, gettimeofday, restart_syscall, mmap, munmap, mprotect,
+ * madvise, mremap, brk, clone, clone3, set_robust_list, rseq, sigaltstack,
+ * exit, getrandom, and prctl with PR_SET_NAME or PR_GET_NAME. Any other
+ * call on those threads fails with EPERM (it kills nothing: the guest and
+ * the host's threads go on), e.g. open, socket, execve. Console and log
+ * callbacks called on them are under the same list. vm_start() fails with
+ * -ENOTSUP naming the step when the filter cannot be built. Release
+ * threads are not filtered. Since: 0.3. */
+#define VM_CONFIG_F_SECCOMP (1u << 5)
 
 #define VM_CONFIG_INIT                                                        \
 	{                                                                     \

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/privilege.h"
 #include "core/prop.h"
 #include "kvm/hv.h"
 #include "realize.h"
@@ -27,7 +28,8 @@
 #define VM_MAX_MEM_MIB (1024u * 1024u) /* 1 TiB */
 
 #define VM_CONFIG_F_KNOWN (VM_CONFIG_F_HUGETLB | VM_CONFIG_F_PREALLOC | \
-			   VM_CONFIG_F_PIT | VM_CONFIG_F_NO_IRQCHIP)
+			   VM_CONFIG_F_PIT | VM_CONFIG_F_NO_IRQCHIP | \
+			   VM_CONFIG_F_DROP_CAPS | VM_CONFIG_F_SECCOMP)
 
 /* The first version of struct vm_config ended after ->flags. */
 #define VM_CONFIG_V0_SIZE (offsetof(struct vm_config, flags) + \
@@ -497,6 +499,10 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 				"device '%s': a VM without an irqchip (VM_CONFIG_F_NO_IRQCHIP) takes no devices",
 				vm->devices.head->id);
 
+	rc = priv_prepare(&vm->priv, vm->cfg.flags & VM_CONFIG_F_DROP_CAPS,
+			  vm->cfg.flags & VM_CONFIG_F_SECCOMP, errp);
+	if (rc < 0)
+		return rc;
 	mc = (struct machine_config){
 		.vcpus = vm->cfg.vcpus,
 		.mem_bytes = (uint64_t)vm->cfg.mem_mib << 20,
@@ -513,6 +519,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.pit = !!(vm->cfg.flags & VM_CONFIG_F_PIT),
 		.no_irqchip = !!(vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP),
 		.kick_signal = vm->cfg.kick_signal,
+		.priv = &vm->priv,
 		.log = &vm->log,
 	};
 	rc = machine_new(&m, &mc, errp);

@@ -23,6 +23,7 @@
 #include "kvm/release.h"
 #include "core/log.h"
 #include "core/obj.h"
+#include "core/privilege.h"
 #include "core/type.h"
 
 enum vm_state {
@@ -53,6 +54,7 @@ struct vm {
 	enum vm_state state;           /* guarded by ->lock */
 	bool stop_requested;           /* guarded by ->lock */
 	struct machine *machine;       /* guarded by ->lock while running */
+	struct priv priv;              /* set by vm_start, read by its threads */
 };
 
 /* Phase 1 then phase 2; on failure everything is unrealized again. Used by

@@ -4,7 +4,7 @@
 # need, only those missing (apt-get update runs once, only if needed).
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
-libcap-ng-dev check clang qemu-system-x86 busybox-static cpio
+libcap-ng-dev libseccomp-dev check clang qemu-system-x86 busybox-static cpio
 kmod xz-utils iproute2 binutils iperf3 ethtool python3 python3-pytest"
 missing=""
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (--enable-fuzzing);

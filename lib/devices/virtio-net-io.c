@@ -487,7 +487,14 @@ static void *vnet_thread_main(void *opaque)
 	struct vnet *n = t->n;
 	struct pollfd pfd[VNET_MAX_PFD];
 	bool more = false;
+	char tn[32];
 
+	/* Named by itself (prctl): its creator, a vCPU thread, may be under
+	 * VM_CONFIG_F_SECCOMP, where naming another thread (an open of
+	 * /proc/self/task/TID/comm) is refused. */
+	snprintf(tn, sizeof(tn), "vnet-%.16s-%u", n->name, t->idx % 100u);
+	tn[15] = '\0'; /* the kernel's limit */
+	pthread_setname_np(pthread_self(), tn);
 	while (!LD(n->stop)) {
 		int timeout = more ? 0 : -1;
 		unsigned k = vnet_pollset(n, t, pfd, &timeout);
@@ -524,7 +531,6 @@ int vnet_io_start(struct vnet *n, struct vm_error **errp)
 	/* x-io-inline: the caller serves the queues (vnet_io_serve). */
 	for (unsigned i = 0; i < n->nthreads && !n->inline_io; i++) {
 		struct vnet_thread *t = &n->th[i];
-		char tn[32];
 
 		t->wake_fd = hv_eventfd_new();
 		if (t->wake_fd < 0)
@@ -536,9 +542,6 @@ int vnet_io_start(struct vnet *n, struct vm_error **errp)
 			return verr_set(errp, rc, "device '%s': I/O thread: %s",
 					n->name, strerror(-rc));
 		t->started = true;
-		snprintf(tn, sizeof(tn), "vnet-%.16s-%u", n->name, i % 100u);
-		tn[15] = '\0'; /* the kernel's limit */
-		pthread_setname_np(t->tid, tn);
 	}
 	return 0;
 }

@@ -2,10 +2,14 @@
 /*
  * lib/kvm/hv.c: /dev/kvm, capability checks, the VM fd and memory slots.
  *
- * Threads: API thread only (vm_start / vm_destroy). Locking: none.
+ * Threads: API thread only (vm_start / vm_destroy), of any number of VMs
+ * at once. Locking: probe_lock guards the process-wide probe cache below
+ * (probe, probed); pvm_state is an atomic. The struct hv of a VM has none.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -23,9 +27,19 @@ int hv_ioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
+/* Whether the backend is PVM does not change while the process lives (a
+ * module is not swapped under open VMs): asked once. -1 unknown, 0, 1. */
+static int pvm_state = -1;
+
 int hv_is_pvm(void)
 {
-	return access("/sys/module/kvm_pvm", F_OK) == 0;
+	int v = __atomic_load_n(&pvm_state, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		v = access("/sys/module/kvm_pvm", F_OK) == 0;
+		__atomic_store_n(&pvm_state, v, __ATOMIC_RELAXED);
+	}
+	return v;
 }
 
 static const struct {
@@ -45,34 +59,25 @@ static const struct {
 	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "vCPU start state" },
 };
 
-int hv_open(struct hv *hv, const char *dev, struct vm_error **errp)
+/* What /dev/kvm answers: API version, capabilities, limits. Fills the
+ * limits of @hv from its open kvm_fd; an error names what is missing. */
+static int hv_probe(struct hv *hv, const char *path, struct vm_error **errp)
 {
-	const char *path = dev ? dev : HV_DEV_KVM;
 	unsigned i;
 	int r;
 
-	memset(hv, 0, sizeof(*hv));
-	hv->vm_fd = -1;
-	hv->is_pvm = hv_is_pvm();
-	hv->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (hv->kvm_fd < 0)
-		return verr_set_errno(errp, -errno, "cannot open %s", path);
-
 	r = hv_ioctl(hv->kvm_fd, KVM_GET_API_VERSION, NULL);
 	if (r != KVM_API_VERSION) {
-		verr_set(errp, -ENOTSUP, "%s: KVM API version %d, need %d", path,
-			 r, KVM_API_VERSION);
-		goto fail;
+		return verr_set(errp, -ENOTSUP, "%s: KVM API version %d, need %d",
+				path, r, KVM_API_VERSION);
 	}
 	for (i = 0; i < ARRAY_SIZE(hv_required); i++) {
 		r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
 			     (void *)(unsigned long)hv_required[i].cap);
-		if (r <= 0) {
-			verr_set(errp, -ENOTSUP,
-				 "%s lacks %s (needed for %s)", path,
-				 hv_required[i].name, hv_required[i].why);
-			goto fail;
-		}
+		if (r <= 0)
+			return verr_set(errp, -ENOTSUP,
+					"%s lacks %s (needed for %s)", path,
+					hv_required[i].name, hv_required[i].why);
 		/* Its value is the number of GSIs: keep it, so that
 		 * hv_irq_init() need not ask again (every ioctl counts when
 		 * KVM itself runs nested). */
@@ -84,23 +89,73 @@ int hv_open(struct hv *hv, const char *dev, struct vm_error **errp)
 	if (r <= 0)
 		r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
 			     (void *)(unsigned long)KVM_CAP_NR_VCPUS);
-	if (r <= 0) {
-		verr_set(errp, -ENOTSUP,
-			 "%s reports no KVM_CAP_MAX_VCPUS/KVM_CAP_NR_VCPUS", path);
-		goto fail;
-	}
+	if (r <= 0)
+		return verr_set(errp, -ENOTSUP,
+				"%s reports no KVM_CAP_MAX_VCPUS/KVM_CAP_NR_VCPUS",
+				path);
 	hv->max_vcpus = (uint32_t)r;
 	r = hv_ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
 		     (void *)(unsigned long)KVM_CAP_MAX_VCPU_ID);
 	hv->max_vcpu_id = r > 0 ? (uint32_t)r : hv->max_vcpus;
 
 	r = hv_ioctl(hv->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
-	if (r < (int)sizeof(struct kvm_run)) {
-		verr_set(errp, r < 0 ? r : -ENOTSUP,
-			 "%s: bad KVM_GET_VCPU_MMAP_SIZE %d", path, r);
-		goto fail;
-	}
+	if (r < (int)sizeof(struct kvm_run))
+		return verr_set(errp, r < 0 ? r : -ENOTSUP,
+				"%s: bad KVM_GET_VCPU_MMAP_SIZE %d", path, r);
 	hv->run_size = r;
+	return 0;
+}
+
+/*
+ * The answers of HV_DEV_KVM do not change while the process lives, and
+ * asking costs 15 ioctls per VM (with the PVM lookup and the vCPU thread
+ * naming itself, bench/churn went from 69 to 49 syscalls per VM): probed
+ * on the first successful vm_start and
+ * copied into every later VM. Only a success is kept, so a host that
+ * lacked /dev/kvm (or a capability) is asked again next time. Another
+ * @dev path (tests) is always probed.
+ */
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hv probe;   /* guarded by probe_lock: limits only, no fds */
+static bool probed;       /* guarded by probe_lock */
+
+static int hv_probe_cached(struct hv *hv, const char *path,
+			   struct vm_error **errp)
+{
+	bool dflt = strcmp(path, HV_DEV_KVM) == 0;
+	int r = 0;
+
+	pthread_mutex_lock(&probe_lock);
+	if (dflt && probed) {
+		hv->run_size = probe.run_size;
+		hv->max_vcpus = probe.max_vcpus;
+		hv->max_vcpu_id = probe.max_vcpu_id;
+		hv->max_gsi = probe.max_gsi;
+	} else {
+		r = hv_probe(hv, path, errp);
+		if (r == 0 && dflt) {
+			probe = *hv;
+			probed = true;
+		}
+	}
+	pthread_mutex_unlock(&probe_lock);
+	return r;
+}
+
+int hv_open(struct hv *hv, const char *dev, struct vm_error **errp)
+{
+	const char *path = dev ? dev : HV_DEV_KVM;
+	int r;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->vm_fd = -1;
+	hv->is_pvm = hv_is_pvm();
+	hv->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (hv->kvm_fd < 0)
+		return verr_set_errno(errp, -errno, "cannot open %s", path);
+	r = hv_probe_cached(hv, path, errp);
+	if (r < 0)
+		goto fail;
 
 	r = hv_ioctl(hv->kvm_fd, KVM_CREATE_VM, (void *)0);
 	if (r < 0) {

@@ -132,8 +132,11 @@ int gmem_init(struct gmem *m, uint64_t size, const char *path,
 	 * cost of a boot (measured: 25,000 of 29,000 exits). As QEMU does for
 	 * its RAM; for a memfd the kernel honours it only where
 	 * transparent_hugepage/shmem_enabled is "advise" or "always", so a
-	 * failure here is not an error. */
-	if (!(flags & GMEM_F_HUGETLB))
+	 * failure here is not an error. Not below GMEM_THP_MIN: a guest that
+	 * small touches a few 4 KiB pages (a VM per request: page tables,
+	 * boot data, its code), and one huge page there is 2 MiB zeroed
+	 * instead. */
+	if (!(flags & GMEM_F_HUGETLB) && size >= GMEM_THP_MIN)
 		(void)madvise(p, size, MADV_HUGEPAGE);
 	m->fd = fd;
 	m->base = p;

@@ -23,6 +23,8 @@
 #include "../core/error.h"
 
 #define GMEM_HOLE_START 0xC0000000ull /* 3 GiB */
+/* Smallest RAM advised for transparent huge pages (mem.c says why). */
+#define GMEM_THP_MIN (32ull << 20)
 #define GMEM_HIGH_START 0x100000000ull /* 4 GiB */
 #define GMEM_MAX_REGIONS 2
 

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "../core/privilege.h"
 #include "release.h"
 #include "vcpu.h"
 
@@ -108,6 +109,7 @@ static void *rel_thread(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "kvm-release"); /* prctl: cheap */
+	(void)priv_drop_caps(); /* it only closes and unmaps: privilege.h */
 	pthread_mutex_lock(&rel.lock);
 	for (;;) {
 		struct hv_release_job *j = rel.head;

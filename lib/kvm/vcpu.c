@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/privilege.h"
 #include "hv.h"
 #include "vcpu.h"
 
@@ -419,9 +420,24 @@ static void *hv_vcpu_thread(void *arg)
 {
 	struct hv_vcpu *v = arg;
 	struct hv_vcpus *s = v->set;
+	char tname[32];
 	int r;
 
 	hv_vcpu_self = v;
+	/* Named by itself (one prctl): naming another thread is an open,
+	 * write and close of /proc/self/task/TID/comm, a tenth of a VM's
+	 * start in bench/churn. Hosts find vCPU threads by it (e.g. to pin
+	 * them) once the guest runs. */
+	snprintf(tname, sizeof(tname), "kvm-vcpu%u", v->index % 10000000u);
+	tname[15] = '\0'; /* the kernel's limit */
+	pthread_setname_np(pthread_self(), tname);
+	/* Before the guest's first instruction: privilege.h. */
+	r = priv_enter(s->priv);
+	if (r < 0) {
+		vlog_err(s->log, v->name, "cannot drop its privileges: %s",
+			 strerror(-r));
+		hv_vcpus_request_stop(s, VM_EXIT_INTERNAL, r, v->index);
+	}
 	r = hv_vcpu_set_sigmask(v);
 	if (r < 0) {
 		vlog_err(s->log, v->name, "KVM_SET_SIGNAL_MASK: %s", strerror(-r));
@@ -443,7 +459,8 @@ static void *hv_vcpu_thread(void *arg)
 		if (!hv_vcpu_exit(v))
 			break;
 	}
-	hv_vcpu_drain_kick(s->kick_signal);
+	/* A kick still pending now dies with this thread (signals sent to
+	 * a thread are its own): nothing to drain. */
 	pthread_mutex_lock(&s->lock);
 	if (--s->nr_running == 0)
 		pthread_cond_broadcast(&s->cond);
@@ -453,7 +470,7 @@ static void *hv_vcpu_thread(void *arg)
 
 int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 {
-	sigset_t all, old;
+	sigset_t all;
 	uint32_t i;
 	int r = 0;
 
@@ -462,21 +479,23 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 		pthread_mutex_unlock(&s->lock);
 		return verr_set(errp, -EBUSY, "vCPUs already started");
 	}
-	/* Threads inherit the creator's mask: block everything so that no
-	 * host signal is ever delivered on a vCPU thread. */
+	/* No host signal is ever delivered on a vCPU thread: it starts with
+	 * every signal blocked (set by glibc in the new thread, where it
+	 * sets a mask anyway: no extra syscalls on the caller's side). */
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < s->nr; i++) {
 		struct hv_vcpu *v = &s->v[i];
 		pthread_attr_t a;
-		char tname[32];
 
 		v->stack = hv_stack_get();
 		r = pthread_attr_init(&a) ? -ENOMEM : 0;
-		if (r == 0 && v->stack)
-			pthread_attr_setstack(&a, v->stack, HV_STACK_SIZE);
 		if (r == 0) {
-			r = -pthread_create(&v->thread, &a, hv_vcpu_thread, v);
+			if (v->stack)
+				pthread_attr_setstack(&a, v->stack, HV_STACK_SIZE);
+			r = -pthread_attr_setsigmask_np(&a, &all);
+			if (r == 0)
+				r = -pthread_create(&v->thread, &a, hv_vcpu_thread,
+						    v);
 			pthread_attr_destroy(&a);
 		}
 		if (r < 0) {
@@ -487,14 +506,7 @@ int hv_vcpus_start(struct hv_vcpus *s, struct vm_error **errp)
 		}
 		v->started = 1;
 		s->nr_running++;
-		/* Named by the creator, so that the name is there when
-		 * vm_start() returns (hosts and tests find vCPU threads by
-		 * it, e.g. to pin them). */
-		snprintf(tname, sizeof(tname), "kvm-vcpu%u", i % 10000000u);
-		tname[15] = '\0'; /* the kernel's limit */
-		pthread_setname_np(v->thread, tname);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	s->state = HV_VCPUS_RUNNING;
 	if (r < 0) {
 		/* Stop the ones that run; wait() joins them later. */

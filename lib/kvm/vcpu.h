@@ -84,6 +84,8 @@ struct hv_vcpus {
 	uint32_t nr_running;        /* guarded by ->lock */
 	struct vm_status status;    /* guarded by ->lock; first stop wins */
 	int kick_signal;            /* fixed before hv_vcpus_start() */
+	const struct priv *priv;    /* borrowed, may be NULL; fixed before
+				     * hv_vcpus_start(): each thread enters it */
 };
 
 void hv_vcpus_preinit(struct hv_vcpus *s, struct iomap *pio,

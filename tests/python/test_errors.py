@@ -181,3 +181,14 @@ def test_library_search_env_var_is_authoritative(tmp_path):
         env=env, capture_output=True, text=True)
     assert "LNF libkvm-virtio not found" in out.stdout, out
     assert "$KVM_VIRTIO_LIB" in out.stdout
+
+
+def test_kick_signal_must_be_real_time():
+    import signal
+    raises(kv.VMInvalidError, errno.EINVAL,
+           "kick_signal %d is not a real-time signal" % signal.SIGUSR1,
+           kv.VM, kick_signal=signal.SIGUSR1)
+    raises(kv.VMInvalidError, errno.EINVAL, "is not a real-time signal",
+           kv.VM, kick_signal=signal.SIGRTMAX + 1)
+    kv.VM(kick_signal=signal.SIGRTMIN).close()
+    kv.VM(kick_signal=signal.SIGRTMAX).close()

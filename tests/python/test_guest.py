@@ -167,3 +167,85 @@ def test_release_wait_after_close(need_kvm, guest):
     assert kv.release_pending() == 0
     kv.release_wait(0)  # nothing left: returns at once
     assert len(os.listdir("/proc/self/fd")) == fds_before
+
+
+def _status(path):
+    """A /proc/.../status file as a dict, or None when the task is gone."""
+    try:
+        with open(path) as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f
+                        if ":\t" in line)
+    except OSError:
+        return None
+
+
+def _vcpu_status(key):
+    """@key ("CapEff", "Seccomp", "SigBlk") of each "kvm-vcpuN" thread."""
+    out = []
+    for tid in os.listdir("/proc/self/task"):
+        st = _status("/proc/self/task/%s/status" % tid)
+        if st and st.get("Name", "").startswith("kvm-vcpu"):
+            out.append(st[key])
+    return out
+
+
+def test_kick_signal_chosen_by_the_host(need_kvm, guest):
+    """vm_stop() reaches a spinning guest through the host's choice of
+    kick signal, and the host's own handler of that signal is left alone
+    (the library sends it only to its vCPU threads)."""
+    import signal
+    sig = signal.SIGRTMIN + 2
+    got = []
+    old = signal.signal(sig, lambda s, f: got.append(s))
+    try:
+        seen = []
+        with kv.VM(guest("spin"), vcpus=2, mem_mib=64, kick_signal=sig,
+                   console=seen.append) as vm:
+            vm.start()
+            deadline = time.monotonic() + 60
+            while b"spinning" not in b"".join(seen):
+                assert time.monotonic() < deadline, "spin guest never spoke"
+                time.sleep(0.01)
+            # Inside KVM_RUN a vCPU thread's mask is the one the library
+            # gave KVM: everything blocked but its kick signal.
+            dflt = signal.SIGRTMAX - 3
+            deadline = time.monotonic() + 5
+            unblocked = False
+            while not unblocked:
+                assert time.monotonic() < deadline, "kick signal never open"
+                for blk in (int(b, 16) for b in _vcpu_status("SigBlk")):
+                    assert blk >> (dflt - 1) & 1, "default kick signal used"
+                    unblocked |= not blk >> (sig - 1) & 1
+                time.sleep(0.001)
+            threading.Thread(target=vm.stop).start()
+            assert vm.wait(timeout=5).reason == "stopped"
+            assert signal.getsignal(sig) is not signal.SIG_DFL
+            assert not got, "the host's handler ran for a library kick"
+            os.kill(os.getpid(), sig)   # the host's own use still works
+            deadline = time.monotonic() + 5
+            while not got and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert got == [sig]
+    finally:
+        signal.signal(sig, old)
+
+
+def test_drop_caps_and_seccomp(need_kvm, guest, tmp_path):
+    """The VM's vCPU thread keeps no capability and runs under the
+    filter; this (host) thread keeps both as they were."""
+    mine = _status("/proc/thread-self/status")
+    path = tmp_path / "console.txt"
+    with open(path, "wb") as out, kv.VM(guest("spin"), mem_mib=16,
+                                        console=out, drop_caps=True,
+                                        seccomp=True) as vm:
+        vm.start()
+        deadline = time.monotonic() + 60
+        while b"spinning" not in path.read_bytes():
+            assert time.monotonic() < deadline, "spin guest never spoke"
+            time.sleep(0.01)
+        assert _vcpu_status("CapEff") == ["0000000000000000"]
+        assert _vcpu_status("Seccomp") == ["2"]
+        vm.stop()
+        assert vm.wait(timeout=5).reason == "stopped"
+    now = _status("/proc/thread-self/status")
+    assert now["CapEff"] == mine["CapEff"] and now["Seccomp"] == "0"

@@ -425,7 +425,12 @@ START_TEST(test_tap_guest_pings_host)
 	b = calloc(1, sizeof(*b));
 	ck_assert_ptr_nonnull(b);
 	nic_tap = "kvtap0";
-	boot_start(b, "tap-ping", bzimage, 1, 0,
+	/* With the VM's threads stripped (VM_CONFIG_F_DROP_CAPS) and under
+	 * the syscall allow-list (VM_CONFIG_F_SECCOMP): the I/O threads the
+	 * vCPU thread creates at DRIVER_OK run under its filter, and any call
+	 * outside the list on the traffic path would fail and lose the ping. */
+	boot_start(b, "tap-ping", bzimage, 1,
+		   VM_CONFIG_F_DROP_CAPS | VM_CONFIG_F_SECCOMP,
 		   CMDLINE_BASE " test.action=poweroff test.ip=10.0.2.15/24"
 				" test.ping=10.0.2.1");
 	ck_assert_int_eq(tap_configure("kvtap0", "10.0.2.1"), 0);

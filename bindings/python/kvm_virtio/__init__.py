@@ -220,6 +220,17 @@ class VM:
                    until start(), which then fails with VMInvalidError)
     vcpus, mem_mib, initrd, cmdline, mem_path -- as struct vm_config
     hugetlb, prealloc -- VM_CONFIG_F_HUGETLB / VM_CONFIG_F_PREALLOC
+    drop_caps, seccomp -- VM_CONFIG_F_DROP_CAPS / VM_CONFIG_F_SECCOMP: the
+                   VM's own threads keep no capabilities / run under the
+                   library's syscall allow-list once start() has realized
+                   the netdevs and devices (include/kvm-virtio.h lists
+                   both); console and log callables run on those threads
+    kick_signal -- the real-time signal the library sends to its vCPU
+                   threads to make them leave KVM_RUN (vm_config's
+                   kick_signal): 0 for the default (SIGRTMAX - 3), else
+                   SIGRTMIN..SIGRTMAX (VMInvalidError otherwise). The
+                   library installs no handler and changes no mask but its
+                   own threads': the host may use the signal itself.
     console     -- where COM1 output goes: None (discarded), an int fd, a
                    file object (its fileno() if it has one, else its
                    write()), or a callable taking bytes. A callable runs on
@@ -234,7 +245,8 @@ class VM:
 
     def __init__(self, kernel=None, *, vcpus=1, mem_mib=256, initrd=None,
                  cmdline=None, console=None, console_in=None, mem_path=None,
-                 hugetlb=False, prealloc=False, log=None, log_level="info"):
+                 hugetlb=False, prealloc=False, drop_caps=False,
+                 seccomp=False, kick_signal=0, log=None, log_level="info"):
         lib = _lib.lib()
         self._vm = None
         self._keep = []          # ctypes callbacks and files kept alive
@@ -249,7 +261,10 @@ class VM:
         cfg.cmdline = _b(cmdline)
         cfg.mem_path = _b(mem_path)
         cfg.flags = ((_lib.VM_CONFIG_F_HUGETLB if hugetlb else 0) |
-                     (_lib.VM_CONFIG_F_PREALLOC if prealloc else 0))
+                     (_lib.VM_CONFIG_F_PREALLOC if prealloc else 0) |
+                     (_lib.VM_CONFIG_F_DROP_CAPS if drop_caps else 0) |
+                     (_lib.VM_CONFIG_F_SECCOMP if seccomp else 0))
+        cfg.kick_signal = int(kick_signal)
         cfg.console_fd = -1
         cfg.console_in_fd = self._fd_of(console_in, "console_in")
         console_fn = None

@@ -44,6 +44,7 @@ class vm_config(ctypes.Structure):
         ("console_in_fd", ctypes.c_int),
         ("mem_path", ctypes.c_char_p),
         ("flags", ctypes.c_uint32),
+        ("kick_signal", ctypes.c_int),      # since 0.2
     ]
 
 
@@ -96,6 +97,8 @@ class vm_net_stats(ctypes.Structure):
 
 VM_CONFIG_F_HUGETLB = 1 << 0
 VM_CONFIG_F_PREALLOC = 1 << 1
+VM_CONFIG_F_DROP_CAPS = 1 << 4
+VM_CONFIG_F_SECCOMP = 1 << 5
 
 vm_p = ctypes.c_void_p          # struct vm *
 obj_p = ctypes.c_void_p         # struct vm_obj *

@@ -180,9 +180,11 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	hv_vcpus_preinit(&m->vcpus, &m->pio, &m->mmio, cfg->log);
 	if (cfg->kick_signal)
 		m->vcpus.kick_signal = cfg->kick_signal;
+	m->vcpus.priv = cfg->priv;
 	r = uart8250_init(&m->com1, "com1", &m->irq.sink, UART8250_COM1_IRQ,
 			  cfg->console_fd, cfg->console_in_fd, cfg->log, errp);
 	m->com1.out_fn = cfg->console_fn;
+	m->com1.priv = cfg->priv;
 	m->com1.out_opaque = cfg->console_opaque;
 	rtc_init(&m->rtc);
 	i8042_init(&m->kbc, machine_exit_cb, m);

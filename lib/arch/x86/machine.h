@@ -52,6 +52,9 @@ struct machine_config {
 	int pit;                   /* create the in-kernel i8254 PIT */
 	int no_irqchip;            /* no in-kernel LAPIC/IOAPIC/PIC */
 	int kick_signal;           /* 0: HV_KICK_SIGNAL (lib/kvm/vcpu.h) */
+	/* What the VM's threads drop on themselves (lib/core/privilege.h);
+	 * borrowed until machine_free, NULL: nothing. */
+	const struct priv *priv;
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 

@@ -33,6 +33,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../../core/privilege.h"
 #include "uart8250.h"
 
 #define UART_RBR 0
@@ -406,8 +407,18 @@ static void *uart_io_thread(void *arg)
 {
 	struct uart8250 *u = arg;
 	uint8_t buf[UART8250_FIFO];
+	int r;
 
 	pthread_setname_np(pthread_self(), "kvm-uart"); /* prctl: cheap */
+	r = priv_enter(u->priv);
+	if (r < 0) {
+		/* Never run with privileges the host asked to drop: no input
+		 * then, and output only as far as the vCPU thread's own
+		 * non-blocking writes get it out. */
+		vlog_err(u->log, u->name, "I/O thread: cannot drop its privileges: %s",
+			 strerror(-r));
+		return NULL;
+	}
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = u->wake_fd, .events = POLLIN },

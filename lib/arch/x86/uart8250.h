@@ -73,6 +73,8 @@ struct uart8250 {
 	unsigned long tx_dropped;    /* THR writes lost: TX FIFO full */
 	int in_eof;                  /* input fd gave EOF or an error */
 	/* I/O thread */
+	const struct priv *priv;     /* it enters it first (privilege.h); set
+				      * before uart8250_start, may be NULL */
 	pthread_t thread;
 	int thread_started;          /* API thread only */
 	int stop;                    /* guarded by ->lock */
