@@ -496,6 +496,60 @@ enum vm_host_kvm {
 VM_EXPORT int vm_host_kvm(void);
 
 /* ---------------------------------------------------------------------- */
+/* Pause and resume                                                        */
+
+/**
+ * vm_pause() - freeze a running VM: every vCPU out of KVM_RUN and parked,
+ * every device's I/O threads parked at a queue boundary.
+ * @vm: a started VM.
+ * @errp: error out.
+ *
+ * When it returns 0 no guest instruction runs and no device touches guest
+ * memory or a ring until vm_resume(): a vCPU leaves KVM_RUN as vm_stop()
+ * makes it (a kick through vm_config.kick_signal), with any port or MMIO
+ * read it was doing completed, and a NIC's I/O threads stop between two
+ * bursts (no chain half-processed; frames the backend receives meanwhile
+ * wait in the backend, e.g. the tap's queue). Guest time as the guest
+ * reads it (kvmclock, TSC) keeps going. A pause is not a stop: vm_wait()
+ * keeps waiting (and returns -ETIMEDOUT at its timeout). vm_stop() and
+ * vm_destroy() work on a paused VM. The host side keeps working:
+ * COM1 input is still read into the UART's FIFO (the guest sees it after
+ * the resume), vm_net_set_link() and vm_net_get_stats() work (a link
+ * change is delivered at the resume).
+ * Pausing a paused VM does nothing and returns 0. Takes microseconds to a
+ * few milliseconds (one kick per vCPU, one wakeup per I/O thread).
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vm; -ENODEV not started; -ESHUTDOWN the guest
+ * stopped (power-off, reset, vm_stop(), ...) before or while pausing;
+ * -EDEADLK called on one of the library's vCPU threads (from a console
+ * callback).
+ * Thread-safety: any thread, concurrently with vm_stop(), vm_wait(),
+ * vm_resume(), vm_paused() and the vm_net_* calls (pause and resume are
+ * serialized); not concurrently with vm_start() or vm_destroy().
+ * Since: 0.3.
+ */
+VM_EXPORT int vm_pause(struct vm *vm, struct vm_error **errp);
+
+/**
+ * vm_resume() - let a paused VM run again where it stopped.
+ * @vm: a started VM.
+ * @errp: error out.
+ *
+ * Devices first, then the vCPUs. Resuming a VM that is not paused, or
+ * whose guest has stopped, does nothing and returns 0.
+ * Returns: 0; -EINVAL NULL @vm; -ENODEV not started.
+ * Thread-safety: as vm_pause(). Since: 0.3.
+ */
+VM_EXPORT int vm_resume(struct vm *vm, struct vm_error **errp);
+
+/**
+ * vm_paused() - 1 between a vm_pause() that returned 0 and the next
+ * vm_resume(), else 0 (also for NULL).
+ * Thread-safety: as vm_pause(). Since: 0.3.
+ */
+VM_EXPORT int vm_paused(struct vm *vm);
+
+/* ---------------------------------------------------------------------- */
 /* Introspection                                                           */
 
 enum vm_obj_kind {

@@ -97,6 +97,10 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 	else if (!oom && pthread_mutex_init(&vm->lock, NULL) != 0) {
 		pthread_mutex_destroy(&vm->log_lock);
 		oom = true;
+	} else if (!oom && pthread_mutex_init(&vm->pause_lock, NULL) != 0) {
+		pthread_mutex_destroy(&vm->lock);
+		pthread_mutex_destroy(&vm->log_lock);
+		oom = true;
 	}
 	pthread_mutexattr_destroy(&recursive);
 	if (oom) {
@@ -620,6 +624,7 @@ static void vm_release(struct vm *vm)
 	list_free(&vm->devices);
 	list_free(&vm->netdevs);
 	type_registry_fini(&vm->types);
+	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->log_lock);
 	free(vm->kernel);

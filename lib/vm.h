@@ -10,8 +10,11 @@
  * ->log_lock (recursive: the host's log function may call back into the
  * library) guards ->host_log_fn/->host_log_opaque, so that once
  * vm_destroy() has cleared them under it no log call reaches the host.
- * Lock order (the one place it is written): vm->lock -> device state ->
- * queue state; ->log_lock is taken last, around the host's callback only.
+ * ->pause_lock serializes vm_pause()/vm_resume() (any thread) and guards
+ * ->paused; it is taken before ->lock and never by a vCPU or I/O thread.
+ * Lock order (the one place it is written): vm->pause_lock -> vm->lock ->
+ * device state -> queue state; ->log_lock is taken last, around the
+ * host's callback only.
  */
 #ifndef LIB_VM_H
 #define LIB_VM_H
@@ -53,6 +56,8 @@ struct vm {
 	enum vm_state state;           /* guarded by ->lock */
 	bool stop_requested;           /* guarded by ->lock */
 	struct machine *machine;       /* guarded by ->lock while running */
+	pthread_mutex_t pause_lock;    /* lib/pause.c */
+	bool paused;                   /* guarded by ->pause_lock */
 };
 
 /* Phase 1 then phase 2; on failure everything is unrealized again. Used by

@@ -2,13 +2,15 @@
 /*
  * lib/devices/device.c: the abstract "device" type and link resolution.
  *
- * Threads: API thread. Locking: none.
+ * Threads: API thread; device_pause()/device_resume() the thread that
+ * pauses the VM. Locking: none here.
  */
 #include <errno.h>
 
 #include "../core/prop.h"
 #include "../vm.h"
 #include "device.h"
+#include "virtio-net.h"
 
 static void device_class_init(struct obj_class *k)
 {
@@ -49,4 +51,19 @@ int device_resolve_link(struct vm_obj *dev, const char *prop, int kind,
 				kind == VM_OBJ_NETDEV ? "netdev" : "device");
 	*target = t;
 	return 0;
+}
+
+int device_pause(struct vm_obj *o)
+{
+	struct vnet *n = o->realized ? vnet_pci_model(o, NULL) : NULL;
+
+	return n ? vnet_pause(n) : 0;
+}
+
+void device_resume(struct vm_obj *o)
+{
+	struct vnet *n = o->realized ? vnet_pci_model(o, NULL) : NULL;
+
+	if (n)
+		vnet_resume(n);
 }

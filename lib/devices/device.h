@@ -25,4 +25,11 @@ struct vio_pci;
  * any other object or before realize. */
 struct vnet *vnet_pci_model(struct vm_obj *o, struct vio_pci **vp);
 
+/* vm_pause()'s hook into the device layer: quiesce @o's I/O threads at a
+ * queue boundary (virtio-net-pause.c) / let them run again. A no-op for
+ * objects without I/O threads or not realized. Any thread but the
+ * device's own. */
+int __must_check device_pause(struct vm_obj *o);
+void device_resume(struct vm_obj *o);
+
 #endif

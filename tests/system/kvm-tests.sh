@@ -4,7 +4,8 @@
 # TAP test for automake.
 #
 #   kvm-tests.sh [PROGRAM...]   (default: tests/system/test-machine,
-#                                tests/system/test-churn and
+#                                tests/system/test-churn,
+#                                tests/system/test-pause and
 #                                tests/system/test-linux)
 #
 # Path: kvm-path.sh decides, per kind of guest: test-linux boots a stock
@@ -75,7 +76,8 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 [ $# -gt 0 ] || set -- "$top_builddir/tests/system/test-machine" \
-    "$top_builddir/tests/system/test-churn" "$top_builddir/tests/system/test-linux"
+    "$top_builddir/tests/system/test-churn" \
+    "$top_builddir/tests/system/test-pause" "$top_builddir/tests/system/test-linux"
 progs='' linux=''
 for p in "$@"; do
     case $p in /*) ;; *) p=$(cd "$(dirname "$p")" && pwd)/$(basename "$p") ;; esac

@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/system/local.mk: tests that run guests on KVM, through the public
-# API only: test-machine and test-churn (the project's small test guests:
-# machine, console, VM churn, many VMs per process) and test-linux
+# API only: test-machine, test-churn and test-pause (the project's small
+# test guests: machine, console, VM churn, many VMs per process, pause and
+# resume) and test-linux
 # (Debian's stock kernel from the kit). kvm-tests.sh runs them where a
 # /dev/kvm exists, nesting one under QEMU when needed (run-in-kvm.sh), both
 # in one L1 boot; it also builds test-linux's initramfs (test-linux.cpio).
 # Test programs link the convenience library statically, so they are real
 # binaries (no libtool wrapper) that can be copied into the nested L1.
 KVM_TEST_PROGS = tests/system/test-machine tests/system/test-churn \
-	tests/system/test-linux
+	tests/system/test-pause tests/system/test-linux
 if ENABLE_TESTS
 check_PROGRAMS += $(KVM_TEST_PROGS)
 TESTS += tests/system/kvm-tests.sh
@@ -19,6 +20,9 @@ tests_system_test_machine_LDADD = $(TEST_LIBS)
 tests_system_test_churn_SOURCES = tests/system/test-churn.c tests/system/sys-util.h
 tests_system_test_churn_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_churn_LDADD = $(TEST_LIBS)
+tests_system_test_pause_SOURCES = tests/system/test-pause.c tests/system/sys-util.h
+tests_system_test_pause_CFLAGS = $(TEST_CFLAGS)
+tests_system_test_pause_LDADD = $(TEST_LIBS)
 tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
 	tests/system/sha256.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)

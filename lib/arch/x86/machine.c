@@ -20,7 +20,8 @@
  * apart by the APIC ID in CPUID leaf 1 (= vCPU index).
  *
  * Threads: the API thread runs new/realize/start/wait/unrealize/free;
- * machine_stop() runs on any thread (also while realize runs); the exit
+ * machine_stop() runs on any thread (also while realize runs), so do
+ * machine_pause()/machine_resume() once started; the exit
  * callback runs on vCPU threads.
  * Locking: stop/wait state lives in ->vcpus (see lib/kvm/vcpu.h); the rest
  * is set up before the vCPU threads start and read-only while they run.
@@ -368,6 +369,19 @@ void machine_stop(struct machine *m)
 {
 	if (m)
 		hv_vcpus_stop(&m->vcpus);
+}
+
+int machine_pause(struct machine *m)
+{
+	if (!m->started)
+		return -EINVAL;
+	return hv_vcpus_pause(&m->vcpus);
+}
+
+void machine_resume(struct machine *m)
+{
+	if (m->started)
+		hv_vcpus_resume(&m->vcpus);
 }
 
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms)

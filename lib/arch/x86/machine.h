@@ -20,6 +20,8 @@
  *                      failure.
  *   machine_start()    one thread per vCPU.
  *   machine_stop()     any thread: kick every vCPU out of KVM_RUN.
+ *   machine_pause()    any thread but the VM's vCPUs: every vCPU out of
+ *   machine_resume()   KVM_RUN and parked / running again (vcpu.h).
  *   machine_wait()     join vCPU threads, report why the guest stopped.
  *   machine_detach_host() after machine_stop(), on the API thread: from
  *                      its return on, the guest reaches none of the
@@ -71,6 +73,10 @@ int __must_check machine_new(struct machine **mp,
 int __must_check machine_realize(struct machine *m, struct vm_error **errp);
 int __must_check machine_start(struct machine *m, struct vm_error **errp);
 void machine_stop(struct machine *m);
+/* 0; -EINVAL not started; -EDEADLK on one of its vCPU threads;
+ * -ESHUTDOWN the vCPUs stopped. */
+int machine_pause(struct machine *m);
+void machine_resume(struct machine *m);
 /* Fills *st as the public API describes; -ETIMEDOUT after timeout_ms
  * (-1: forever); -EINVAL if not started. */
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms);

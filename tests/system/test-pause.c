@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tests/system/test-pause.c: vm_pause()/vm_resume() through the public API
+ * with the counting guest (tests/guests/count.c): a paused guest prints
+ * nothing, vm_wait() does not take the pause for a stop, the resumed guest
+ * goes on with the next number (no gap, no repeat), from any thread, with
+ * 2 vCPUs and with a virtio-net-pci's I/O threads; vm_stop()/vm_destroy()
+ * end a paused VM without leaks; the errors the header lists.
+ *
+ * Runs on /dev/kvm directly (tiny guests, also on the PVM backend);
+ * without /dev/kvm the program exits 77. Guests come from $GUEST_DIR or
+ * ../guests beside the program.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kvm-virtio.h>
+#include "../unit/check-main.h"
+#include "sys-util.h"
+
+static char guest_dir[8192];
+
+/* A started counting guest whose console goes to ->text. */
+struct counter {
+	struct vm *vm;
+	pthread_mutex_t lock;   /* guards text/len (console_fn, vCPU thread) */
+	char text[1 << 20];
+	size_t len;
+	int pause_rc;           /* vm_pause() from the console callback */
+	int try_pause;
+};
+
+static void on_console(void *opaque, const char *buf, size_t len)
+{
+	struct counter *c = opaque;
+
+	pthread_mutex_lock(&c->lock);
+	if (len > sizeof(c->text) - 1 - c->len)
+		len = sizeof(c->text) - 1 - c->len;
+	memcpy(c->text + c->len, buf, len);
+	c->len += len;
+	c->text[c->len] = '\0';
+	pthread_mutex_unlock(&c->lock);
+	if (__atomic_exchange_n(&c->try_pause, 0, __ATOMIC_ACQ_REL))
+		__atomic_store_n(&c->pause_rc, vm_pause(c->vm, NULL),
+				 __ATOMIC_RELEASE);
+}
+
+static size_t counter_len(struct counter *c)
+{
+	size_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->len;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static void sleep_ms(int ms)
+{
+	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
+}
+
+/* Wait until the console holds @lines more complete lines than at @from. */
+static void counter_wait_lines(struct counter *c, size_t from, unsigned lines)
+{
+	double end = now_ms() + 60000;
+
+	for (;;) {
+		unsigned n = 0;
+
+		pthread_mutex_lock(&c->lock);
+		for (size_t i = from; i < c->len; i++)
+			n += c->text[i] == '\n';
+		pthread_mutex_unlock(&c->lock);
+		if (n >= lines)
+			return;
+		ck_assert_msg(now_ms() < end, "guest printed %u of %u lines", n,
+			      lines);
+		sleep_ms(1);
+	}
+}
+
+/* Every complete line is "c<n>" with n = 0, 1, 2, ...: returns the count. */
+static unsigned counter_check_sequence(struct counter *c)
+{
+	unsigned long expect = 0;
+	char *p, *nl;
+
+	pthread_mutex_lock(&c->lock);
+	for (p = c->text; (nl = strchr(p, '\n')); p = nl + 1) {
+		char *end;
+		unsigned long v;
+
+		ck_assert_msg(p[0] == 'c', "bad line at %ld", (long)(p - c->text));
+		v = strtoul(p + 1, &end, 10);
+		ck_assert_msg(end == nl && v == expect,
+			      "line %lu says '%.*s': a gap or a repeat", expect,
+			      (int)(nl - p), p);
+		expect++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return (unsigned)expect;
+}
+
+static struct counter *counter_start(uint32_t vcpus, int with_nic)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+	struct vm_error *err = NULL;
+	struct counter *c = calloc(1, sizeof(*c));
+	static char path[8300];
+	int rc;
+
+	ck_assert_ptr_nonnull(c);
+	pthread_mutex_init(&c->lock, NULL);
+	snprintf(path, sizeof(path), "%s/count.elf", guest_dir);
+	cfg.vcpus = vcpus;
+	cfg.mem_mib = 64;
+	cfg.kernel = path;
+	ck_assert_int_eq(vm_create(&cfg, &c->vm, &err), 0);
+	ck_assert_int_eq(vm_set_console_fn(c->vm, on_console, c), 0);
+	if (with_nic) {
+		ck_assert_int_eq(vm_add_netdev(c->vm, "null", "n0", NULL, &err), 0);
+		ck_assert_int_eq(vm_add_device(c->vm, "virtio-net-pci",
+					       (const struct vm_prop[]){
+						       { "netdev", "n0" },
+						       { "id", "net0" },
+						       { NULL, NULL } },
+					       &err), 0);
+	}
+	rc = vm_start(c->vm, &err);
+	ck_assert_msg(rc == 0, "vm_start: %d %s", rc, vm_error_message(err));
+	return c;
+}
+
+static void counter_end(struct counter *c)
+{
+	vm_destroy(c->vm);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static void pause_ok(struct vm *vm)
+{
+	struct vm_error *err = NULL;
+	int rc = vm_pause(vm, &err);
+
+	ck_assert_msg(rc == 0, "vm_pause: %d %s", rc, vm_error_message(err));
+	ck_assert_int_eq(vm_paused(vm), 1);
+}
+
+/* Paused: nothing more printed for a while, and vm_wait() times out. */
+static void check_frozen(struct counter *c)
+{
+	struct vm_status st = VM_STATUS_INIT;
+	size_t len = counter_len(c);
+
+	ck_assert_int_eq(vm_wait(c->vm, &st, 100), -ETIMEDOUT);
+	sleep_ms(50);
+	ck_assert_uint_eq(counter_len(c), len);
+}
+
+START_TEST(test_pause_freezes_and_resume_continues)
+{
+	struct counter *c = counter_start(1, 0);
+	struct vm_status st = VM_STATUS_INIT;
+	size_t len;
+
+	counter_wait_lines(c, 0, 20);
+	pause_ok(c->vm);
+	pause_ok(c->vm); /* a second pause is a no-op */
+	check_frozen(c);
+	len = counter_len(c);
+	ck_assert_int_eq(vm_resume(c->vm, NULL), 0);
+	ck_assert_int_eq(vm_paused(c->vm), 0);
+	ck_assert_int_eq(vm_resume(c->vm, NULL), 0); /* not paused: no-op */
+	counter_wait_lines(c, len, 20);
+	printf("# %u lines in sequence across the pause\n",
+	       counter_check_sequence(c));
+	vm_stop(c->vm);
+	ck_assert_int_eq(vm_wait(c->vm, &st, 10000), 0);
+	ck_assert_int_eq(st.reason, VM_EXIT_STOPPED);
+	counter_end(c);
+}
+END_TEST
+
+struct cycler {
+	struct vm *vm;
+	int rounds;
+	double worst_ms;
+};
+
+static void *cycle_thread(void *arg)
+{
+	struct cycler *y = arg;
+
+	for (int i = 0; i < y->rounds; i++) {
+		double t0 = now_ms(), dt;
+
+		if (vm_pause(y->vm, NULL) != 0)
+			return (void *)1;
+		dt = now_ms() - t0;
+		if (dt > y->worst_ms)
+			y->worst_ms = dt;
+		if (vm_resume(y->vm, NULL) != 0)
+			return (void *)2;
+		sleep_ms(2);
+	}
+	return NULL;
+}
+
+/* Two vCPUs (one spinning without exits) and a NIC's I/O threads,
+ * paused and resumed many times from another thread. */
+static void cycle_from_thread(int with_nic)
+{
+	struct counter *c = counter_start(2, with_nic);
+	struct cycler y = { c->vm, 30, 0 };
+	pthread_t t;
+	void *ret;
+	size_t len;
+
+	counter_wait_lines(c, 0, 10);
+	ck_assert_int_eq(pthread_create(&t, NULL, cycle_thread, &y), 0);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_ptr_null(ret);
+	printf("# %d pauses from another thread, the slowest took %.3f ms\n",
+	       y.rounds, y.worst_ms);
+	ck_assert_msg(y.worst_ms < 5000, "a pause took %.0f ms", y.worst_ms);
+	pause_ok(c->vm);
+	check_frozen(c);
+	len = counter_len(c);
+	ck_assert_int_eq(vm_resume(c->vm, NULL), 0);
+	counter_wait_lines(c, len, 10);
+	counter_check_sequence(c);
+	counter_end(c);
+}
+
+START_TEST(test_pause_two_vcpus_from_another_thread)
+{
+	cycle_from_thread(0);
+}
+END_TEST
+
+START_TEST(test_pause_quiesces_nic_io_threads)
+{
+	cycle_from_thread(1);
+}
+END_TEST
+
+START_TEST(test_stop_and_destroy_while_paused)
+{
+	struct usage before = usage_now();
+	struct vm_status st = VM_STATUS_INIT;
+	struct vm_error *err = NULL;
+	struct counter *c = counter_start(2, 1);
+	double t0;
+
+	counter_wait_lines(c, 0, 5);
+	pause_ok(c->vm);
+	t0 = now_ms();
+	vm_stop(c->vm);
+	ck_assert_int_eq(vm_wait(c->vm, &st, 10000), 0);
+	ck_assert_int_eq(st.reason, VM_EXIT_STOPPED);
+	printf("# vm_stop of a paused VM: vm_wait returned after %.3f ms\n",
+	       now_ms() - t0);
+	ck_assert_int_eq(vm_resume(c->vm, NULL), 0); /* stopped: no-op */
+	ck_assert_int_eq(vm_pause(c->vm, &err), -ESHUTDOWN);
+	printf("# %s\n", vm_error_message(err));
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "stopped"));
+	vm_error_free(err);
+	counter_end(c);
+
+	c = counter_start(2, 1);
+	counter_wait_lines(c, 0, 5);
+	pause_ok(c->vm);
+	counter_end(c); /* destroyed while paused */
+	usage_check("stop/destroy while paused", before);
+}
+END_TEST
+
+START_TEST(test_pause_errors)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+	struct vm_error *err = NULL;
+	struct counter *c;
+	struct vm *vm;
+
+	ck_assert_int_eq(vm_pause(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(vm_resume(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(vm_paused(NULL), 0);
+	cfg.kernel = "none";
+	ck_assert_int_eq(vm_create(&cfg, &vm, NULL), 0);
+	ck_assert_int_eq(vm_pause(vm, &err), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "not started"));
+	vm_error_free(err);
+	ck_assert_int_eq(vm_resume(vm, NULL), -ENODEV);
+	vm_destroy(vm);
+
+	/* From the console callback, i.e. on a vCPU thread. */
+	c = counter_start(1, 0);
+	counter_wait_lines(c, 0, 2);
+	__atomic_store_n(&c->pause_rc, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->try_pause, 1, __ATOMIC_RELEASE);
+	counter_wait_lines(c, counter_len(c), 3);
+	ck_assert_int_eq(__atomic_load_n(&c->pause_rc, __ATOMIC_ACQUIRE),
+			 -EDEADLK);
+	ck_assert_int_eq(vm_paused(c->vm), 0);
+	counter_end(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pause");
+	TCase *tc = tcase_create("pause");
+	int fd;
+
+	sys_find_guests(guest_dir, sizeof(guest_dir));
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
+		return 77;
+	}
+	close(fd);
+	tcase_set_timeout(tc, 300); /* nested under TCG everything is slow */
+	tcase_add_test(tc, test_pause_freezes_and_resume_continues);
+	tcase_add_test(tc, test_pause_two_vcpus_from_another_thread);
+	tcase_add_test(tc, test_pause_quiesces_nic_io_threads);
+	tcase_add_test(tc, test_stop_and_destroy_while_paused);
+	tcase_add_test(tc, test_pause_errors);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
