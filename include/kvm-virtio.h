@@ -550,6 +550,75 @@ VM_EXPORT int vm_resume(struct vm *vm, struct vm_error **errp);
 VM_EXPORT int vm_paused(struct vm *vm);
 
 /* ---------------------------------------------------------------------- */
+/* Snapshot and restore                                                    */
+
+/**
+ * vm_snapshot() - write a paused VM's whole state to a file.
+ * @vm: a VM paused with vm_pause().
+ * @path: file to create (mode 0600, replaced if it exists; removed again
+ *        if the call fails), or NULL to write to @fd.
+ * @fd: with @path NULL, an fd open for writing (borrowed; written at its
+ *      position, not closed); -1 with a @path.
+ * @flags: 0 (no flags are defined yet).
+ * @errp: error out.
+ *
+ * The file is the snapshot format of lib/snapshot/format.h: a header
+ * naming the library version, a hash of the host's CPUID feature set,
+ * the vCPU count, RAM size and machine flags (checksummed), then
+ * CRC32C-checked records: the KVM clock, PIC/IOAPIC (and PIT), each
+ * vCPU's registers, sregs, FPU/XSAVE, XCRs, MSRs (kvmclock's and the
+ * TSC included), MP state, LAPIC, pending events and debug registers,
+ * COM1, RTC and ACPI PM state, and the guest RAM pages that are not
+ * zero. The VM stays paused; vm_resume() lets it go on.
+ * Only machines without devices are saved in this version: a VM with a
+ * device (virtio-net-pci) is refused with -ENOTSUP.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vm, both or neither of @path/@fd, unknown @flags;
+ * -EBUSY not paused; -ENOTSUP the VM has a device; errors of open() and
+ * write() (-ENOSPC, -EBADF, ...).
+ * Thread-safety: as vm_pause() (the VM cannot be resumed while this
+ * runs). Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
+					 int fd, uint32_t flags,
+					 struct vm_error **errp);
+
+/**
+ * vm_restore() - a new VM from a snapshot, in this or another process.
+ * @cfg: the new VM's host side: console fds or callback (set with
+ *       vm_set_console_fn() afterwards as usual), kick_signal, mem_path,
+ *       VM_CONFIG_F_HUGETLB/PREALLOC. vcpus, mem_mib, VM_CONFIG_F_PIT and
+ *       VM_CONFIG_F_NO_IRQCHIP come from the snapshot; kernel, initrd and
+ *       cmdline are ignored.
+ * @path: the snapshot file, or NULL to read @fd.
+ * @fd: with @path NULL, a regular file open for reading (borrowed; it may
+ *      be closed when the call returns); -1 with a @path.
+ * @vmp: out: the new VM, not started.
+ * @errp: error out.
+ *
+ * The file is mapped and every record's checksum checked here. The VM is
+ * then like one from vm_create(): vm_set_log_fn() and the like may be
+ * called, and vm_start() starts it where the snapshot was taken (instead
+ * of booting; guest time as kvmclock shows it goes on from the snapshot's
+ * instant, and the wall clock in the RTC from the host's clock). The
+ * mapping is held until vm_start() succeeds or the VM is destroyed.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vmp or @cfg, both or neither of @path/@fd, not a
+ * regular file, not a snapshot (bad magic); -ENOTSUP a format version or
+ * library version newer than this one; -EBADMSG a corrupted or truncated
+ * file (the message names the record and offset); errors of open()/mmap()
+ * and of vm_create(). vm_start() of a restored VM also fails with -EXDEV
+ * when this host's CPU feature set is not the snapshot's, -EBADMSG when a
+ * record does not fit this host's KVM, and -ENOTSUP when devices were
+ * added.
+ * Thread-safety: any thread. Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
+					const char *path, int fd,
+					struct vm **vmp,
+					struct vm_error **errp);
+
+/* ---------------------------------------------------------------------- */
 /* Introspection                                                           */
 
 enum vm_obj_kind {

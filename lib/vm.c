@@ -484,8 +484,12 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		return verr_set(errp, -EINVAL, "vm_start: NULL vm");
 	if (vm->state != VM_STATE_CREATED)
 		return verr_set(errp, -EBUSY, "vm: already started");
-	if (!vm->kernel)
+	if (!vm->kernel && !vm->restore)
 		return verr_set(errp, -EINVAL, "vm: no kernel given in vm_config");
+	if (vm->restore && vm->devices.head)
+		return verr_set(errp, -ENOTSUP,
+				"device '%s': restoring a VM with devices is not implemented yet",
+				vm->devices.head->id);
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop_requested) { /* vm_stop() came first: honour it once */
 		vm->stop_requested = false;
@@ -518,6 +522,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.no_irqchip = !!(vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP),
 		.kick_signal = vm->cfg.kick_signal,
 		.log = &vm->log,
+		.restore = vm->restore != NULL,
 	};
 	rc = machine_new(&m, &mc, errp);
 	if (rc < 0)
@@ -532,6 +537,11 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 	rc = machine_realize(m, errp);
 	if (rc < 0)
 		goto fail_objects;
+	if (vm->restore) {
+		rc = machine_load(m, vm_restore_src_index(vm->restore), errp);
+		if (rc < 0)
+			goto fail_realized;
+	}
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop_requested) {
@@ -547,8 +557,11 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 	pthread_mutex_unlock(&vm->lock);
 	if (rc < 0)
 		goto fail_realized;
-	vlog_info(&vm->log, "vm", "started: %u vCPU(s), %u MiB",
-		  vm->cfg.vcpus, vm->cfg.mem_mib);
+	vlog_info(&vm->log, "vm", "%s: %u vCPU(s), %u MiB",
+		  vm->restore ? "restored" : "started", vm->cfg.vcpus,
+		  vm->cfg.mem_mib);
+	vm_restore_src_free(vm->restore);
+	vm->restore = NULL;
 	return 0;
 
 fail_realized:
@@ -624,6 +637,7 @@ static void vm_release(struct vm *vm)
 	list_free(&vm->devices);
 	list_free(&vm->netdevs);
 	type_registry_fini(&vm->types);
+	vm_restore_src_free(vm->restore);
 	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->log_lock);

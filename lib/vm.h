@@ -58,7 +58,14 @@ struct vm {
 	struct machine *machine;       /* guarded by ->lock while running */
 	pthread_mutex_t pause_lock;    /* lib/pause.c */
 	bool paused;                   /* guarded by ->pause_lock */
+	/* vm_restore(): the snapshot vm_start() loads, then frees. */
+	struct vm_restore_src *restore;
 };
+
+/* lib/snapshot/vm-snapshot.c */
+struct snap_index;
+void vm_restore_src_free(struct vm_restore_src *s);
+const struct snap_index *vm_restore_src_index(const struct vm_restore_src *s);
 
 /* Phase 1 then phase 2; on failure everything is unrealized again. Used by
  * vm_start() and by unit tests that have no KVM. */

@@ -58,4 +58,12 @@ int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, size_t len);
 int gmem_write(const struct gmem *m, uint64_t gpa, const void *src,
 	       size_t len);
 
+/* mem-state.c: RAM to snapshot records (pages never written or all zero
+ * are left out) / back into a RAM of the same size (-EINVAL otherwise). */
+struct snap_w;
+struct snap_index;
+void gmem_save(const struct gmem *m, struct snap_w *w);
+int __must_check gmem_load(struct gmem *m, const struct snap_index *ix,
+			   struct vm_error **errp);
+
 #endif

@@ -136,6 +136,15 @@ struct hv_vcpu *hv_vcpu_current(void);
  * released). */
 void hv_vcpu_stacks_fini(void);
 
+/* vcpu-state.c: @v's KVM state as snapshot records / back from them
+ * (records listed there). @v must not run (paused or not started). */
+struct snap_w;
+struct snap_index;
+int __must_check hv_vcpu_save(struct hv_vcpu *v, struct snap_w *w,
+			      struct vm_error **errp);
+int __must_check hv_vcpu_load(struct hv_vcpu *v, const struct snap_index *ix,
+			      struct vm_error **errp);
+
 /* Log the registers of @v (on its own thread or while it does not run). */
 void hv_vcpu_log_regs(struct hv_vcpu *v, int level);
 

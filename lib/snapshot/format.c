@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "format.h"
 
@@ -112,6 +114,7 @@ void snap_w_init(struct snap_w *w, const struct snap_hdr *h)
 	uint8_t *p;
 
 	memset(w, 0, sizeof(*w));
+	w->fd = -1;
 	p = w_grow(w, SNAP_HDR_SIZE);
 	if (!p)
 		return;
@@ -128,10 +131,55 @@ void snap_w_init(struct snap_w *w, const struct snap_hdr *h)
 	put_le32(p + 60, snap_crc32c(0, p, 60));
 }
 
+void snap_w_init_fd(struct snap_w *w, int fd, const struct snap_hdr *h)
+{
+	snap_w_init(w, h);
+	w->fd = fd;
+}
+
 void snap_w_fini(struct snap_w *w)
 {
 	free(w->buf);
 	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+}
+
+/* Write all of @iov to the fd (short writes and EINTR retried). */
+static void w_writev(struct snap_w *w, struct iovec *iov, int cnt)
+{
+	while (!w->err && cnt > 0) {
+		ssize_t n = writev(w->fd, iov, cnt > 64 ? 64 : cnt);
+
+		if (n < 0) {
+			if (errno != EINTR)
+				w->err = -errno;
+			continue;
+		}
+		if (n == 0) {
+			w->err = -EIO;
+			return;
+		}
+		w->flushed += (uint64_t)n;
+		while (cnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+}
+
+static void w_flush(struct snap_w *w)
+{
+	struct iovec iov = { w->buf, w->len };
+
+	if (w->fd < 0 || w->open || !w->len)
+		return;
+	w_writev(w, &iov, 1);
+	w->len = 0;
 }
 
 void snap_w_begin(struct snap_w *w, uint32_t tag, uint16_t version,
@@ -166,6 +214,40 @@ void snap_w_end(struct snap_w *w)
 	put_le32(c, snap_crc32c(0, w->buf + w->rec, w->len - w->rec));
 	snap_put(w, c, 4);
 	w->nrec++;
+	if (w->len >= SNAP_W_FLUSH)
+		w_flush(w);
+}
+
+void snap_w_big(struct snap_w *w, uint32_t tag, uint16_t version,
+		uint16_t instance, const void *pre, size_t npre,
+		const void *data, size_t n)
+{
+	uint8_t h[SNAP_REC_HDR], c[4];
+	uint32_t crc;
+	struct iovec iov[4];
+
+	if (w->fd < 0 || w->err || w->open) {
+		snap_w_begin(w, tag, version, instance);
+		snap_put(w, pre, npre);
+		snap_put(w, data, n);
+		snap_w_end(w);
+		return;
+	}
+	w_flush(w);
+	put_le32(h, tag);
+	memcpy(h + 4, &(uint16_t){ htole16(version) }, 2);
+	memcpy(h + 6, &(uint16_t){ htole16(instance) }, 2);
+	put_le64(h + 8, (uint64_t)npre + n);
+	crc = snap_crc32c(0, h, sizeof(h));
+	crc = snap_crc32c(crc, pre, npre);
+	crc = snap_crc32c(crc, data, n);
+	put_le32(c, crc);
+	iov[0] = (struct iovec){ h, sizeof(h) };
+	iov[1] = (struct iovec){ (void *)pre, npre };
+	iov[2] = (struct iovec){ (void *)data, n };
+	iov[3] = (struct iovec){ c, 4 };
+	w_writev(w, iov, 4);
+	w->nrec++;
 }
 
 void snap_w_record(struct snap_w *w, uint32_t tag, uint16_t version,
@@ -185,6 +267,7 @@ int snap_w_finish(struct snap_w *w)
 	snap_w_begin(w, SNAP_TAG_END, 1, 0);
 	snap_put_u64(w, n);
 	snap_w_end(w);
+	w_flush(w);
 	return w->err;
 }
 
@@ -282,6 +365,70 @@ int snap_r_next(struct snap_r *r, struct snap_rec *rec, struct vm_error **errp)
 				rec->len == 8 ? (unsigned long long)get_le64(rec->data) : 0ull,
 				r->nrec);
 	return 0;
+}
+
+/* ---- index ---- */
+
+int snap_index_build(struct snap_index *ix, const void *buf, size_t len,
+		     struct vm_error **errp)
+{
+	struct snap_r r;
+	struct snap_rec rec;
+	unsigned cap = 0;
+	int rc;
+
+	memset(ix, 0, sizeof(*ix));
+	rc = snap_r_open(&r, buf, len, &ix->hdr, errp);
+	while (rc == 0 && (rc = snap_r_next(&r, &rec, errp)) == 1) {
+		if (ix->nr == cap) {
+			unsigned ncap = cap ? 2 * cap : 64;
+			struct snap_rec *n = ncap > cap ?
+				reallocarray(ix->rec, ncap, sizeof(*n)) : NULL;
+
+			if (!n) {
+				rc = verr_set(errp, -ENOMEM, "snapshot: out of memory");
+				break;
+			}
+			ix->rec = n;
+			cap = ncap;
+		}
+		ix->rec[ix->nr++] = rec;
+		rc = 0;
+	}
+	if (rc < 0)
+		snap_index_fini(ix);
+	return rc < 0 ? rc : 0;
+}
+
+void snap_index_fini(struct snap_index *ix)
+{
+	free(ix->rec);
+	ix->rec = NULL;
+	ix->nr = 0;
+}
+
+const struct snap_rec *snap_find(const struct snap_index *ix, uint32_t tag,
+				 uint16_t instance)
+{
+	for (unsigned i = 0; i < ix->nr; i++)
+		if (ix->rec[i].tag == tag && ix->rec[i].instance == instance)
+			return &ix->rec[i];
+	return NULL;
+}
+
+int snap_need(const struct snap_index *ix, uint32_t tag, uint16_t instance,
+	      const char *what, const struct snap_rec **rec,
+	      struct vm_error **errp)
+{
+	char tn[5];
+
+	*rec = snap_find(ix, tag, instance);
+	if (*rec)
+		return 0;
+	snap_tag_name(tag, tn);
+	return verr_set(errp, -EBADMSG,
+			"snapshot: no %s state (record '%s' #%u) in the file",
+			what, tn, instance);
 }
 
 /* ---- payload cursor ---- */

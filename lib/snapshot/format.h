@@ -68,6 +68,8 @@ uint32_t snap_crc32c(uint32_t crc, const void *buf, size_t len);
 /* ---- writing: into a growing memory buffer ---- */
 
 struct snap_w {
+	int fd;            /* >= 0: records are flushed to it as they end */
+	uint64_t flushed;  /* bytes already written to ->fd */
 	uint8_t *buf;
 	size_t len, cap;
 	size_t rec;        /* offset of the open record's header */
@@ -77,6 +79,11 @@ struct snap_w {
 };
 
 void snap_w_init(struct snap_w *w, const struct snap_hdr *h);
+/* Same, but every ended record goes to @fd (borrowed) once the buffer
+ * holds SNAP_W_FLUSH bytes, and at snap_w_finish(); write errors are
+ * sticky in ->err (negative errno). */
+void snap_w_init_fd(struct snap_w *w, int fd, const struct snap_hdr *h);
+#define SNAP_W_FLUSH (1u << 20)
 void snap_w_fini(struct snap_w *w);
 void snap_w_begin(struct snap_w *w, uint32_t tag, uint16_t version,
 		  uint16_t instance);
@@ -89,7 +96,14 @@ void snap_w_end(struct snap_w *w);
 /* A whole record whose payload is @p/@n, in one call. */
 void snap_w_record(struct snap_w *w, uint32_t tag, uint16_t version,
 		   uint16_t instance, const void *p, size_t n);
-/* Append END; 0 or the first error. The file is ->buf/->len. */
+/* A record of @pre (a small prefix) then @data, written straight to the
+ * fd of a snap_w_init_fd() writer without copying @data into the buffer
+ * (memory writers copy). For guest RAM. */
+void snap_w_big(struct snap_w *w, uint32_t tag, uint16_t version,
+		uint16_t instance, const void *pre, size_t npre,
+		const void *data, size_t n);
+/* Append END; 0 or the first error. A memory writer's file is
+ * ->buf/->len; an fd writer has written everything to its fd. */
 int __must_check snap_w_finish(struct snap_w *w);
 
 /* ---- reading: in place, from memory (e.g. an mmap of the file) ---- */
@@ -115,6 +129,25 @@ int __must_check snap_r_open(struct snap_r *r, const void *buf, size_t len,
 /* The next record (1), the END reached and checked (0), or an error. */
 int __must_check snap_r_next(struct snap_r *r, struct snap_rec *rec,
 			     struct vm_error **errp);
+/* Every record of a file, read and checked up front (restore looks state
+ * up by tag and instance). */
+struct snap_index {
+	struct snap_rec *rec;
+	unsigned nr;
+	struct snap_hdr hdr;
+};
+
+int __must_check snap_index_build(struct snap_index *ix, const void *buf,
+				  size_t len, struct vm_error **errp);
+void snap_index_fini(struct snap_index *ix);
+/* The record @tag/@instance, or NULL. */
+const struct snap_rec *snap_find(const struct snap_index *ix, uint32_t tag,
+				 uint16_t instance);
+/* Same, but a missing record is -EBADMSG naming @what. */
+int __must_check snap_need(const struct snap_index *ix, uint32_t tag,
+			   uint16_t instance, const char *what,
+			   const struct snap_rec **rec, struct vm_error **errp);
+
 /* "UART", for messages (a static buffer per call site is the caller's). */
 void snap_tag_name(uint32_t tag, char out[5]);
 

@@ -54,6 +54,8 @@ struct machine_config {
 	int pit;                   /* create the in-kernel i8254 PIT */
 	int no_irqchip;            /* no in-kernel LAPIC/IOAPIC/PIC */
 	int kick_signal;           /* 0: HV_KICK_SIGNAL (lib/kvm/vcpu.h) */
+	int restore;               /* realize for machine_load(): no kernel
+				      loaded, no tables, vCPUs only get CPUID */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
@@ -82,6 +84,20 @@ void machine_resume(struct machine *m);
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms);
 void machine_detach_host(struct machine *m);
 void machine_unrealize(struct machine *m);
+
+/* machine-snap.c. machine_save(): a paused machine's state (KVM VM,
+ * vCPUs, COM1, RTC, ACPI PM, RAM) as records; -EBUSY unless paused.
+ * machine_load(): into a machine realized with cfg.restore, before
+ * machine_start(); -EXDEV when the snapshot's host id is not this host's.
+ * machine_host_id(): the hash of this host's CPUID feature set (after
+ * realize). API thread. */
+struct snap_w;
+struct snap_index;
+int __must_check machine_save(struct machine *m, struct snap_w *w,
+			      struct vm_error **errp);
+int __must_check machine_load(struct machine *m, const struct snap_index *ix,
+			      struct vm_error **errp);
+uint64_t machine_host_id(const struct machine *m);
 void machine_free(struct machine *m);
 
 #endif
