@@ -618,6 +618,44 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
 					struct vm **vmp,
 					struct vm_error **errp);
 
+/**
+ * vm_clone() - a new VM in this process that starts where a paused
+ * template is, its guest RAM a copy-on-write view of the template's.
+ * @tmpl: a VM paused with vm_pause(), whose RAM is its own memfd or
+ *        hugetlbfs file (not itself a clone).
+ * @cfg: the clone's host side, as for vm_restore() (console, kick_signal;
+ *       NULL: the defaults of VM_CONFIG_INIT). vcpus, mem_mib and the
+ *       machine flags are the template's; mem_path/HUGETLB/PREALLOC are
+ *       ignored (the RAM is the template's file).
+ * @vmp: out: the clone, not started: vm_start() runs it from the
+ *       template's state (registers, devices of the machine, clocks).
+ * @errp: error out.
+ *
+ * The clone's RAM maps the template's RAM file MAP_PRIVATE: a page is
+ * copied only when the clone writes it, so a clone costs its written
+ * pages and its KVM objects. The template stays paused and can be cloned
+ * again; clones are independent VMs (destroy them in any order, also
+ * after the template). What a clone shares with its template: every page
+ * it has not written, hence the guest's RNG state, keys, identity and
+ * caches, and the guest clocks' values at the clone's instant. A runtime
+ * must make each clone's guest unique itself (reseed its RNG, give it its
+ * own addresses); this version has no VM Generation ID device yet.
+ * vm_resume() of a template is refused (-EBUSY) while clones live: its
+ * writes would show through in the clones' unwritten pages.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @tmpl/@vmp, too small @cfg; -EBUSY the template is
+ * not paused; -ENOTSUP the template has a vhost-user netdev (its backend
+ * maps guest RAM itself and cannot follow a private mapping; snapshot and
+ * restore work instead), has a device (not cloned in this version), or is
+ * a clone; -ENOMEM, -EMFILE. vm_start() of the clone fails as a
+ * vm_restore()d one does.
+ * Thread-safety: as vm_pause() for @tmpl. Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_clone(struct vm *tmpl,
+				      const struct vm_config *cfg,
+				      struct vm **vmp,
+				      struct vm_error **errp);
+
 /* ---------------------------------------------------------------------- */
 /* Introspection                                                           */
 

@@ -13,6 +13,7 @@
 
 #include "devices/device.h"
 #include "kvm/vcpu.h"
+#include "snapshot/source.h"
 #include "vm.h"
 
 /* The started machine, or an error: -ENODEV not started, -ESHUTDOWN the
@@ -87,7 +88,12 @@ int vm_resume(struct vm *vm, struct vm_error **errp)
 	if (!vm)
 		return verr_set(errp, -EINVAL, "vm_resume: NULL vm");
 	pthread_mutex_lock(&vm->pause_lock);
-	if (vm->paused) {
+	if (vm->paused && vm->cow_tmpl &&
+	    __atomic_load_n(&vm->cow_tmpl->clones, __ATOMIC_ACQUIRE)) {
+		rc = verr_set(errp, -EBUSY,
+			      "vm: vm_resume: %u clone(s) still map this template's RAM copy-on-write (destroy them first)",
+			      __atomic_load_n(&vm->cow_tmpl->clones, __ATOMIC_ACQUIRE));
+	} else if (vm->paused) {
 		m = vm->machine; /* fixed while paused: destroy cannot overlap */
 		devices_resume(vm, NULL);
 		machine_resume(m);

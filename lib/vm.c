@@ -21,6 +21,7 @@
 #include "core/prop.h"
 #include "kvm/hv.h"
 #include "realize.h"
+#include "snapshot/source.h"
 #include "vm.h"
 
 #define VM_MAX_VCPUS 255u
@@ -523,6 +524,8 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.kick_signal = vm->cfg.kick_signal,
 		.log = &vm->log,
 		.restore = vm->restore != NULL,
+		.cow = vm->restore && vm->restore->cow_fd >= 0,
+		.cow_fd = vm->restore ? vm->restore->cow_fd : -1,
 	};
 	rc = machine_new(&m, &mc, errp);
 	if (rc < 0)
@@ -538,7 +541,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 	if (rc < 0)
 		goto fail_objects;
 	if (vm->restore) {
-		rc = machine_load(m, vm_restore_src_index(vm->restore), errp);
+		rc = machine_load(m, &vm->restore->ix, errp);
 		if (rc < 0)
 			goto fail_realized;
 	}
@@ -638,6 +641,8 @@ static void vm_release(struct vm *vm)
 	list_free(&vm->netdevs);
 	type_registry_fini(&vm->types);
 	vm_restore_src_free(vm->restore);
+	vm_cow_put(vm->cow_tmpl);
+	vm_cow_put(vm->cow_of);
 	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->log_lock);
@@ -659,6 +664,8 @@ void vm_destroy(struct vm *vm)
 
 	if (!vm)
 		return;
+	if (vm->cow_of) /* no longer holds its template back */
+		__atomic_sub_fetch(&vm->cow_of->clones, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&vm->lock);
 	m = vm->machine;
 	vm->stop_requested = true;

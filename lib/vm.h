@@ -58,14 +58,12 @@ struct vm {
 	struct machine *machine;       /* guarded by ->lock while running */
 	pthread_mutex_t pause_lock;    /* lib/pause.c */
 	bool paused;                   /* guarded by ->pause_lock */
-	/* vm_restore(): the snapshot vm_start() loads, then frees. */
+	/* vm_restore()/vm_clone(): what vm_start() loads, then frees
+	 * (lib/snapshot/source.h). */
 	struct vm_restore_src *restore;
+	struct vm_cow *cow_tmpl;       /* as a template: its clones */
+	struct vm_cow *cow_of;         /* as a clone: its template's */
 };
-
-/* lib/snapshot/vm-snapshot.c */
-struct snap_index;
-void vm_restore_src_free(struct vm_restore_src *s);
-const struct snap_index *vm_restore_src_index(const struct vm_restore_src *s);
 
 /* Phase 1 then phase 2; on failure everything is unrealized again. Used by
  * vm_start() and by unit tests that have no KVM. */

@@ -46,6 +46,11 @@ struct gmem {
 
 int __must_check gmem_init(struct gmem *m, uint64_t size, const char *path,
 			   unsigned flags, struct vm_error **errp);
+/* A copy-on-write view of another RAM's file (vm_clone): @fd mapped
+ * MAP_PRIVATE, so reads see the file until this RAM writes a page, which
+ * then becomes its own. ->fd stays -1 (the mapping holds the file). */
+int __must_check gmem_init_cow(struct gmem *m, int fd, uint64_t size,
+			       struct vm_error **errp);
 void gmem_fini(struct gmem *m);
 
 /* Host pointer for [gpa, gpa + len) if it lies entirely inside one RAM

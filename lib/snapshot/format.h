@@ -52,6 +52,10 @@
 	 (uint32_t)(d) << 24)
 #define SNAP_TAG_END SNAP_TAG('E', 'N', 'D', '.')
 
+/* Header flags: the machine's shape, which a restore takes over. */
+#define SNAP_F_PIT (1u << 0)
+#define SNAP_F_NO_IRQCHIP (1u << 1)
+
 struct snap_hdr {
 	uint32_t format_version;
 	uint32_t lib_version;

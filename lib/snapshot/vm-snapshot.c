@@ -24,15 +24,8 @@
 
 #include "../vm.h"
 #include "format.h"
+#include "source.h"
 
-#define SNAP_F_PIT (1u << 0)
-#define SNAP_F_NO_IRQCHIP (1u << 1)
-
-struct vm_restore_src {
-	void *map;
-	size_t len;
-	struct snap_index ix;
-};
 
 void vm_restore_src_free(struct vm_restore_src *s)
 {
@@ -41,12 +34,10 @@ void vm_restore_src_free(struct vm_restore_src *s)
 	snap_index_fini(&s->ix);
 	if (s->map)
 		munmap(s->map, s->len);
+	free(s->buf);
+	if (s->cow_fd >= 0)
+		close(s->cow_fd);
 	free(s);
-}
-
-const struct snap_index *vm_restore_src_index(const struct vm_restore_src *s)
-{
-	return &s->ix;
 }
 
 static int snapshot_refuse_devices(struct vm *vm, struct vm_error **errp)
@@ -100,7 +91,7 @@ int vm_snapshot(struct vm *vm, const char *path, int fd, uint32_t flags,
 	h.flags = ((vm->cfg.flags & VM_CONFIG_F_PIT) ? SNAP_F_PIT : 0) |
 		  ((vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP) ? SNAP_F_NO_IRQCHIP : 0);
 	snap_w_init_fd(&w, out, &h);
-	rc = machine_save(vm->machine, &w, errp);
+	rc = machine_save(vm->machine, &w, 1, errp);
 	if (rc == 0) {
 		rc = snap_w_finish(&w);
 		if (rc < 0)
@@ -143,6 +134,7 @@ static int restore_open(const char *path, int fd, struct vm_restore_src **out,
 	if (rc == 0 && !s)
 		rc = verr_set(errp, -ENOMEM, "vm_restore: out of memory");
 	if (rc == 0) {
+		s->cow_fd = -1;
 		s->len = (size_t)st.st_size;
 		s->map = mmap(NULL, s->len, PROT_READ, MAP_PRIVATE, in, 0);
 		if (s->map == MAP_FAILED) {

@@ -9,7 +9,11 @@
  * and restore: a paused guest written to a file, destroyed, restored in a
  * new process (fork) goes on counting where it was (the two consoles
  * together are one unbroken sequence); a corrupted, truncated, foreign or
- * other-host snapshot is refused with its message, nothing leaks.
+ * other-host snapshot is refused with its message, nothing leaks. Clone:
+ * clones of a paused template each go on from the template's last number
+ * on their own while the template stays frozen; the template cannot be
+ * resumed while they live and can afterwards; a vhost-user netdev is
+ * refused with its message.
  *
  * Runs on /dev/kvm directly (tiny guests, also on the PVM backend);
  * without /dev/kvm the program exits 77. Guests come from $GUEST_DIR or
@@ -549,6 +553,118 @@ START_TEST(test_snapshot_errors)
 }
 END_TEST
 
+/* ---- clone ---- */
+
+/* A copy of @c's console so far, as a fresh counter. */
+static struct counter *counter_copy(struct counter *c)
+{
+	struct counter *d = counter_new();
+
+	pthread_mutex_lock(&c->lock);
+	memcpy(d->text, c->text, c->len + 1);
+	d->len = c->len;
+	pthread_mutex_unlock(&c->lock);
+	return d;
+}
+
+static void clone_from(uint32_t vcpus, unsigned nclones)
+{
+	struct usage before = usage_now();
+	struct counter *t = counter_start(vcpus, 0), *cl[8];
+	struct vm_error *err = NULL;
+	size_t tlen;
+
+	ck_assert_uint_le(nclones, 8);
+	counter_wait_lines(t, 0, 20);
+	pause_ok(t->vm);
+	tlen = counter_len(t);
+	for (unsigned i = 0; i < nclones; i++) {
+		double t0 = now_ms();
+		int rc;
+
+		/* Each clone's console starts with the template's text, so
+		 * its whole text must be one sequence. */
+		cl[i] = counter_copy(t);
+		rc = vm_clone(t->vm, NULL, &cl[i]->vm, &err);
+		ck_assert_msg(rc == 0, "vm_clone: %d %s", rc,
+			      vm_error_message(err));
+		ck_assert_int_eq(vm_set_console_fn(cl[i]->vm, on_console, cl[i]),
+				 0);
+		rc = vm_start(cl[i]->vm, &err);
+		ck_assert_msg(rc == 0, "clone vm_start: %d %s", rc,
+			      vm_error_message(err));
+		printf("# clone %u: vm_clone + vm_start %.3f ms\n", i,
+		       now_ms() - t0);
+	}
+	for (unsigned i = 0; i < nclones; i++) {
+		counter_wait_lines(cl[i], tlen, 20);
+		counter_check_sequence(cl[i]);
+	}
+	ck_assert_uint_eq(counter_len(t), tlen); /* the template stood still */
+	ck_assert_int_eq(vm_resume(t->vm, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "clone"));
+	vm_error_free(err);
+	for (unsigned i = 0; i < nclones; i++)
+		counter_end(cl[i]);
+	ck_assert_int_eq(vm_resume(t->vm, NULL), 0);
+	counter_wait_lines(t, tlen, 10);
+	counter_check_sequence(t);
+	counter_end(t);
+	usage_check("clones", before);
+}
+
+START_TEST(test_clone_goes_on_from_the_template)
+{
+	clone_from(1, 4);
+}
+END_TEST
+
+START_TEST(test_clone_two_vcpus)
+{
+	clone_from(2, 2);
+}
+END_TEST
+
+START_TEST(test_clone_refusals)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+	struct vm_error *err = NULL;
+	struct counter *c;
+	struct vm *vm, *cl;
+
+	cfg.kernel = "none";
+	ck_assert_int_eq(vm_create(&cfg, &vm, NULL), 0);
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu0",
+				       (const struct vm_prop[]){
+					       { "chardev", "/nonexistent.sock" },
+					       { NULL, NULL } },
+				       NULL), 0);
+	ck_assert_int_eq(vm_clone(vm, NULL, &cl, &err), -ENOTSUP);
+	printf("# %s\n", vm_error_message(err));
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "vhost-user"));
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "vu0"));
+	vm_error_free(err);
+	err = NULL;
+	vm_destroy(vm);
+	ck_assert_int_eq(vm_clone(NULL, NULL, &cl, NULL), -EINVAL);
+
+	c = counter_start(1, 0);
+	counter_wait_lines(c, 0, 2);
+	ck_assert_int_eq(vm_clone(c->vm, NULL, &cl, &err), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "not paused"));
+	vm_error_free(err);
+	err = NULL;
+	pause_ok(c->vm);
+	ck_assert_int_eq(vm_clone(c->vm, NULL, &cl, NULL), 0);
+	ck_assert_int_eq(vm_clone(cl, NULL, &vm, &err), -ENOTSUP);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "itself a clone"));
+	vm_error_free(err);
+	vm_destroy(cl); /* never started: fine, and frees the template */
+	ck_assert_int_eq(vm_resume(c->vm, NULL), 0);
+	counter_end(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pause");
@@ -571,6 +687,9 @@ int main(void)
 	tcase_add_test(tc, test_snapshot_restore_in_new_process);
 	tcase_add_test(tc, test_snapshot_restore_two_vcpus);
 	tcase_add_test(tc, test_snapshot_errors);
+	tcase_add_test(tc, test_clone_goes_on_from_the_template);
+	tcase_add_test(tc, test_clone_two_vcpus);
+	tcase_add_test(tc, test_clone_refusals);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -45,7 +45,8 @@ uint64_t machine_host_id(const struct machine *m)
 	return h;
 }
 
-int machine_save(struct machine *m, struct snap_w *w, struct vm_error **errp)
+int machine_save(struct machine *m, struct snap_w *w, int with_ram,
+		 struct vm_error **errp)
 {
 	int irqchip = !m->cfg.no_irqchip;
 	int r;
@@ -60,7 +61,8 @@ int machine_save(struct machine *m, struct snap_w *w, struct vm_error **errp)
 	uart8250_save(&m->com1, w);
 	rtc_save(&m->rtc, w);
 	x86_acpi_pm_save(&m->pm, w);
-	gmem_save(&m->mem, w);
+	if (with_ram)
+		gmem_save(&m->mem, w);
 	return w->err < 0 ? verr_set_errno(errp, w->err, "snapshot: write") : 0;
 }
 
@@ -82,7 +84,7 @@ int machine_load(struct machine *m, const struct snap_index *ix,
 				"snapshot: taken on a host with another CPU feature set (host id %016llx, this host %016llx)",
 				(unsigned long long)ix->hdr.host_id,
 				(unsigned long long)id);
-	r = gmem_load(&m->mem, ix, errp);
+	r = m->cfg.cow ? 0 : gmem_load(&m->mem, ix, errp);
 	if (r == 0)
 		r = hv_vm_load(&m->hv, !m->cfg.no_irqchip, m->cfg.pit, ix, errp);
 	for (uint32_t i = 0; r == 0 && i < m->vcpus.nr; i++)

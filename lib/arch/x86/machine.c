@@ -153,8 +153,11 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	m->cfg = *cfg;
 	m->hv.kvm_fd = m->hv.vm_fd = -1;
 	hv_irq_preinit(&m->irq);
-	r = gmem_init(&m->mem, cfg->mem_bytes, cfg->mem_path, cfg->mem_flags,
-		      errp);
+	if (cfg->restore && cfg->cow)
+		r = gmem_init_cow(&m->mem, cfg->cow_fd, cfg->mem_bytes, errp);
+	else
+		r = gmem_init(&m->mem, cfg->mem_bytes, cfg->mem_path,
+			      cfg->mem_flags, errp);
 	if (r < 0) {
 		free(m);
 		return r;

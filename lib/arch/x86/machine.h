@@ -56,6 +56,9 @@ struct machine_config {
 	int kick_signal;           /* 0: HV_KICK_SIGNAL (lib/kvm/vcpu.h) */
 	int restore;               /* realize for machine_load(): no kernel
 				      loaded, no tables, vCPUs only get CPUID */
+	int cow;                   /* with restore: RAM is a private
+				      copy-on-write mapping of cow_fd */
+	int cow_fd;                /* borrowed until machine_new() returns */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
@@ -87,6 +90,7 @@ void machine_unrealize(struct machine *m);
 
 /* machine-snap.c. machine_save(): a paused machine's state (KVM VM,
  * vCPUs, COM1, RTC, ACPI PM, RAM) as records; -EBUSY unless paused.
+ * With @with_ram 0 the RAM is left out (a clone maps it: cfg.cow).
  * machine_load(): into a machine realized with cfg.restore, before
  * machine_start(); -EXDEV when the snapshot's host id is not this host's.
  * machine_host_id(): the hash of this host's CPUID feature set (after
@@ -94,7 +98,7 @@ void machine_unrealize(struct machine *m);
 struct snap_w;
 struct snap_index;
 int __must_check machine_save(struct machine *m, struct snap_w *w,
-			      struct vm_error **errp);
+			      int with_ram, struct vm_error **errp);
 int __must_check machine_load(struct machine *m, const struct snap_index *ix,
 			      struct vm_error **errp);
 uint64_t machine_host_id(const struct machine *m);
