@@ -122,11 +122,6 @@ static int vs_load(struct hv_vcpu *v, const struct vstate *d,
 
 /* ---- MSRs ---- */
 
-struct msr_buf {
-	struct kvm_msrs hdr;
-	struct kvm_msr_entry e[];
-};
-
 static int msr_index_list(struct hv_vcpu *v, struct kvm_msr_list **out,
 			  struct vm_error **errp)
 {
@@ -154,20 +149,20 @@ static int msr_index_list(struct hv_vcpu *v, struct kvm_msr_list **out,
 static int msr_xfer(int fd, unsigned long req, struct kvm_msr_entry *e,
 		    unsigned n)
 {
-	struct msr_buf *t = malloc(sizeof(*t) + (n + 1) * sizeof(*e));
+	struct kvm_msrs *t = malloc(sizeof(*t) + (n + 1) * sizeof(*e));
 	unsigned done = 0, ok = 0;
 	int r = 0;
 
 	if (!t)
 		return -ENOMEM;
 	while (done < n) {
-		t->hdr.nmsrs = n - done;
-		t->hdr.pad = 0;
-		memcpy(t->e, e + done, (n - done) * sizeof(*e));
+		t->nmsrs = n - done;
+		t->pad = 0;
+		memcpy(t->entries, e + done, (n - done) * sizeof(*e));
 		r = hv_ioctl(fd, req, t);
 		if (r < 0)
 			break;
-		memcpy(e + done, t->e, (size_t)r * sizeof(*e));
+		memcpy(e + done, t->entries, (size_t)r * sizeof(*e));
 		ok += (unsigned)r;
 		done += (unsigned)r;
 		if (done < n)
