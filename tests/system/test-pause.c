@@ -669,15 +669,10 @@ int main(void)
 {
 	Suite *s = suite_create("pause");
 	TCase *tc = tcase_create("pause");
-	int fd;
 
 	sys_find_guests(guest_dir, sizeof(guest_dir));
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
+	if (!sys_kvm_or_skip())
 		return 77;
-	}
-	close(fd);
 	tcase_set_timeout(tc, 300); /* nested under TCG everything is slow */
 	tcase_add_test(tc, test_pause_freezes_and_resume_continues);
 	tcase_add_test(tc, test_pause_two_vcpus_from_another_thread);

@@ -31,6 +31,7 @@ tests_unit_test_cpuid_LDADD = $(TEST_LIBS)
 tests_unit_test_release_SOURCES = tests/unit/test-release.c
 tests_unit_test_release_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_release_LDADD = $(TEST_LIBS)
-tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c tests/unit/irq-rec.h
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c tests/unit/irq-rec.h \
+	tests/unit/snap-util.h
 tests_unit_test_snapshot_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_snapshot_LDADD = $(TEST_LIBS)

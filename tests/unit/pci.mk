@@ -14,6 +14,7 @@ tests_unit_test_pci_LDADD = $(TEST_LIBS)
 tests_unit_test_msix_SOURCES = tests/unit/test-msix.c $(pci_mock_sources)
 tests_unit_test_msix_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_msix_LDADD = $(TEST_LIBS)
-tests_unit_test_pci_state_SOURCES = tests/unit/test-pci-state.c $(pci_mock_sources)
+tests_unit_test_pci_state_SOURCES = tests/unit/test-pci-state.c $(pci_mock_sources) \
+	tests/unit/snap-util.h
 tests_unit_test_pci_state_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_pci_state_LDADD = $(TEST_LIBS)

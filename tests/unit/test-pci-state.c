@@ -19,7 +19,7 @@
 #include "irq-rec.h"
 #include "mock/pci-driver.h"
 #include "pci/pci.h"
-#include "snapshot/format.h"
+#include "snap-util.h"
 
 #define SLOT 4
 #define NVEC 4
@@ -123,14 +123,10 @@ static void program(struct rig *g)
 static void save(struct rig *g, struct snap_w *w, struct snap_rec *rec)
 {
 	const struct snap_hdr h = { 0 };
-	struct snap_hdr hh;
-	struct snap_r r;
 
 	snap_w_init(w, &h);
 	pci_func_save(&g->f, w, SLOT);
-	ck_assert_int_eq(snap_w_finish(w), 0);
-	ck_assert_int_eq(snap_r_open(&r, w->buf, w->len, &hh, NULL), 0);
-	ck_assert_int_eq(snap_r_next(&r, rec, NULL), 1);
+	snap_test_first(w, rec);
 	ck_assert_uint_eq(rec->instance, SLOT);
 }
 

@@ -20,6 +20,7 @@
 #include "arch/x86/uart8250.h"
 #include "snapshot/format.h"
 #include "check-main.h"
+#include "snap-util.h"
 #include "irq-rec.h"
 
 static const struct snap_hdr hdr = { SNAP_FORMAT_VERSION, 0x000300, 0,
@@ -232,18 +233,13 @@ START_TEST(test_cursor_short_and_long_payloads)
 }
 END_TEST
 
-/* Save with @save into a file and give back its first record (the file
+/* Save with @call into a file and give back its first record (the file
  * stays in *w for the caller to free). */
 #define SAVE_ONE(w, rec, call)                                                \
 	do {                                                                  \
-		struct snap_r r_;                                             \
-		struct snap_hdr h_;                                           \
 		snap_w_init((w), &hdr);                                       \
 		call;                                                         \
-		ck_assert_int_eq(snap_w_finish(w), 0);                        \
-		ck_assert_int_eq(snap_r_open(&r_, (w)->buf, (w)->len, &h_,    \
-					     NULL), 0);                       \
-		ck_assert_int_eq(snap_r_next(&r_, (rec), NULL), 1);           \
+		snap_test_first((w), (rec));                                  \
 	} while (0)
 
 /* The record with one byte fewer / more, and a newer version: each

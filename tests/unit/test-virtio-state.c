@@ -20,7 +20,7 @@
 #include "check-main.h"
 #include "mock/guest-mem.h"
 #include "mock/vring-driver.h"
-#include "snapshot/format.h"
+#include "snap-util.h"
 #include "virtio/virtio.h"
 
 #define F(bit) (1ull << (bit))
@@ -83,14 +83,10 @@ static uint16_t serve_one(struct vio_dev *d)
 static void save(struct vio_dev *d, struct snap_w *w, struct snap_rec *rec)
 {
 	const struct snap_hdr h = { 0 };
-	struct snap_hdr hh;
-	struct snap_r r;
 
 	snap_w_init(w, &h);
 	vio_dev_save(d, w, 9);
-	ck_assert_int_eq(snap_w_finish(w), 0);
-	ck_assert_int_eq(snap_r_open(&r, w->buf, w->len, &hh, NULL), 0);
-	ck_assert_int_eq(snap_r_next(&r, rec, NULL), 1);
+	snap_test_first(w, rec);
 	ck_assert_uint_eq(rec->instance, 9);
 }
 

@@ -14,7 +14,8 @@ endif
 tests_unit_test_virtio_SOURCES = tests/unit/test-virtio.c $(virtio_mock_sources)
 tests_unit_test_virtio_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_virtio_LDADD = $(TEST_LIBS)
-tests_unit_test_virtio_state_SOURCES = tests/unit/test-virtio-state.c $(virtio_mock_sources)
+tests_unit_test_virtio_state_SOURCES = tests/unit/test-virtio-state.c $(virtio_mock_sources) \
+	tests/unit/snap-util.h
 tests_unit_test_virtio_state_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_virtio_state_LDADD = $(TEST_LIBS)
 
