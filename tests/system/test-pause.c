@@ -625,6 +625,32 @@ START_TEST(test_clone_two_vcpus)
 }
 END_TEST
 
+/* A clone outlives its template: its RAM mapping holds the file. */
+START_TEST(test_clone_outlives_template)
+{
+	struct usage before = usage_now();
+	struct counter *t = counter_start(1, 0), *cl;
+	struct vm_error *err = NULL;
+	size_t len;
+	int rc;
+
+	counter_wait_lines(t, 0, 10);
+	pause_ok(t->vm);
+	cl = counter_copy(t);
+	rc = vm_clone(t->vm, NULL, &cl->vm, &err);
+	ck_assert_msg(rc == 0, "vm_clone: %s", vm_error_message(err));
+	counter_end(t); /* before the clone even starts */
+	ck_assert_int_eq(vm_set_console_fn(cl->vm, on_console, cl), 0);
+	rc = vm_start(cl->vm, &err);
+	ck_assert_msg(rc == 0, "vm_start: %s", vm_error_message(err));
+	len = counter_len(cl);
+	counter_wait_lines(cl, len, 20);
+	counter_check_sequence(cl);
+	counter_end(cl);
+	usage_check("clone after its template", before);
+}
+END_TEST
+
 START_TEST(test_clone_refusals)
 {
 	struct vm_config cfg = VM_CONFIG_INIT;
@@ -684,6 +710,7 @@ int main(void)
 	tcase_add_test(tc, test_snapshot_errors);
 	tcase_add_test(tc, test_clone_goes_on_from_the_template);
 	tcase_add_test(tc, test_clone_two_vcpus);
+	tcase_add_test(tc, test_clone_outlives_template);
 	tcase_add_test(tc, test_clone_refusals);
 	suite_add_tcase(s, tc);
 	return check_run(s);
