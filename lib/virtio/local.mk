@@ -6,4 +6,4 @@ lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/virtio/split-queue.h lib/virtio/split-queue.c \
 	lib/virtio/state.c
 lib_libkvm_virtio_internal_la_SOURCES += \
-	lib/virtio/pci-modern.h lib/virtio/pci-modern.c
+	lib/virtio/pci-modern.h lib/virtio/pci-modern.c lib/virtio/pci-state.c

@@ -29,3 +29,14 @@ tests_unit_test_virtio_pci_SOURCES = tests/unit/test-virtio-pci.c \
 	tests/unit/mock/pci-driver.h tests/unit/pci-fixture.h
 tests_unit_test_virtio_pci_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_virtio_pci_LDADD = $(TEST_LIBS)
+
+# Snapshot state of the virtio-pci function (PCI + virtio + transport).
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-virtio-pci-state
+TESTS += tests/unit/test-virtio-pci-state
+endif
+tests_unit_test_virtio_pci_state_SOURCES = tests/unit/test-virtio-pci-state.c \
+	$(virtio_mock_sources) tests/unit/mock/pci-driver.c \
+	tests/unit/mock/pci-driver.h
+tests_unit_test_virtio_pci_state_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_virtio_pci_state_LDADD = $(TEST_LIBS)
