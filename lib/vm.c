@@ -487,10 +487,6 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		return verr_set(errp, -EBUSY, "vm: already started");
 	if (!vm->kernel && !vm->restore)
 		return verr_set(errp, -EINVAL, "vm: no kernel given in vm_config");
-	if (vm->restore && vm->devices.head)
-		return verr_set(errp, -ENOTSUP,
-				"device '%s': restoring a VM with devices is not implemented yet",
-				vm->devices.head->id);
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop_requested) { /* vm_stop() came first: honour it once */
 		vm->stop_requested = false;
@@ -542,6 +538,8 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		goto fail_objects;
 	if (vm->restore) {
 		rc = machine_load(m, &vm->restore->ix, errp);
+		if (rc == 0)
+			rc = snap_devices_load(vm, &vm->restore->ix, errp);
 		if (rc < 0)
 			goto fail_realized;
 	}

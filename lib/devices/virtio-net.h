@@ -171,6 +171,14 @@ void vnet_pause_point(struct vnet *n);
 void vnet_pause_kick(struct vnet *n);
 void vnet_pause_fini(struct vnet *n);
 
+/* virtio-net-state.c: MAC, link and pairs in use as a "VNET" snapshot
+ * record / back, after the transport's load activated the device. */
+struct snap_w;
+struct snap_index;
+void vnet_save(struct vnet *n, struct snap_w *w, uint16_t inst);
+int __must_check vnet_load(struct vnet *n, const struct snap_index *ix,
+			   uint16_t inst, struct vm_error **errp);
+
 /* virtio-net.c: a control command (class, command, data), VIRTIO_NET_OK
  * or VIRTIO_NET_ERR. I/O thread of the control queue. */
 uint8_t vnet_ctrl_cmd(struct vnet *n, const uint8_t *b, size_t len);

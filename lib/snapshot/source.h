@@ -36,4 +36,14 @@ struct vm_cow {
 
 void vm_cow_put(struct vm_cow *c);
 
+/* devices.c: the VM's devices as DEVI records plus their state; added
+ * back to a new VM from them; their state loaded at its vm_start(). */
+struct vm;
+int __must_check snap_devices_save(struct vm *vm, struct snap_w *w,
+				   struct vm_error **errp);
+int __must_check snap_devices_add(struct vm *vm, const struct snap_index *ix,
+				  struct vm_error **errp);
+int __must_check snap_devices_load(struct vm *vm, const struct snap_index *ix,
+				   struct vm_error **errp);
+
 #endif

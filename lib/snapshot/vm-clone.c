@@ -39,8 +39,7 @@ void vm_cow_put(struct vm_cow *c)
 		free(c);
 }
 
-/* What a clone cannot have: backends that map guest RAM themselves, and
- * (in this version) devices. */
+/* What a clone cannot have: backends that map guest RAM themselves. */
 static int clone_refuse(struct vm *t, struct vm_error **errp)
 {
 	struct vm_obj *o;
@@ -50,11 +49,6 @@ static int clone_refuse(struct vm *t, struct vm_error **errp)
 			return verr_set(errp, -ENOTSUP,
 					"vm_clone: netdev '%s' is vhost-user: its backend maps the guest RAM itself and cannot follow a private copy-on-write mapping (snapshot and restore instead)",
 					o->id);
-	if (t->devices.head)
-		return verr_set(errp, -ENOTSUP,
-				"vm_clone: device '%s' (%s): device state is not cloned yet (only machines without devices are)",
-				t->devices.head->id,
-				obj_type_name(t->devices.head));
 	if (t->cow_of)
 		return verr_set(errp, -ENOTSUP,
 				"vm_clone: the template is itself a clone (its RAM is a private mapping)");
@@ -74,7 +68,9 @@ static int clone_capture(struct vm *t, struct vm_restore_src *s,
 	h.vcpus = t->cfg.vcpus;
 	h.mem_mib = t->cfg.mem_mib;
 	snap_w_init(&w, &h);
-	rc = machine_save(t->machine, &w, 0, errp);
+	rc = snap_devices_save(t, &w, errp);
+	if (rc == 0)
+		rc = machine_save(t->machine, &w, 0, errp);
 	if (rc == 0 && (rc = snap_w_finish(&w)) < 0)
 		rc = verr_set(errp, rc, "vm_clone: out of memory");
 	if (rc < 0) {
@@ -146,6 +142,11 @@ int vm_clone(struct vm *t, const struct vm_config *cfg, struct vm **vmp,
 	vm->cow_of = t->cow_tmpl;
 	vm->restore = s;
 	pthread_mutex_unlock(&t->pause_lock);
+	rc = snap_devices_add(vm, &s->ix, errp);
+	if (rc < 0) {
+		vm_destroy(vm);
+		return rc;
+	}
 	*vmp = vm;
 	return 0;
 }

@@ -40,17 +40,6 @@ void vm_restore_src_free(struct vm_restore_src *s)
 	free(s);
 }
 
-static int snapshot_refuse_devices(struct vm *vm, struct vm_error **errp)
-{
-	struct vm_obj *o = vm->devices.head;
-
-	if (!o)
-		return 0;
-	return verr_set(errp, -ENOTSUP,
-			"vm_snapshot: device '%s' (%s): its state cannot be saved yet (only machines without devices are)",
-			o->id, obj_type_name(o));
-}
-
 int vm_snapshot(struct vm *vm, const char *path, int fd, uint32_t flags,
 		struct vm_error **errp)
 {
@@ -66,9 +55,6 @@ int vm_snapshot(struct vm *vm, const char *path, int fd, uint32_t flags,
 	if (flags)
 		return verr_set(errp, -EINVAL,
 				"vm_snapshot: unknown flags 0x%x", flags);
-	rc = snapshot_refuse_devices(vm, errp);
-	if (rc < 0)
-		return rc;
 	pthread_mutex_lock(&vm->pause_lock);
 	if (!vm->paused) {
 		pthread_mutex_unlock(&vm->pause_lock);
@@ -91,7 +77,9 @@ int vm_snapshot(struct vm *vm, const char *path, int fd, uint32_t flags,
 	h.flags = ((vm->cfg.flags & VM_CONFIG_F_PIT) ? SNAP_F_PIT : 0) |
 		  ((vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP) ? SNAP_F_NO_IRQCHIP : 0);
 	snap_w_init_fd(&w, out, &h);
-	rc = machine_save(vm->machine, &w, 1, errp);
+	rc = snap_devices_save(vm, &w, errp);
+	if (rc == 0)
+		rc = machine_save(vm->machine, &w, 1, errp);
 	if (rc == 0) {
 		rc = snap_w_finish(&w);
 		if (rc < 0)
@@ -198,5 +186,10 @@ int vm_restore(const struct vm_config *cfg, const char *path, int fd,
 		return rc;
 	}
 	(*vmp)->restore = s;
-	return 0;
+	rc = snap_devices_add(*vmp, &s->ix, errp);
+	if (rc < 0) {
+		vm_destroy(*vmp);
+		*vmp = NULL;
+	}
+	return rc;
 }
