@@ -568,14 +568,20 @@ VM_EXPORT int vm_paused(struct vm *vm);
  * CRC32C-checked records: the KVM clock, PIC/IOAPIC (and PIT), each
  * vCPU's registers, sregs, FPU/XSAVE, XCRs, MSRs (kvmclock's and the
  * TSC included), MP state, LAPIC, pending events and debug registers,
- * COM1, RTC and ACPI PM state, and the guest RAM pages that are not
- * zero. The VM stays paused; vm_resume() lets it go on.
- * Only machines without devices are saved in this version: a VM with a
- * device (virtio-net-pci) is refused with -ENOTSUP.
+ * COM1, RTC and ACPI PM state, each device (its type, id and the
+ * properties it was given, netdev links included, then its PCI config
+ * space and BAR placement, MSI-X table and PBA, virtio status, features,
+ * config_generation, every queue's addresses, enable, vector and
+ * last avail/used index, the transport's registers, virtio-net's MAC,
+ * link and queue pairs in use) and the guest RAM pages that are not
+ * zero. Netdevs are not saved: they are host resources; a restore is
+ * given new ones by id. Frames a backend holds (a tap's queue) are not
+ * part of it. The VM stays paused; vm_resume() lets it go on.
  * Returns: 0 or a negative errno.
  * Errors: -EINVAL NULL @vm, both or neither of @path/@fd, unknown @flags;
- * -EBUSY not paused; -ENOTSUP the VM has a device; errors of open() and
- * write() (-ENOSPC, -EBADF, ...).
+ * -EBUSY not paused; -ENOTSUP a device whose state cannot be saved (a
+ * host-registered type); errors of open() and write() (-ENOSPC, -EBADF,
+ * ...).
  * Thread-safety: as vm_pause() (the VM cannot be resumed while this
  * runs). Since: 0.3.
  */
@@ -597,8 +603,12 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  * @errp: error out.
  *
  * The file is mapped and every record's checksum checked here. The VM is
- * then like one from vm_create(): vm_set_log_fn() and the like may be
- * called, and vm_start() starts it where the snapshot was taken (instead
+ * then like one from vm_create() with the snapshot's devices already
+ * added (same types, ids and properties): the caller adds the netdevs
+ * they link to, by the same ids, with vm_add_netdev() (any backend type;
+ * vm_start() fails with -ENOENT naming a missing one), may call
+ * vm_set_log_fn() and the like, and vm_start() starts it where the
+ * snapshot was taken (instead
  * of booting; guest time as kvmclock shows it goes on from the snapshot's
  * instant, and the wall clock in the RTC from the host's clock). The
  * mapping is held until vm_start() succeeds or the VM is destroyed.
@@ -606,11 +616,11 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  * Errors: -EINVAL NULL @vmp or @cfg, both or neither of @path/@fd, not a
  * regular file, not a snapshot (bad magic); -ENOTSUP a format version or
  * library version newer than this one; -EBADMSG a corrupted or truncated
- * file (the message names the record and offset); errors of open()/mmap()
- * and of vm_create(). vm_start() of a restored VM also fails with -EXDEV
- * when this host's CPU feature set is not the snapshot's, -EBADMSG when a
- * record does not fit this host's KVM, and -ENOTSUP when devices were
- * added.
+ * file (the message names the record and offset); errors of open()/mmap(),
+ * vm_create() and vm_add_device(). vm_start() of a restored VM also fails
+ * with -EXDEV when this host's CPU feature set is not the snapshot's,
+ * -EBADMSG when a record does not fit this host's KVM, -EINVAL when a
+ * device's saved state does not fit it (e.g. a netdev with fewer queues).
  * Thread-safety: any thread. Since: 0.3.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
@@ -627,8 +637,10 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  *       NULL: the defaults of VM_CONFIG_INIT). vcpus, mem_mib and the
  *       machine flags are the template's; mem_path/HUGETLB/PREALLOC are
  *       ignored (the RAM is the template's file).
- * @vmp: out: the clone, not started: vm_start() runs it from the
- *       template's state (registers, devices of the machine, clocks).
+ * @vmp: out: the clone, not started, with the template's devices added
+ *       (as vm_restore() does): the caller adds a new netdev for each id
+ *       they link to, and vm_start() runs it from the template's state
+ *       (registers, devices, clocks).
  * @errp: error out.
  *
  * The clone's RAM maps the template's RAM file MAP_PRIVATE: a page is
@@ -637,16 +649,19 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * again; clones are independent VMs (destroy them in any order, also
  * after the template). What a clone shares with its template: every page
  * it has not written, hence the guest's RNG state, keys, identity and
- * caches, and the guest clocks' values at the clone's instant. A runtime
- * must make each clone's guest unique itself (reseed its RNG, give it its
- * own addresses); this version has no VM Generation ID device yet.
+ * caches, its NIC's MAC (the device's saved MAC; give the clone's guest
+ * another one itself, e.g. through its agent, before it talks on a shared
+ * segment), and the guest clocks' values at the clone's instant. A
+ * runtime must make each clone's guest unique itself (reseed its RNG,
+ * give it its own addresses); this version has no VM Generation ID device
+ * yet.
  * vm_resume() of a template is refused (-EBUSY) while clones live: its
  * writes would show through in the clones' unwritten pages.
  * Returns: 0 or a negative errno.
  * Errors: -EINVAL NULL @tmpl/@vmp, too small @cfg; -EBUSY the template is
  * not paused; -ENOTSUP the template has a vhost-user netdev (its backend
  * maps guest RAM itself and cannot follow a private mapping; snapshot and
- * restore work instead), has a device (not cloned in this version), or is
+ * restore work instead), has a device whose state cannot be saved, or is
  * a clone; -ENOMEM, -EMFILE. vm_start() of the clone fails as a
  * vm_restore()d one does.
  * Thread-safety: as vm_pause() for @tmpl. Since: 0.3.
