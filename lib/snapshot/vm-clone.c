@@ -3,16 +3,19 @@
  * lib/snapshot/vm-clone.c: vm_clone(): a new VM in this process that
  * starts where a paused template is, with guest RAM a private
  * copy-on-write mapping of the template's RAM file (lib/kvm/mem.h,
- * gmem_init_cow): the template's machine state is saved to memory without
- * its RAM (machine_save(with_ram = 0)) and loaded by the clone's
+ * gmem_init_cow): the template's machine and device state is saved to
+ * memory without its RAM (machine_save(with_ram = 0)) and loaded by the
+ * clone's
  * vm_start() as a restore would (lib/vm.c), while the clone's RAM maps a
  * dup of the template's memfd MAP_PRIVATE. Pages are copied only when the
  * clone writes them.
  *
  * What a clone shares with its template: every RAM page it has not
  * written (read from the template's file), hence the guest's RNG state,
- * its keys and caches, its idea of its identity (hostname, MAC in memory,
- * DHCP leases, TCP sequence numbers); the vCPU state at the instant of the
+ * its keys and caches, its idea of its identity (hostname, MAC in memory
+ * and the NIC's saved MAC, DHCP leases, TCP sequence numbers); the devices'
+ * state (a clone gets the template's devices, and new netdevs from its
+ * caller); the vCPU state at the instant of the
  * clone, including the TSC and kvmclock values (so a clone's guest time
  * goes on from the template's, not from when it was cloned). A runtime
  * must give each clone what must be unique (reseed the guest's RNG,
