@@ -5,8 +5,8 @@
  * copy-on-write mapping of the template's RAM file (lib/kvm/mem.h,
  * gmem_init_cow): the template's machine and device state is saved to
  * memory without its RAM (machine_save(with_ram = 0)) and loaded by the
- * clone's
- * vm_start() as a restore would (lib/vm.c), while the clone's RAM maps a
+ * clone's vm_start() as a restore would (lib/vm.c), while the clone's RAM
+ * maps a
  * dup of the template's memfd MAP_PRIVATE. Pages are copied only when the
  * clone writes them.
  *
