@@ -6,9 +6,8 @@
  * gmem_init_cow): the template's machine and device state is saved to
  * memory without its RAM (machine_save(with_ram = 0)) and loaded by the
  * clone's vm_start() as a restore would (lib/vm.c), while the clone's RAM
- * maps a
- * dup of the template's memfd MAP_PRIVATE. Pages are copied only when the
- * clone writes them.
+ * maps a dup of the template's memfd MAP_PRIVATE. Pages are copied only
+ * when the clone writes them.
  *
  * What a clone shares with its template: every RAM page it has not
  * written (read from the template's file), hence the guest's RNG state,
