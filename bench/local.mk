@@ -15,7 +15,7 @@
 #     KVM vs ours (tiny guest) vs ours with a virtio-net-pci.
 #
 #   make bench-clone [BENCH_CLONES=100] [BENCH_RUNS=21]
-#     a paused template (tests/guests/count.elf) cloned BENCH_CLONES times:
+#     a paused template (tests/guests/tick.elf) cloned BENCH_CLONES times:
 #     call -> first guest byte and -> first line after resuming, p50/p99,
 #     RSS per live clone; against vm_restore() from a file and a cold
 #     vm_create()+vm_start() of the same guest, in the same run. Runs
@@ -95,8 +95,8 @@ bench-churn: bench/churn/churn$(EXEEXT) $(BENCH_FE)/exit-guest
 	--iters $(BENCH_CHURN_ITERS) --rounds $(BENCH_CHURN_ROUNDS) \
 	--systemdir $(top_srcdir)/tests/system
 BENCH_CLONES = 100
-bench-clone: bench/clone/clone$(EXEEXT) tests/guests/count.elf
-	bench/clone/clone tests/guests/count.elf $(BENCH_CLONES) $(BENCH_RUNS)
+bench-clone: bench/clone/clone$(EXEEXT) tests/guests/tick.elf
+	bench/clone/clone tests/guests/tick.elf $(BENCH_CLONES) $(BENCH_RUNS)
 bench: bench-first-exit bench-churn bench-clone
 .PHONY: bench bench-first-exit bench-churn bench-clone
 

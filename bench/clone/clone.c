@@ -4,7 +4,10 @@
  *
  *   clone GUEST_ELF [CLONES] [RUNS]
  *
- * GUEST_ELF is tests/guests/count.elf (vCPU 0 prints "c<n>\n" forever).
+ * GUEST_ELF is tests/guests/tick.elf (vCPU 0 prints "t\n" forever, every
+ * instruction a step to its next port write: a guest with a busy loop
+ * between lines would make a resumed VM's first byte wait for the rest
+ * of the loop, which on the PVM backend is emulated and takes ms).
  * A template (1 vCPU, 64 MiB, the default irqchip, a virtio-net-pci on a
  * "null" netdev: the NIC travels, though this guest has no driver for it)
  * runs until it printed 20 lines and is paused. Every VM below has the
@@ -16,7 +19,9 @@
  *            snapshot of the template in $TMPDIR (page cache warm)
  *   cold     RUNS times: vm_create() + vm_start() of the same guest and
  *            configuration
- * For each: the time from the call to the first console byte the new VM's
+ * For each: the time from the call to its return ("call": vm_clone(),
+ * vm_restore() or vm_create(), the netdev added), to vm_start()'s return
+ * ("start"), to the first console byte the new VM's
  * guest writes (its first instruction that reaches the host: a port
  * write on the vCPU thread) and to the first whole line ("marker": the
  * guest resumed and printed after its resume). Memory: the process's RSS
@@ -50,6 +55,7 @@
 struct probe {
 	struct vm *vm;
 	uint64_t t0;                 /* before the call */
+	uint64_t made, started;      /* vm_clone/restore/create, vm_start returned */
 	uint64_t first, marker;      /* atomics: ns, 0 = not yet */
 	int skip_lines;              /* a template: lines to wait for */
 	unsigned lines;              /* atomic */
@@ -175,10 +181,12 @@ static int one(int how, struct vm *tmpl, const char *snap, const char *elf,
 							     { "id", "net0" },
 							     { NULL, NULL } },
 				   &err);
+	p->made = now_ns();
 	if (rc == 0)
 		rc = vm_set_console_fn(p->vm, on_console, p);
 	if (rc == 0)
 		rc = vm_start(p->vm, &err);
+	p->started = now_ns();
 	if (rc < 0)
 		return fail(how == 'c' ? "clone" : how == 'r' ? "restore" : "cold",
 			    err, rc);
@@ -190,7 +198,7 @@ static int one(int how, struct vm *tmpl, const char *snap, const char *elf,
 struct series {
 	const char *name;
 	unsigned n;
-	uint64_t *first, *marker;
+	uint64_t *first, *marker, *made, *started;
 	double p50, p99, f50;
 };
 
@@ -198,6 +206,8 @@ static void series_add(struct series *s, const struct probe *p)
 {
 	s->first[s->n] = __atomic_load_n(&p->first, __ATOMIC_ACQUIRE) - p->t0;
 	s->marker[s->n] = __atomic_load_n(&p->marker, __ATOMIC_ACQUIRE) - p->t0;
+	s->made[s->n] = p->made - p->t0;
+	s->started[s->n] = p->started - p->t0;
 	s->n++;
 }
 
@@ -206,8 +216,9 @@ static void series_print(struct series *s)
 	s->f50 = pct_us(s->first, s->n, 50);
 	s->p50 = pct_us(s->marker, s->n, 50);
 	s->p99 = pct_us(s->marker, s->n, 99);
-	printf("%-8s %5u %12.1f %12.1f %12.1f %12.1f\n", s->name, s->n, s->f50,
-	       pct_us(s->first, s->n, 99), s->p50, s->p99);
+	printf("%-8s %5u %12.1f %12.1f %12.1f %12.1f %10.1f %10.1f\n", s->name,
+	       s->n, s->f50, pct_us(s->first, s->n, 99), s->p50, s->p99,
+	       pct_us(s->made, s->n, 50), pct_us(s->started, s->n, 50));
 }
 
 static int series_init(struct series *s, const char *name, unsigned n)
@@ -216,7 +227,17 @@ static int series_init(struct series *s, const char *name, unsigned n)
 	s->n = 0;
 	s->first = calloc(n, sizeof(uint64_t));
 	s->marker = calloc(n, sizeof(uint64_t));
-	return s->first && s->marker ? 0 : -ENOMEM;
+	s->made = calloc(n, sizeof(uint64_t));
+	s->started = calloc(n, sizeof(uint64_t));
+	return s->first && s->marker && s->made && s->started ? 0 : -ENOMEM;
+}
+
+static void series_free(struct series *s)
+{
+	free(s->first);
+	free(s->marker);
+	free(s->made);
+	free(s->started);
 }
 
 int main(int argc, char **argv)
@@ -291,8 +312,9 @@ int main(int argc, char **argv)
 
 	printf("host KVM: %s; guest %s, 1 vCPU, 64 MiB, virtio-net-pci on null\n",
 	       vm_host_kvm() == VM_HOST_KVM_PVM ? "PVM" : "hardware", elf);
-	printf("%-8s %5s %12s %12s %12s %12s\n", "peer", "n", "first p50 us",
-	       "first p99 us", "marker p50", "marker p99");
+	printf("%-8s %5s %12s %12s %12s %12s %10s %10s\n", "peer", "n",
+	       "first p50 us", "first p99 us", "marker p50", "marker p99",
+	       "call p50", "start p50");
 	series_print(&sc);
 	series_print(&sr);
 	series_print(&sk);
@@ -302,11 +324,8 @@ int main(int argc, char **argv)
 	       sc.p50, sc.p99, sc.p50 / sk.p50, sc.p50 / sr.p50,
 	       (double)(rss1 - rss0) / clones);
 	free(cp);
-	free(sc.first);
-	free(sc.marker);
-	free(sr.first);
-	free(sr.marker);
-	free(sk.first);
-	free(sk.marker);
+	series_free(&sc);
+	series_free(&sr);
+	series_free(&sk);
 	return 0;
 }
