@@ -597,8 +597,9 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  *       VM_CONFIG_F_NO_IRQCHIP come from the snapshot; kernel, initrd and
  *       cmdline are ignored.
  * @path: the snapshot file, or NULL to read @fd.
- * @fd: with @path NULL, a regular file open for reading (borrowed; it may
- *      be closed when the call returns); -1 with a @path.
+ * @fd: with @path NULL, a regular file open for reading whose content,
+ *      from offset 0, is the snapshot (borrowed; it may be closed when the
+ *      call returns); -1 with a @path.
  * @vmp: out: the new VM, not started.
  * @errp: error out.
  *
