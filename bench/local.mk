@@ -14,6 +14,13 @@
 #     VMs per second on one core: create/start/wait/destroy loops, bare
 #     KVM vs ours (tiny guest) vs ours with a virtio-net-pci.
 #
+#   make bench-clone [BENCH_CLONES=100] [BENCH_RUNS=21]
+#     a paused template (tests/guests/tick.elf) cloned BENCH_CLONES times:
+#     call -> first guest byte and -> first line after resuming, p50/p99,
+#     RSS per live clone; against vm_restore() from a file and a cold
+#     vm_create()+vm_start() of the same guest, in the same run. Runs
+#     where KVM runs the tiny guest (direct); prints SKIP otherwise.
+#
 # floor, ours and timeit are linked -all-static (except with
 # --enable-sanitizers): plain binaries (no libtool wrapper, no ld.so) that
 # start alike and can be copied into L1 as they are.
@@ -28,7 +35,8 @@ else
 BENCH_STATIC = -all-static
 endif
 noinst_PROGRAMS += bench/first-exit/floor bench/first-exit/ours \
-	bench/first-exit/timeit bench/first-exit/ours-shared bench/churn/churn
+	bench/first-exit/timeit bench/first-exit/ours-shared bench/churn/churn \
+	bench/clone/clone
 
 bench_first_exit_floor_SOURCES = bench/first-exit/floor.c
 bench_first_exit_floor_CFLAGS = $(AM_CFLAGS)
@@ -65,6 +73,11 @@ bench_churn_churn_CFLAGS = $(AM_CFLAGS)
 bench_churn_churn_LDADD = lib/libkvm-virtio-internal.la
 bench_churn_churn_LDFLAGS = $(AM_LDFLAGS) $(BENCH_STATIC)
 
+bench_clone_clone_SOURCES = bench/clone/clone.c
+bench_clone_clone_CFLAGS = $(AM_CFLAGS)
+bench_clone_clone_LDADD = lib/libkvm-virtio-internal.la
+bench_clone_clone_LDFLAGS = $(AM_LDFLAGS) $(BENCH_STATIC)
+
 BENCH_RUNS = 21
 bench-first-exit: $(BENCH_FE)/floor$(EXEEXT) $(BENCH_FE)/ours$(EXEEXT) \
 		$(BENCH_FE)/timeit$(EXEEXT) $(BENCH_FE_GUESTS)
@@ -81,8 +94,11 @@ bench-churn: bench/churn/churn$(EXEEXT) $(BENCH_FE)/exit-guest
 	--cache "$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}" \
 	--iters $(BENCH_CHURN_ITERS) --rounds $(BENCH_CHURN_ROUNDS) \
 	--systemdir $(top_srcdir)/tests/system
-bench: bench-first-exit bench-churn
-.PHONY: bench bench-first-exit bench-churn
+BENCH_CLONES = 100
+bench-clone: bench/clone/clone$(EXEEXT) tests/guests/tick.elf
+	bench/clone/clone tests/guests/tick.elf $(BENCH_CLONES) $(BENCH_RUNS)
+bench: bench-first-exit bench-churn bench-clone
+.PHONY: bench bench-first-exit bench-churn bench-clone
 
 CLEANFILES += $(BENCH_FE_GUESTS)
 EXTRA_DIST += $(BENCH_FE)/run.sh $(BENCH_FE)/tiny.S $(BENCH_FE)/tiny.ld \

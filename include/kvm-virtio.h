@@ -532,6 +532,183 @@ enum vm_host_kvm {
 VM_EXPORT int vm_host_kvm(void);
 
 /* ---------------------------------------------------------------------- */
+/* Pause and resume                                                        */
+
+/**
+ * vm_pause() - freeze a running VM: every vCPU out of KVM_RUN and parked,
+ * every device's I/O threads parked at a queue boundary.
+ * @vm: a started VM.
+ * @errp: error out.
+ *
+ * When it returns 0 no guest instruction runs and no device touches guest
+ * memory or a ring until vm_resume(): a vCPU leaves KVM_RUN as vm_stop()
+ * makes it (a kick through vm_config.kick_signal), with any port or MMIO
+ * read it was doing completed, and a NIC's I/O threads stop between two
+ * bursts (no chain half-processed; frames the backend receives meanwhile
+ * wait in the backend, e.g. the tap's queue). Guest time as the guest
+ * reads it (kvmclock, TSC) keeps going. A pause is not a stop: vm_wait()
+ * keeps waiting (and returns -ETIMEDOUT at its timeout). vm_stop() and
+ * vm_destroy() work on a paused VM. The host side keeps working:
+ * COM1 input is still read into the UART's FIFO (the guest sees it after
+ * the resume), vm_net_set_link() and vm_net_get_stats() work (a link
+ * change is delivered at the resume).
+ * Pausing a paused VM does nothing and returns 0. Takes microseconds to a
+ * few milliseconds (one kick per vCPU, one wakeup per I/O thread).
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vm; -ENODEV not started; -ESHUTDOWN the guest
+ * stopped (power-off, reset, vm_stop(), ...) before or while pausing;
+ * -EDEADLK called on one of the library's vCPU threads (from a console
+ * callback).
+ * Thread-safety: any thread, concurrently with vm_stop(), vm_wait(),
+ * vm_resume(), vm_paused() and the vm_net_* calls (pause and resume are
+ * serialized); not concurrently with vm_start() or vm_destroy().
+ * Since: 0.3.
+ */
+VM_EXPORT int vm_pause(struct vm *vm, struct vm_error **errp);
+
+/**
+ * vm_resume() - let a paused VM run again where it stopped.
+ * @vm: a started VM.
+ * @errp: error out.
+ *
+ * Devices first, then the vCPUs. Resuming a VM that is not paused, or
+ * whose guest has stopped, does nothing and returns 0.
+ * Returns: 0; -EINVAL NULL @vm; -ENODEV not started.
+ * Thread-safety: as vm_pause(). Since: 0.3.
+ */
+VM_EXPORT int vm_resume(struct vm *vm, struct vm_error **errp);
+
+/**
+ * vm_paused() - 1 between a vm_pause() that returned 0 and the next
+ * vm_resume(), else 0 (also for NULL).
+ * Thread-safety: as vm_pause(). Since: 0.3.
+ */
+VM_EXPORT int vm_paused(struct vm *vm);
+
+/* ---------------------------------------------------------------------- */
+/* Snapshot and restore                                                    */
+
+/**
+ * vm_snapshot() - write a paused VM's whole state to a file.
+ * @vm: a VM paused with vm_pause().
+ * @path: file to create (mode 0600, replaced if it exists; removed again
+ *        if the call fails), or NULL to write to @fd.
+ * @fd: with @path NULL, an fd open for writing (borrowed; written at its
+ *      position, not closed); -1 with a @path.
+ * @flags: 0 (no flags are defined yet).
+ * @errp: error out.
+ *
+ * The file is the snapshot format of lib/snapshot/format.h: a header
+ * naming the library version, a hash of the host's CPUID feature set,
+ * the vCPU count, RAM size and machine flags (checksummed), then
+ * CRC32C-checked records: the KVM clock, PIC/IOAPIC (and PIT), each
+ * vCPU's registers, sregs, FPU/XSAVE, XCRs, MSRs (kvmclock's and the
+ * TSC included), MP state, LAPIC, pending events and debug registers,
+ * COM1, RTC and ACPI PM state, each device (its type, id and the
+ * properties it was given, netdev links included, then its PCI config
+ * space and BAR placement, MSI-X table and PBA, virtio status, features,
+ * config_generation, every queue's addresses, enable, vector and
+ * last avail/used index, the transport's registers, virtio-net's MAC,
+ * link and queue pairs in use) and the guest RAM pages that are not
+ * zero. Netdevs are not saved: they are host resources; a restore is
+ * given new ones by id. Frames a backend holds (a tap's queue) are not
+ * part of it. The VM stays paused; vm_resume() lets it go on.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vm, both or neither of @path/@fd, unknown @flags;
+ * -EBUSY not paused; -ENOTSUP a device whose state cannot be saved (a
+ * host-registered type); errors of open() and write() (-ENOSPC, -EBADF,
+ * ...).
+ * Thread-safety: as vm_pause() (the VM cannot be resumed while this
+ * runs). Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
+					 int fd, uint32_t flags,
+					 struct vm_error **errp);
+
+/**
+ * vm_restore() - a new VM from a snapshot, in this or another process.
+ * @cfg: the new VM's host side: console fds or callback (set with
+ *       vm_set_console_fn() afterwards as usual), kick_signal, mem_path,
+ *       VM_CONFIG_F_HUGETLB/PREALLOC. vcpus, mem_mib, VM_CONFIG_F_PIT and
+ *       VM_CONFIG_F_NO_IRQCHIP come from the snapshot; kernel, initrd and
+ *       cmdline are ignored.
+ * @path: the snapshot file, or NULL to read @fd.
+ * @fd: with @path NULL, a regular file open for reading whose content,
+ *      from offset 0, is the snapshot (borrowed; it may be closed when the
+ *      call returns); -1 with a @path.
+ * @vmp: out: the new VM, not started.
+ * @errp: error out.
+ *
+ * The file is mapped and every record's checksum checked here. The VM is
+ * then like one from vm_create() with the snapshot's devices already
+ * added (same types, ids and properties): the caller adds the netdevs
+ * they link to, by the same ids, with vm_add_netdev() (any backend type;
+ * vm_start() fails with -ENOENT naming a missing one), may call
+ * vm_set_log_fn() and the like, and vm_start() starts it where the
+ * snapshot was taken (instead
+ * of booting; guest time as kvmclock shows it goes on from the snapshot's
+ * instant, and the wall clock in the RTC from the host's clock). The
+ * mapping is held until vm_start() succeeds or the VM is destroyed.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @vmp or @cfg, both or neither of @path/@fd, not a
+ * regular file, not a snapshot (bad magic); -ENOTSUP a format version or
+ * library version newer than this one; -EBADMSG a corrupted or truncated
+ * file (the message names the record and offset); errors of open()/mmap(),
+ * vm_create() and vm_add_device(). vm_start() of a restored VM also fails
+ * with -EXDEV when this host's CPU feature set is not the snapshot's,
+ * -EBADMSG when a record does not fit this host's KVM, -EINVAL when a
+ * device's saved state does not fit it (e.g. a netdev with fewer queues).
+ * Thread-safety: any thread. Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
+					const char *path, int fd,
+					struct vm **vmp,
+					struct vm_error **errp);
+
+/**
+ * vm_clone() - a new VM in this process that starts where a paused
+ * template is, its guest RAM a copy-on-write view of the template's.
+ * @tmpl: a VM paused with vm_pause(), whose RAM is its own memfd or
+ *        hugetlbfs file (not itself a clone).
+ * @cfg: the clone's host side, as for vm_restore() (console, kick_signal;
+ *       NULL: the defaults of VM_CONFIG_INIT). vcpus, mem_mib and the
+ *       machine flags are the template's; mem_path/HUGETLB/PREALLOC are
+ *       ignored (the RAM is the template's file).
+ * @vmp: out: the clone, not started, with the template's devices added
+ *       (as vm_restore() does): the caller adds a new netdev for each id
+ *       they link to, and vm_start() runs it from the template's state
+ *       (registers, devices, clocks).
+ * @errp: error out.
+ *
+ * The clone's RAM maps the template's RAM file MAP_PRIVATE: a page is
+ * copied only when the clone writes it, so a clone costs its written
+ * pages and its KVM objects. The template stays paused and can be cloned
+ * again; clones are independent VMs (destroy them in any order, also
+ * after the template). What a clone shares with its template: every page
+ * it has not written, hence the guest's RNG state, keys, identity and
+ * caches, its NIC's MAC (the device's saved MAC; give the clone's guest
+ * another one itself, e.g. through its agent, before it talks on a shared
+ * segment), and the guest clocks' values at the clone's instant. A
+ * runtime must make each clone's guest unique itself (reseed its RNG,
+ * give it its own addresses); this version has no VM Generation ID device
+ * yet.
+ * vm_resume() of a template is refused (-EBUSY) while clones live: its
+ * writes would show through in the clones' unwritten pages.
+ * Returns: 0 or a negative errno.
+ * Errors: -EINVAL NULL @tmpl/@vmp, too small @cfg; -EBUSY the template is
+ * not paused; -ENOTSUP the template has a vhost-user netdev (its backend
+ * maps guest RAM itself and cannot follow a private mapping; snapshot and
+ * restore work instead), has a device whose state cannot be saved, or is
+ * a clone; -ENOMEM, -EMFILE. vm_start() of the clone fails as a
+ * vm_restore()d one does.
+ * Thread-safety: as vm_pause() for @tmpl. Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_clone(struct vm *tmpl,
+				      const struct vm_config *cfg,
+				      struct vm **vmp,
+				      struct vm_error **errp);
+
+/* ---------------------------------------------------------------------- */
 /* Introspection                                                           */
 
 enum vm_obj_kind {

@@ -22,6 +22,7 @@
 #include "core/prop.h"
 #include "kvm/hv.h"
 #include "realize.h"
+#include "snapshot/source.h"
 #include "vm.h"
 
 #define VM_MAX_VCPUS 255u
@@ -97,6 +98,10 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 	if (!oom && pthread_mutex_init(&vm->log_lock, &recursive) != 0)
 		oom = true;
 	else if (!oom && pthread_mutex_init(&vm->lock, NULL) != 0) {
+		pthread_mutex_destroy(&vm->log_lock);
+		oom = true;
+	} else if (!oom && pthread_mutex_init(&vm->pause_lock, NULL) != 0) {
+		pthread_mutex_destroy(&vm->lock);
 		pthread_mutex_destroy(&vm->log_lock);
 		oom = true;
 	}
@@ -482,7 +487,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		return verr_set(errp, -EINVAL, "vm_start: NULL vm");
 	if (vm->state != VM_STATE_CREATED)
 		return verr_set(errp, -EBUSY, "vm: already started");
-	if (!vm->kernel)
+	if (!vm->kernel && !vm->restore)
 		return verr_set(errp, -EINVAL, "vm: no kernel given in vm_config");
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop_requested) { /* vm_stop() came first: honour it once */
@@ -521,6 +526,9 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.kick_signal = vm->cfg.kick_signal,
 		.priv = &vm->priv,
 		.log = &vm->log,
+		.restore = vm->restore != NULL,
+		.cow = vm->restore && vm->restore->cow_fd >= 0,
+		.cow_fd = vm->restore ? vm->restore->cow_fd : -1,
 	};
 	rc = machine_new(&m, &mc, errp);
 	if (rc < 0)
@@ -535,6 +543,13 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 	rc = machine_realize(m, errp);
 	if (rc < 0)
 		goto fail_objects;
+	if (vm->restore) {
+		rc = machine_load(m, &vm->restore->ix, errp);
+		if (rc == 0)
+			rc = snap_devices_load(vm, &vm->restore->ix, errp);
+		if (rc < 0)
+			goto fail_realized;
+	}
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stop_requested) {
@@ -550,8 +565,11 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 	pthread_mutex_unlock(&vm->lock);
 	if (rc < 0)
 		goto fail_realized;
-	vlog_info(&vm->log, "vm", "started: %u vCPU(s), %u MiB",
-		  vm->cfg.vcpus, vm->cfg.mem_mib);
+	vlog_info(&vm->log, "vm", "%s: %u vCPU(s), %u MiB",
+		  vm->restore ? "restored" : "started", vm->cfg.vcpus,
+		  vm->cfg.mem_mib);
+	vm_restore_src_free(vm->restore);
+	vm->restore = NULL;
 	return 0;
 
 fail_realized:
@@ -627,6 +645,10 @@ static void vm_release(struct vm *vm)
 	list_free(&vm->devices);
 	list_free(&vm->netdevs);
 	type_registry_fini(&vm->types);
+	vm_restore_src_free(vm->restore);
+	vm_cow_put(vm->cow_tmpl);
+	vm_cow_put(vm->cow_of);
+	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->log_lock);
 	free(vm->kernel);
@@ -647,6 +669,8 @@ void vm_destroy(struct vm *vm)
 
 	if (!vm)
 		return;
+	if (vm->cow_of) /* no longer holds its template back */
+		__atomic_sub_fetch(&vm->cow_of->clones, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&vm->lock);
 	m = vm->machine;
 	vm->stop_requested = true;

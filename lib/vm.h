@@ -10,8 +10,11 @@
  * ->log_lock (recursive: the host's log function may call back into the
  * library) guards ->host_log_fn/->host_log_opaque, so that once
  * vm_destroy() has cleared them under it no log call reaches the host.
- * Lock order (the one place it is written): vm->lock -> device state ->
- * queue state; ->log_lock is taken last, around the host's callback only.
+ * ->pause_lock serializes vm_pause()/vm_resume() (any thread) and guards
+ * ->paused; it is taken before ->lock and never by a vCPU or I/O thread.
+ * Lock order (the one place it is written): vm->pause_lock -> vm->lock ->
+ * device state -> queue state; ->log_lock is taken last, around the
+ * host's callback only.
  */
 #ifndef LIB_VM_H
 #define LIB_VM_H
@@ -55,6 +58,13 @@ struct vm {
 	bool stop_requested;           /* guarded by ->lock */
 	struct machine *machine;       /* guarded by ->lock while running */
 	struct priv priv;              /* set by vm_start, read by its threads */
+	pthread_mutex_t pause_lock;    /* lib/pause.c */
+	bool paused;                   /* guarded by ->pause_lock */
+	/* vm_restore()/vm_clone(): what vm_start() loads, then frees
+	 * (lib/snapshot/source.h). */
+	struct vm_restore_src *restore;
+	struct vm_cow *cow_tmpl;       /* as a template: its clones */
+	struct vm_cow *cow_of;         /* as a clone: its template's */
 };
 
 /* Phase 1 then phase 2; on failure everything is unrealized again. Used by

@@ -9,4 +9,5 @@ lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/core/props-parse.c \
 	lib/core/version.c \
 	lib/vm.c lib/vm.h lib/types.c \
-	lib/realize.c lib/realize.h
+	lib/realize.c lib/realize.h \
+	lib/pause.c

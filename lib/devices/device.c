@@ -2,13 +2,16 @@
 /*
  * lib/devices/device.c: the abstract "device" type and link resolution.
  *
- * Threads: API thread. Locking: none.
+ * Threads: API thread; device_pause()/device_resume() the thread that
+ * pauses the VM. Locking: none here.
  */
 #include <errno.h>
 
 #include "../core/prop.h"
 #include "../vm.h"
 #include "device.h"
+#include "../virtio/pci-modern.h"
+#include "virtio-net.h"
 
 static void device_class_init(struct obj_class *k)
 {
@@ -49,4 +52,61 @@ int device_resolve_link(struct vm_obj *dev, const char *prop, int kind,
 				kind == VM_OBJ_NETDEV ? "netdev" : "device");
 	*target = t;
 	return 0;
+}
+
+int device_pause(struct vm_obj *o)
+{
+	struct vnet *n = o->realized ? vnet_pci_model(o, NULL) : NULL;
+
+	return n ? vnet_pause(n) : 0;
+}
+
+void device_resume(struct vm_obj *o)
+{
+	struct vnet *n = o->realized ? vnet_pci_model(o, NULL) : NULL;
+
+	if (n)
+		vnet_resume(n);
+}
+
+static struct vnet *device_vnet(struct vm_obj *o, struct vio_pci **vp,
+				struct vm_error **errp)
+{
+	struct vnet *n = o->realized ? vnet_pci_model(o, vp) : NULL;
+
+	if (!n)
+		verr_set(errp, -ENOTSUP,
+			 "device '%s' (%s): its state cannot be saved or restored",
+			 o->id, obj_type_name(o));
+	return n;
+}
+
+int device_save(struct vm_obj *o, struct snap_w *w, uint16_t inst,
+		struct vm_error **errp)
+{
+	struct vio_pci *vp;
+	struct vnet *n = device_vnet(o, &vp, errp);
+
+	if (!n)
+		return -ENOTSUP;
+	vio_pci_save(vp, w, inst);
+	vnet_save(n, w, inst);
+	return 0;
+}
+
+int device_load(struct vm_obj *o, const struct snap_index *ix, uint16_t inst,
+		struct vm_error **errp)
+{
+	struct vio_pci *vp;
+	struct vnet *n = device_vnet(o, &vp, errp);
+	int rc;
+
+	if (!n)
+		return -ENOTSUP;
+	rc = vio_pci_load(vp, ix, inst, errp);
+	if (rc == 0)
+		rc = vnet_load(n, ix, inst, errp);
+	if (rc < 0)
+		verr_prefix(errp, "device '%s': ", o->id);
+	return rc;
 }

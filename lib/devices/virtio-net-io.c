@@ -497,7 +497,10 @@ static void *vnet_thread_main(void *opaque)
 	pthread_setname_np(pthread_self(), tn);
 	while (!LD(n->stop)) {
 		int timeout = more ? 0 : -1;
-		unsigned k = vnet_pollset(n, t, pfd, &timeout);
+		unsigned k;
+
+		vnet_pause_point(n); /* parks here while paused */
+		k = vnet_pollset(n, t, pfd, &timeout);
 
 		if (poll(pfd, k, timeout) < 0 && errno != EINTR)
 			continue; /* EBADF cannot happen: fds outlive us */
@@ -523,6 +526,7 @@ int vnet_io_start(struct vnet *n, struct vm_error **errp)
 	if (!n->th)
 		return verr_set(errp, -ENOMEM, "device '%s': out of memory",
 				n->name);
+	vnet_pause_init(n);
 	for (unsigned i = 0; i < n->nthreads; i++) {
 		n->th[i].n = n;
 		n->th[i].idx = i;
@@ -552,6 +556,7 @@ void vnet_io_stop(struct vnet *n)
 		return;
 	ST(n->stop, 1);
 	vnet_io_wake(n, -1);
+	vnet_pause_kick(n);
 	for (unsigned i = 0; i < n->nthreads; i++) {
 		struct vnet_thread *t = &n->th[i];
 
@@ -560,6 +565,7 @@ void vnet_io_stop(struct vnet *n)
 		if (t->wake_fd >= 0)
 			close(t->wake_fd);
 	}
+	vnet_pause_fini(n);
 	free(n->th);
 	n->th = NULL;
 }

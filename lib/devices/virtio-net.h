@@ -101,6 +101,14 @@ struct vnet_thread {
 	pthread_t tid;
 };
 
+/* virtio-net-pause.c: the I/O threads parked at a queue boundary. */
+struct vnet_pause {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;           /* ->parked changed, resumed, stopped */
+	uint8_t on;                    /* atomic; written under ->lock */
+	unsigned parked;               /* guarded by ->lock */
+};
+
 struct vnet {
 	struct vio_dev vdev;           /* first: container_of from vio_dev */
 	const struct gmem *gm;
@@ -125,6 +133,7 @@ struct vnet {
 	bool inline_io;                /* no threads started (x-io-inline) */
 	struct vnet_thread *th;
 	uint8_t stop;                  /* atomic */
+	struct vnet_pause pz;          /* set up with the threads (vnet_io_start) */
 };
 
 /* Set up @n from @c: features, config, queues, and the I/O threads (idle
@@ -147,6 +156,28 @@ void vnet_io_wake(struct vnet *n, int t);
  * if a queue has work left. For unit tests and fuzzers that run the data
  * path on their own thread, with no I/O thread started. */
 bool vnet_io_serve(struct vnet *n, unsigned t);
+
+/* virtio-net-pause.c. vnet_pause(): every I/O thread parked between two
+ * bursts (no chain half-processed, no queue lock held), so the rings and
+ * the device state stand still; returns at once without threads (inline
+ * I/O). vnet_resume(): they run again. Any thread but an I/O thread;
+ * pause and resume of one device must not overlap (the VM serializes
+ * them). The _init/_point/_kick/_fini hooks are the I/O threads' side,
+ * called by virtio-net-io.c only. */
+int vnet_pause(struct vnet *n);
+void vnet_resume(struct vnet *n);
+void vnet_pause_init(struct vnet *n);
+void vnet_pause_point(struct vnet *n);
+void vnet_pause_kick(struct vnet *n);
+void vnet_pause_fini(struct vnet *n);
+
+/* virtio-net-state.c: MAC, link and pairs in use as a "VNET" snapshot
+ * record / back, after the transport's load activated the device. */
+struct snap_w;
+struct snap_index;
+void vnet_save(struct vnet *n, struct snap_w *w, uint16_t inst);
+int __must_check vnet_load(struct vnet *n, const struct snap_index *ix,
+			   uint16_t inst, struct vm_error **errp);
 
 /* virtio-net.c: a control command (class, command, data), VIRTIO_NET_OK
  * or VIRTIO_NET_ERR. I/O thread of the control queue. */

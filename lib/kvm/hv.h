@@ -52,4 +52,14 @@ int hv_is_pvm(void);
 /* ioctl() on a KVM fd that retries EINTR; returns the result or -errno. */
 int hv_ioctl(int fd, unsigned long req, void *arg);
 
+/* vm-state.c: the VM's KVM clock, and with @irqchip its PIC/IOAPIC, with
+ * @pit its PIT, as snapshot records / back from them (vCPUs paused or not
+ * started). */
+struct snap_w;
+struct snap_index;
+int __must_check hv_vm_save(struct hv *hv, int irqchip, int pit,
+			    struct snap_w *w, struct vm_error **errp);
+int __must_check hv_vm_load(struct hv *hv, int irqchip, int pit,
+			    const struct snap_index *ix, struct vm_error **errp);
+
 #endif

@@ -54,11 +54,26 @@ static int gmem_open_path(const char *dir, uint64_t *align,
 	return fd;
 }
 
+/* The x86 layout of mem.h over the mapping @base of @size bytes. */
+static void gmem_set_layout(struct gmem *m, uint8_t *base, uint64_t size)
+{
+	uint64_t low = size < GMEM_HOLE_START ? size : GMEM_HOLE_START;
+
+	m->base = base;
+	m->size = size;
+	m->r[0] = (struct gmem_region){ 0, low, 0, m->base };
+	m->nr = 1;
+	if (size > low) {
+		m->r[1] = (struct gmem_region){ GMEM_HIGH_START, size - low,
+						low, m->base + low };
+		m->nr = 2;
+	}
+}
+
 int gmem_init(struct gmem *m, uint64_t size, const char *path,
 	      unsigned flags, struct vm_error **errp)
 {
 	uint64_t align = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t low;
 	void *p;
 	int fd, e;
 
@@ -139,17 +154,28 @@ int gmem_init(struct gmem *m, uint64_t size, const char *path,
 	if (!(flags & GMEM_F_HUGETLB) && size >= GMEM_THP_MIN)
 		(void)madvise(p, size, MADV_HUGEPAGE);
 	m->fd = fd;
-	m->base = p;
-	m->size = size;
+	gmem_set_layout(m, p, size);
+	return 0;
+}
 
-	low = size < GMEM_HOLE_START ? size : GMEM_HOLE_START;
-	m->r[0] = (struct gmem_region){ 0, low, 0, m->base };
-	m->nr = 1;
-	if (size > low) {
-		m->r[1] = (struct gmem_region){ GMEM_HIGH_START, size - low,
-						low, m->base + low };
-		m->nr = 2;
-	}
+int gmem_init_cow(struct gmem *m, int fd, uint64_t size,
+		  struct vm_error **errp)
+{
+	void *p;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if (fd < 0 || size == 0 || size > (1ull << 40))
+		return verr_set(errp, -EINVAL,
+				"guest RAM: no file to map copy-on-write");
+	/* NORESERVE: a clone's private pages are only the ones it writes. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED)
+		return verr_set_errno(errp, -errno,
+				      "guest RAM: cannot map %llu MiB copy-on-write",
+				      (unsigned long long)(size >> 20));
+	gmem_set_layout(m, p, size);
 	return 0;
 }
 

@@ -48,6 +48,11 @@ struct gmem {
 
 int __must_check gmem_init(struct gmem *m, uint64_t size, const char *path,
 			   unsigned flags, struct vm_error **errp);
+/* A copy-on-write view of another RAM's file (vm_clone): @fd mapped
+ * MAP_PRIVATE, so reads see the file until this RAM writes a page, which
+ * then becomes its own. ->fd stays -1 (the mapping holds the file). */
+int __must_check gmem_init_cow(struct gmem *m, int fd, uint64_t size,
+			       struct vm_error **errp);
 void gmem_fini(struct gmem *m);
 
 /* Host pointer for [gpa, gpa + len) if it lies entirely inside one RAM
@@ -59,5 +64,13 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, size_t len);
 int gmem_write(const struct gmem *m, uint64_t gpa, const void *src,
 	       size_t len);
+
+/* mem-state.c: RAM to snapshot records (pages never written or all zero
+ * are left out) / back into a RAM of the same size (-EINVAL otherwise). */
+struct snap_w;
+struct snap_index;
+void gmem_save(const struct gmem *m, struct snap_w *w);
+int __must_check gmem_load(struct gmem *m, const struct snap_index *ix,
+			   struct vm_error **errp);
 
 #endif

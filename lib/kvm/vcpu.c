@@ -13,7 +13,11 @@
  * become invalid) while it is being kicked: hv_vcpus_wait() sets
  * ->state = JOINED under the lock before joining.
  * ->stop is written with __atomic stores and read by vCPU threads before
- * every KVM_RUN; run->immediate_exit is written by the stopper.
+ * every KVM_RUN; run->immediate_exit is written by the stopper (and the
+ * pauser), and cleared by a vCPU thread leaving its park (hv_vcpu_park).
+ * ->pause is written under ->lock and read by vCPU threads after a kick;
+ * parked threads wait on ->cond, which every change of ->nr_running,
+ * ->nr_parked, ->pause or ->stop broadcasts.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -229,6 +233,7 @@ void hv_vcpus_request_stop(struct hv_vcpus *s, int reason, int code,
 	}
 	__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
 	hv_vcpus_kick_locked(s);
+	pthread_cond_broadcast(&s->cond); /* parked vCPUs leave */
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -416,6 +421,36 @@ static void hv_vcpu_drain_kick(int sig)
 		;
 }
 
+/*
+ * Park until resumed or stopped. On the way out immediate_exit is cleared
+ * *before* ->pause is looked at again: a pauser stores ->pause before it
+ * sets immediate_exit, so either this sees the new pause and parks again,
+ * or the pauser's immediate_exit = 1 lands after our 0 and the next
+ * KVM_RUN returns at once. A stop works the same way through ->stop, which
+ * the loop in hv_vcpu_thread() reads next.
+ */
+static void hv_vcpu_park(struct hv_vcpu *v)
+{
+	struct hv_vcpus *s = v->set;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		s->nr_parked++;
+		pthread_cond_broadcast(&s->cond);
+		while (__atomic_load_n(&s->pause, __ATOMIC_SEQ_CST) &&
+		       !hv_vcpus_stopping(s))
+			pthread_cond_wait(&s->cond, &s->lock);
+		s->nr_parked--;
+		pthread_mutex_unlock(&s->lock);
+		hv_vcpu_drain_kick(s->kick_signal);
+		if (hv_vcpus_stopping(s))
+			return;
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&s->pause, __ATOMIC_SEQ_CST))
+			return;
+	}
+}
+
 static void *hv_vcpu_thread(void *arg)
 {
 	struct hv_vcpu *v = arg;
@@ -448,6 +483,8 @@ static void *hv_vcpu_thread(void *arg)
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				hv_vcpu_drain_kick(s->kick_signal);
+				if (__atomic_load_n(&s->pause, __ATOMIC_SEQ_CST))
+					hv_vcpu_park(v);
 				continue;
 			}
 			r = -errno;
@@ -462,8 +499,8 @@ static void *hv_vcpu_thread(void *arg)
 	/* A kick still pending now dies with this thread (signals sent to
 	 * a thread are its own): nothing to drain. */
 	pthread_mutex_lock(&s->lock);
-	if (--s->nr_running == 0)
-		pthread_cond_broadcast(&s->cond);
+	s->nr_running--;
+	pthread_cond_broadcast(&s->cond); /* waiters and pausers look again */
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
@@ -579,6 +616,48 @@ int hv_vcpus_wait(struct hv_vcpus *s, struct vm_status *st, int timeout_ms)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+int hv_vcpus_pause(struct hv_vcpus *s)
+{
+	struct hv_vcpu *self = hv_vcpu_current();
+	int r = 0;
+
+	if (self && self->set == s)
+		return -EDEADLK;
+	pthread_mutex_lock(&s->lock);
+	if (s->state != HV_VCPUS_RUNNING) {
+		pthread_mutex_unlock(&s->lock);
+		return -EINVAL;
+	}
+	__atomic_store_n(&s->pause, 1, __ATOMIC_SEQ_CST);
+	hv_vcpus_kick_locked(s);
+	/* Bounded: a vCPU is at most one exit handler away from its next
+	 * KVM_RUN, which returns at once (immediate_exit). */
+	while (s->nr_parked < s->nr_running && !hv_vcpus_stopping(s) &&
+	       __atomic_load_n(&s->pause, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&s->cond, &s->lock);
+	if (!__atomic_load_n(&s->pause, __ATOMIC_SEQ_CST)) {
+		r = -EAGAIN; /* a resume came in between (callers serialize) */
+	} else if (hv_vcpus_stopping(s)) {
+		__atomic_store_n(&s->pause, 0, __ATOMIC_SEQ_CST);
+		r = -ESHUTDOWN;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+void hv_vcpus_resume(struct hv_vcpus *s)
+{
+	pthread_mutex_lock(&s->lock);
+	__atomic_store_n(&s->pause, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int hv_vcpus_paused(struct hv_vcpus *s)
+{
+	return __atomic_load_n(&s->pause, __ATOMIC_SEQ_CST);
 }
 
 void hv_vcpus_destroy(struct hv_vcpus *s)

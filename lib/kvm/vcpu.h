@@ -25,10 +25,20 @@
  * never changed: a host program may use the kick signal for itself, it
  * only must not send it to our threads.
  *
+ * Pausing: hv_vcpus_pause() sets ->pause and kicks every vCPU the same
+ * way; a vCPU whose KVM_RUN returns -EINTR with ->pause set parks on
+ * ->cond (counted in ->nr_parked) until hv_vcpus_resume() or a stop. Since
+ * the kick sets immediate_exit, that last KVM_RUN also completes a pending
+ * PIO/MMIO read, so a parked vCPU's registers are whole. Pause returns
+ * when every vCPU thread still running is parked. A paused vCPU thread is
+ * still running for hv_vcpus_wait(): a pause is not a stop.
+ *
  * Threads: vCPU threads run hv_vcpu_thread(); any thread may call
- * hv_vcpus_stop(); the API thread does the rest.
- * Locking: ->lock guards ->status, ->state, ->nr_running and each vcpu's
- * ->started; ->stop is an atomic flag read by vCPU threads without the lock.
+ * hv_vcpus_stop(), hv_vcpus_pause() and hv_vcpus_resume() (not a vCPU
+ * thread of the same set: -EDEADLK); the API thread does the rest.
+ * Locking: ->lock guards ->status, ->state, ->nr_running, ->nr_parked and
+ * each vcpu's ->started; ->stop and ->pause are atomic flags read by vCPU
+ * threads without the lock and written under it.
  */
 #ifndef LIB_KVM_VCPU_H
 #define LIB_KVM_VCPU_H
@@ -78,10 +88,12 @@ struct hv_vcpus {
 	uint32_t nr;
 	struct hv_vcpu *v;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;        /* nr_running reached 0 */
+	pthread_cond_t cond;        /* nr_running/nr_parked changed, resume */
 	int stop;                   /* atomic */
+	int pause;                  /* atomic, written under ->lock */
 	int state;                  /* guarded by ->lock */
 	uint32_t nr_running;        /* guarded by ->lock */
+	uint32_t nr_parked;         /* guarded by ->lock */
 	struct vm_status status;    /* guarded by ->lock; first stop wins */
 	int kick_signal;            /* fixed before hv_vcpus_start() */
 	const struct priv *priv;    /* borrowed, may be NULL; fixed before
@@ -104,6 +116,14 @@ void hv_vcpus_stop(struct hv_vcpus *s);
 /* Wait until every vCPU thread has returned, join them and fill *st.
  * -ETIMEDOUT, -EINVAL if never started. */
 int hv_vcpus_wait(struct hv_vcpus *s, struct vm_status *st, int timeout_ms);
+/* Kick every vCPU out of KVM_RUN and wait until each running one is
+ * parked. 0 (also when already paused); -EINVAL not running; -EDEADLK on
+ * a vCPU thread of @s; -ESHUTDOWN the vCPUs stopped instead. Any thread. */
+int hv_vcpus_pause(struct hv_vcpus *s);
+/* Let parked vCPUs run again. Any thread; a no-op when not paused. */
+void hv_vcpus_resume(struct hv_vcpus *s);
+/* 1 while paused (between a successful pause and the resume). */
+int hv_vcpus_paused(struct hv_vcpus *s);
 /* Stop, join, close the fds; back to the preinit state (the stop reason
  * and flag are kept). */
 void hv_vcpus_destroy(struct hv_vcpus *s);
@@ -117,6 +137,15 @@ struct hv_vcpu *hv_vcpu_current(void);
 /* Unmap the pooled vCPU stacks (library destructor, after every VM is
  * released). */
 void hv_vcpu_stacks_fini(void);
+
+/* vcpu-state.c: @v's KVM state as snapshot records / back from them
+ * (records listed there). @v must not run (paused or not started). */
+struct snap_w;
+struct snap_index;
+int __must_check hv_vcpu_save(struct hv_vcpu *v, struct snap_w *w,
+			      struct vm_error **errp);
+int __must_check hv_vcpu_load(struct hv_vcpu *v, const struct snap_index *ix,
+			      struct vm_error **errp);
 
 /* Log the registers of @v (on its own thread or while it does not run). */
 void hv_vcpu_log_regs(struct hv_vcpu *v, int level);

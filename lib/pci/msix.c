@@ -353,3 +353,9 @@ int pci_msix_get_msg(struct pci_func *f, unsigned vec, uint64_t *addr,
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }
+
+void pci_msix_replay_locked(struct pci_func *f)
+{
+	for (unsigned vec = 0; vec < f->msix.nvec; vec++)
+		msix_vector_changed(f, vec, 0, 0, 0);
+}

@@ -35,5 +35,9 @@ int pci_msix_bar_read(struct pci_func *f, unsigned bar, uint64_t off,
 		      void *data, unsigned size);
 int pci_msix_bar_write(struct pci_func *f, unsigned bar, uint64_t off,
 		       const void *data, unsigned size);
+/* After a restore (state.c): every vector as if it had just become what
+ * the table says: the msix_vector hook re-creates each usable route, and
+ * a pending vector that is usable is delivered. */
+void pci_msix_replay_locked(struct pci_func *f);
 
 #endif

@@ -270,4 +270,21 @@ int pci_msix_is_enabled(struct pci_func *f);
 int pci_msix_get_msg(struct pci_func *f, unsigned vec, uint64_t *addr,
 		     uint32_t *data);
 
+/*
+ * Snapshot state (lib/pci/state.c, record "PCIF", instance = @inst):
+ * the 256-byte configuration space (BAR placement and decoding included),
+ * the MSI-X table and PBA. Load refuses a record of another function
+ * (vendor/device/class differ), another vector count, a short, long or
+ * newer record, and leaves @f as it was then; on success it maps the BARs
+ * as the loaded PCI_COMMAND and BAR registers say (bar_map hooks: e.g.
+ * ioeventfds) and replays every MSI-X vector (msix_vector hooks: irqfd
+ * routes; usable pending vectors are delivered). @f plugged; takes
+ * f->lock; vCPUs paused or not started.
+ */
+struct snap_w;
+struct snap_rec;
+void pci_func_save(struct pci_func *f, struct snap_w *w, uint16_t inst);
+int __must_check pci_func_load(struct pci_func *f, const struct snap_rec *rec,
+			       struct vm_error **errp);
+
 #endif

@@ -3,6 +3,7 @@
 # the virtio-pci modern transport.
 lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/virtio/virtio.h lib/virtio/core.c \
-	lib/virtio/split-queue.h lib/virtio/split-queue.c
+	lib/virtio/split-queue.h lib/virtio/split-queue.c \
+	lib/virtio/state.c
 lib_libkvm_virtio_internal_la_SOURCES += \
-	lib/virtio/pci-modern.h lib/virtio/pci-modern.c
+	lib/virtio/pci-modern.h lib/virtio/pci-modern.c lib/virtio/pci-state.c

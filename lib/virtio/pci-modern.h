@@ -141,4 +141,14 @@ void vio_pci_fini(struct vio_pci *p);
  * kicks on the vCPU thread). */
 void vio_pci_kick(struct vio_pci *p, unsigned q);
 
+/* pci-state.c: the function's snapshot state (PCI function, virtio
+ * device, transport registers; records and load order there). Load
+ * re-creates the ioeventfds, MSI routes and irqfds and, after DRIVER_OK,
+ * activates the device. Plugged, vCPUs paused or not started. */
+struct snap_w;
+struct snap_index;
+void vio_pci_save(struct vio_pci *p, struct snap_w *w, uint16_t inst);
+int __must_check vio_pci_load(struct vio_pci *p, const struct snap_index *ix,
+			      uint16_t inst, struct vm_error **errp);
+
 #endif

@@ -193,4 +193,17 @@ void vio_notify_config(struct vio_dev *d);
 int vio_queue_push_notify(struct vio_dev *d, unsigned q, uint16_t head,
 			  uint32_t len);
 
+/* Snapshot state (state.c, record "VIOD", instance @inst): features,
+ * status, config_generation and every queue's layout, enable and ring
+ * indexes. Load checks the record against @d (queue count and sizes,
+ * offered features) and re-enables ready queues on @gm with the guest's
+ * own checks; it does not call driver_ok (the transport activates the
+ * device after its own state). On failure @d is as after a reset.
+ * Device quiesced; takes d->lock. */
+struct snap_w;
+struct snap_rec;
+void vio_dev_save(struct vio_dev *d, struct snap_w *w, uint16_t inst);
+int __must_check vio_dev_load(struct vio_dev *d, const struct snap_rec *rec,
+			      const struct gmem *gm, struct vm_error **errp);
+
 #endif

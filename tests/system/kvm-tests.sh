@@ -5,7 +5,8 @@
 #
 #   kvm-tests.sh [PROGRAM...]   (default: tests/system/test-machine,
 #                                tests/system/test-churn,
-#                                tests/system/test-privilege and
+#                                tests/system/test-privilege,
+#                                tests/system/test-pause and
 #                                tests/system/test-linux)
 #
 # Path: kvm-path.sh decides, per kind of guest: test-linux boots a stock
@@ -78,7 +79,7 @@ fi
 [ $# -gt 0 ] || set -- "$top_builddir/tests/system/test-machine" \
     "$top_builddir/tests/system/test-churn" \
     "$top_builddir/tests/system/test-privilege" \
-    "$top_builddir/tests/system/test-linux"
+    "$top_builddir/tests/system/test-pause" "$top_builddir/tests/system/test-linux"
 progs='' linux=''
 for p in "$@"; do
     case $p in /*) ;; *) p=$(cd "$(dirname "$p")" && pwd)/$(basename "$p") ;; esac

@@ -9,6 +9,8 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,5 +103,18 @@ static inline void sys_find_guests(char *dir, size_t len)
 	snprintf(dir, len, "%s/../guests", exe);
 }
 
+/* 1 when /dev/kvm opens; else prints the TAP skip line (the program then
+ * exits 77). */
+static inline int sys_kvm_or_skip(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
 
 #endif

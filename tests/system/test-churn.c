@@ -356,17 +356,12 @@ int main(int argc, char **argv)
 	const char *ran = getenv("KVM_TEST_PATH_RAN");
 	Suite *s;
 	TCase *tc;
-	int fd;
 
 	sys_find_guests(guest_dir, sizeof(guest_dir));
 	if (argc > 1 && !strcmp(argv[1], "--destroy-and-return"))
 		return destroy_and_return();
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
+	if (!sys_kvm_or_skip())
 		return 77;
-	}
-	close(fd);
 	s = suite_create("churn");
 	tc = tcase_create("churn");
 	nested = ran && !strcmp(ran, "nested");

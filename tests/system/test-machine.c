@@ -437,15 +437,10 @@ int main(void)
 {
 	Suite *s = suite_create("machine");
 	TCase *tc = tcase_create("machine");
-	int fd;
 
 	sys_find_guests(guest_dir, sizeof(guest_dir));
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
+	if (!sys_kvm_or_skip())
 		return 77;
-	}
-	close(fd);
 	printf("# guests in %s; host KVM %s\n", guest_dir,
 	       access("/sys/module/kvm_pvm", F_OK) == 0 ? "is PVM" : "is not PVM");
 	fflush(stdout);

@@ -5,7 +5,7 @@
 # fake KVM_GET_SUPPORTED_CPUID answer.
 kvm_unit_tests = tests/unit/test-iomap tests/unit/test-gmem \
 	tests/unit/test-uart tests/unit/test-rtc tests/unit/test-pc-ports \
-	tests/unit/test-cpuid tests/unit/test-release
+	tests/unit/test-cpuid tests/unit/test-release tests/unit/test-snapshot
 if ENABLE_TESTS
 check_PROGRAMS += $(kvm_unit_tests)
 TESTS += $(kvm_unit_tests)
@@ -31,3 +31,7 @@ tests_unit_test_cpuid_LDADD = $(TEST_LIBS)
 tests_unit_test_release_SOURCES = tests/unit/test-release.c
 tests_unit_test_release_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_release_LDADD = $(TEST_LIBS)
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c tests/unit/irq-rec.h \
+	tests/unit/snap-util.h
+tests_unit_test_snapshot_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_snapshot_LDADD = $(TEST_LIBS)

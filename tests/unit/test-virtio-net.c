@@ -41,6 +41,7 @@
 #include "fake-kvm.h"
 #include "virtio/pci-modern.h"
 #include "vm-fixture.h"
+#include "snapshot/format.h"
 #include "check-main.h"
 
 #define MiB (1ull << 20)
@@ -1099,6 +1100,87 @@ START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
 }
 END_TEST
 
+/* ---- snapshot state with a driver at work (issue 12) ---- */
+
+/* The whole device (PCI function, virtio device and transport, virtio-net
+ * MAC/link/pairs) saved while the driver has queues running and a MAC of
+ * its own, loaded into a fresh device of a second VM over a copy of the
+ * guest RAM (what vm_restore() does): the driver goes on against the
+ * second one, its next frame leaves through the second backend and the
+ * used index goes on; the first backend hears nothing more. */
+START_TEST(test_vnet_state_round_trip_with_driver)
+{
+	static const uint8_t mac2[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x99 };
+	struct vm_config cfg = VM_CONFIG_INIT;
+	const struct snap_hdr hdr = { 0 };
+	uint8_t frame[60] = { 1, 2, 3 }, got[128], mac[6];
+	struct vm_error *err = NULL;
+	struct machine *mb;
+	struct snap_index ix;
+	struct snap_w w;
+	struct vm *b;
+	uint32_t id, len;
+	int wire_b, rc;
+
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(ctrl("\x01\x01\x52\x54\x00\x00\x00\x99", 8),
+			  VIRTIO_NET_OK); /* the guest's own MAC */
+	tx_post(frame, sizeof(frame));
+	virtio_drv_kick(&vd, TXQ);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
+	ck_assert(wait_used(&ring[TXQ], &id, &len));
+
+	snap_w_init(&w, &hdr);
+	ck_assert_int_eq(device_save(vm_obj_find(vm, "net0"), &w, 0, NULL), 0);
+	ck_assert_int_eq(snap_w_finish(&w), 0);
+	ck_assert_int_eq(snap_index_build(&ix, w.buf, w.len, NULL), 0);
+
+	cfg.kernel = "/nonexistent";
+	ck_assert_int_eq(vm_create(&cfg, &b, NULL), 0);
+	ck_assert_int_eq(vm_type_register(b, &sock_type, NULL), 0);
+	ck_assert_int_eq(vm_add_netdev(b, "test-sock", "s0", NULL, NULL), 0);
+	ck_assert_int_eq(vm_add_device(b, "virtio-net-pci",
+		(const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					  { "mac", MAC }, { NULL, NULL } },
+		NULL), 0);
+	mb = test_vm_add_machine(b, 64 * MiB);
+	machine_pci(mb)->cfg.irq = &rec.sink;
+	ck_assert_int_eq(vm_realize_objects(b, NULL), 0);
+	memcpy(machine_mem(mb)->base, machine_mem(mach)->base, 64 * MiB);
+	rc = device_load(vm_obj_find(b, "net0"), &ix, 0, &err);
+	ck_assert_msg(rc == 0, "device_load: %s", vm_error_message(err));
+
+	/* The driver now talks to B: its maps, its RAM, its wire. */
+	drv = (struct mock_pci){ machine_pio(mb), machine_mmio(mb), 0 };
+	vbar.mmio = drv.mmio;
+	ck_assert_uint_eq(mock_pci_bar_get(&drv, slot, VIO_PCI_BAR), bar4);
+	gm.gm = *machine_mem(mb);
+	wire_b = ((struct sock_priv *)vm_obj_priv(vm_obj_find(b, "s0")))->fd[1];
+	for (unsigned i = 0; i < 6; i++)
+		mac[i] = (uint8_t)virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF + i, 1);
+	ck_assert_mem_eq(mac, mac2, 6);
+	ck_assert_uint_eq(virtio_drv_get_status(&vd) & VIRTIO_CONFIG_S_DRIVER_OK,
+			  VIRTIO_CONFIG_S_DRIVER_OK);
+	frame[0] = 0x77;
+	tx_post(frame, sizeof(frame));
+	virtio_drv_kick(&vd, TXQ);
+	{
+		struct pollfd p = { .fd = wire_b, .events = POLLIN };
+
+		ck_assert_int_eq(poll(&p, 1, 2000), 1);
+		ck_assert_int_eq(read(wire_b, got, sizeof(got)), 60);
+	}
+	ck_assert_uint_eq(got[0], 0x77);
+	ck_assert(wait_used(&ring[TXQ], &id, &len));
+	ck_assert_uint_eq(vring_drv_used_idx(&ring[TXQ]), 2);
+	ck_assert(wire_quiet(50)); /* A's backend: nothing */
+	snap_index_fini(&ix);
+	snap_w_fini(&w);
+	vm_destroy(b);
+	gm.gm = *machine_mem(mach);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio-net");
@@ -1108,6 +1190,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_vnet_identity_features_and_config);
 	tcase_add_test(tc, test_vnet_tx_frame_reaches_backend);
+	tcase_add_test(tc, test_vnet_state_round_trip_with_driver);
 	tcase_add_test(tc, test_vnet_rx_frame_lands_in_buffer);
 	tcase_add_test(tc, test_vnet_rx_mergeable_spans_buffers);
 	tcase_add_test(tc, test_vnet_ctrl_commands);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "acpi-pm.h"
+#include "../../snapshot/format.h"
 #include "acpi.h"
 
 #define PM_BLOCK_LEN (X86_ACPI_PM1_CNT_OFF + X86_ACPI_PM1_CNT_LEN)
@@ -164,4 +165,47 @@ void x86_acpi_pm_fini(struct x86_acpi_pm *pm)
 	pm->registered = 0;
 	pm->pio = NULL;
 	pthread_mutex_destroy(&pm->lock);
+}
+
+/* ---- snapshot state ---- */
+
+#define PM_SNAP_VERSION 1
+
+void x86_acpi_pm_save(struct x86_acpi_pm *pm, struct snap_w *w)
+{
+	pthread_mutex_lock(&pm->lock);
+	snap_w_begin(w, SNAP_TAG('P', 'M', '1', '.'), PM_SNAP_VERSION, 0);
+	snap_put_u16(w, pm->sts);
+	snap_put_u16(w, pm->en);
+	snap_put_u16(w, pm->cnt);
+	snap_put_u8(w, pm->rcr);
+	snap_w_end(w);
+	pthread_mutex_unlock(&pm->lock);
+}
+
+int x86_acpi_pm_load(struct x86_acpi_pm *pm, const struct snap_rec *rec,
+		     struct vm_error **errp)
+{
+	uint16_t sts, en, cnt;
+	struct snap_cur c;
+	uint8_t rcr;
+	int rc = snap_rec_check(rec, PM_SNAP_VERSION, "ACPI PM", errp);
+
+	if (rc < 0)
+		return rc;
+	snap_cur_init(&c, rec);
+	sts = snap_get_u16(&c);
+	en = snap_get_u16(&c);
+	cnt = snap_get_u16(&c);
+	rcr = snap_get_u8(&c);
+	rc = snap_cur_done(&c, rec, "ACPI PM", errp);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&pm->lock);
+	pm->sts = sts;
+	pm->en = en;
+	pm->cnt = cnt;
+	pm->rcr = rcr;
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
 }

@@ -73,4 +73,14 @@ void x86_acpi_pm_fini(struct x86_acpi_pm *pm);
 uint8_t x86_acpi_pm_reset_read(struct x86_acpi_pm *pm);
 void x86_acpi_pm_reset_write(struct x86_acpi_pm *pm, uint8_t val);
 
+/* Snapshot state (tag "PM1."): PM1a STS/EN/CNT and the reset control
+ * register. Load refuses a short/long/newer record. Any thread; both take
+ * ->lock. */
+struct snap_w;
+struct snap_rec;
+void x86_acpi_pm_save(struct x86_acpi_pm *pm, struct snap_w *w);
+int __must_check x86_acpi_pm_load(struct x86_acpi_pm *pm,
+				  const struct snap_rec *rec,
+				  struct vm_error **errp);
+
 #endif

@@ -20,7 +20,8 @@
  * apart by the APIC ID in CPUID leaf 1 (= vCPU index).
  *
  * Threads: the API thread runs new/realize/start/wait/unrealize/free;
- * machine_stop() runs on any thread (also while realize runs); the exit
+ * machine_stop() runs on any thread (also while realize runs), so do
+ * machine_pause()/machine_resume() once started; the exit
  * callback runs on vCPU threads.
  * Locking: stop/wait state lives in ->vcpus (see lib/kvm/vcpu.h); the rest
  * is set up before the vCPU threads start and read-only while they run.
@@ -37,7 +38,7 @@
 #include "acpi.h"
 #include "boot.h"
 #include "cpu.h"
-#include "machine.h"
+#include "machine-internal.h"
 #include "pc-pci.h"
 #include "pc-ports.h"
 #include "rtc.h"
@@ -47,23 +48,6 @@
 #define X86_TSS_ADDR 0xfffbd000ull
 #define X86_IDENTITY_MAP_ADDR 0xfffbc000ull
 
-struct machine {
-	struct machine_config cfg;
-	struct gmem mem;
-	struct iomap pio, mmio;
-	struct hv_irq irq;
-	struct hv_vcpus vcpus;
-	struct hv hv;
-	struct x86_cpuid cpuid;
-	struct x86_boot boot;
-	int realized, started;
-	struct uart8250 com1;
-	struct rtc rtc;
-	struct i8042 kbc;
-	struct pc_ports ports;
-	struct x86_acpi_pm pm;
-	struct x86_pc_pci pci;   /* bus 0; owns 0xcf8..0xcff (pc-pci.h) */
-};
 
 struct iomap *machine_pio(struct machine *m)
 {
@@ -161,7 +145,7 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 		return verr_set(errp, -E2BIG,
 				"machine: %u vCPUs asked, at most %u (xAPIC IDs)",
 				cfg->vcpus, MACHINE_MAX_VCPUS);
-	if (!cfg->kernel)
+	if (!cfg->kernel && !cfg->restore)
 		return verr_set(errp, -EINVAL, "machine: no kernel given");
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -169,8 +153,11 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
 	m->cfg = *cfg;
 	m->hv.kvm_fd = m->hv.vm_fd = -1;
 	hv_irq_preinit(&m->irq);
-	r = gmem_init(&m->mem, cfg->mem_bytes, cfg->mem_path, cfg->mem_flags,
-		      errp);
+	if (cfg->restore && cfg->cow)
+		r = gmem_init_cow(&m->mem, cfg->cow_fd, cfg->mem_bytes, errp);
+	else
+		r = gmem_init(&m->mem, cfg->mem_bytes, cfg->mem_path,
+			      cfg->mem_flags, errp);
 	if (r < 0) {
 		free(m);
 		return r;
@@ -259,8 +246,8 @@ static int machine_vcpu_setup(struct machine *m, struct hv_vcpu *v,
 	int r;
 
 	r = x86_cpuid_set(&m->cpuid, v->fd, v->index, m->cfg.vcpus, errp);
-	if (r < 0)
-		return r;
+	if (r < 0 || m->cfg.restore)
+		return r; /* the rest comes from the snapshot */
 	if (!m->cfg.no_irqchip) { /* no LAPIC without the irqchip */
 		r = x86_vcpu_set_lint(v->fd, bsp, errp);
 		if (r < 0)
@@ -314,14 +301,14 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 	r = machine_vm_setup(m, errp);
 	if (r < 0)
 		goto fail;
-	r = x86_pc_pci_acpi(&m->pci, &ac, errp);
-	if (r < 0)
-		goto fail;
-	r = x86_acpi_build(&m->mem, &ac, &bc.acpi_rsdp, errp);
-	if (r < 0)
-		goto fail;
+	/* Restoring: RAM (tables and kernel included) comes from the
+	 * snapshot (machine-snap.c). */
+	r = m->cfg.restore ? 0 : x86_pc_pci_acpi(&m->pci, &ac, errp);
+	if (r == 0 && !m->cfg.restore)
+		r = x86_acpi_build(&m->mem, &ac, &bc.acpi_rsdp, errp);
 	bc.gbpages = x86_cpuid_has_gbpages(&m->cpuid);
-	r = x86_boot_load(&m->mem, &bc, &m->boot, errp);
+	if (r == 0 && !m->cfg.restore)
+		r = x86_boot_load(&m->mem, &bc, &m->boot, errp);
 	if (r < 0)
 		goto fail;
 	r = hv_vcpus_create(&m->vcpus, &m->hv, m->cfg.vcpus, errp);
@@ -370,6 +357,19 @@ void machine_stop(struct machine *m)
 {
 	if (m)
 		hv_vcpus_stop(&m->vcpus);
+}
+
+int machine_pause(struct machine *m)
+{
+	if (!m->started)
+		return -EINVAL;
+	return hv_vcpus_pause(&m->vcpus);
+}
+
+void machine_resume(struct machine *m)
+{
+	if (m->started)
+		hv_vcpus_resume(&m->vcpus);
 }
 
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms)

@@ -20,6 +20,8 @@
  *                      failure.
  *   machine_start()    one thread per vCPU.
  *   machine_stop()     any thread: kick every vCPU out of KVM_RUN.
+ *   machine_pause()    any thread but the VM's vCPUs: every vCPU out of
+ *   machine_resume()   KVM_RUN and parked / running again (vcpu.h).
  *   machine_wait()     join vCPU threads, report why the guest stopped.
  *   machine_detach_host() after machine_stop(), on the API thread: from
  *                      its return on, the guest reaches none of the
@@ -55,6 +57,11 @@ struct machine_config {
 	/* What the VM's threads drop on themselves (lib/core/privilege.h);
 	 * borrowed until machine_free, NULL: nothing. */
 	const struct priv *priv;
+	int restore;               /* realize for machine_load(): no kernel
+				      loaded, no tables, vCPUs only get CPUID */
+	int cow;                   /* with restore: RAM is a private
+				      copy-on-write mapping of cow_fd */
+	int cow_fd;                /* borrowed until machine_new() returns */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
@@ -74,11 +81,30 @@ int __must_check machine_new(struct machine **mp,
 int __must_check machine_realize(struct machine *m, struct vm_error **errp);
 int __must_check machine_start(struct machine *m, struct vm_error **errp);
 void machine_stop(struct machine *m);
+/* 0; -EINVAL not started; -EDEADLK on one of its vCPU threads;
+ * -ESHUTDOWN the vCPUs stopped. */
+int machine_pause(struct machine *m);
+void machine_resume(struct machine *m);
 /* Fills *st as the public API describes; -ETIMEDOUT after timeout_ms
  * (-1: forever); -EINVAL if not started. */
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms);
 void machine_detach_host(struct machine *m);
 void machine_unrealize(struct machine *m);
+
+/* machine-snap.c. machine_save(): a paused machine's state (KVM VM,
+ * vCPUs, COM1, RTC, ACPI PM, RAM) as records; -EBUSY unless paused.
+ * With @with_ram 0 the RAM is left out (a clone maps it: cfg.cow).
+ * machine_load(): into a machine realized with cfg.restore, before
+ * machine_start(); -EXDEV when the snapshot's host id is not this host's.
+ * machine_host_id(): the hash of this host's CPUID feature set (after
+ * realize). API thread. */
+struct snap_w;
+struct snap_index;
+int __must_check machine_save(struct machine *m, struct snap_w *w,
+			      int with_ram, struct vm_error **errp);
+int __must_check machine_load(struct machine *m, const struct snap_index *ix,
+			      struct vm_error **errp);
+uint64_t machine_host_id(const struct machine *m);
 void machine_free(struct machine *m);
 
 #endif

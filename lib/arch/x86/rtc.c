@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "rtc.h"
+#include "../../snapshot/format.h"
 
 #define REG_SEC 0x00
 #define REG_MIN 0x02
@@ -224,3 +225,42 @@ static void rtc_write(void *opaque, uint64_t off, const void *data,
 }
 
 const struct iomap_ops rtc_ops = { rtc_read, rtc_write };
+
+/* ---- snapshot state ---- */
+
+#define RTC_SNAP_VERSION 1
+
+void rtc_save(struct rtc *r, struct snap_w *w)
+{
+	pthread_mutex_lock(&r->lock);
+	snap_w_begin(w, SNAP_TAG('R', 'T', 'C', '.'), RTC_SNAP_VERSION, 0);
+	snap_put_u8(w, r->index);
+	snap_put(w, r->cmos, sizeof(r->cmos));
+	snap_put_u64(w, (uint64_t)r->offset);
+	snap_w_end(w);
+	pthread_mutex_unlock(&r->lock);
+}
+
+int rtc_load(struct rtc *r, const struct snap_rec *rec, struct vm_error **errp)
+{
+	uint8_t cmos[sizeof(r->cmos)], index;
+	struct snap_cur c;
+	uint64_t off;
+	int rc = snap_rec_check(rec, RTC_SNAP_VERSION, "RTC", errp);
+
+	if (rc < 0)
+		return rc;
+	snap_cur_init(&c, rec);
+	index = snap_get_u8(&c);
+	snap_get(&c, cmos, sizeof(cmos));
+	off = snap_get_u64(&c);
+	rc = snap_cur_done(&c, rec, "RTC", errp);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&r->lock);
+	r->index = index & 0x7f;
+	memcpy(r->cmos, cmos, sizeof(cmos));
+	r->offset = (int64_t)off;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}

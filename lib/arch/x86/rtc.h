@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "../../core/error.h"
 #include "../../kvm/iomap.h"
 
 #define RTC_BASE 0x70
@@ -37,5 +38,15 @@ extern const struct iomap_ops rtc_ops; /* 2 ports */
 
 void rtc_init(struct rtc *r);
 void rtc_fini(struct rtc *r);
+
+/* Snapshot state (tag "RTC."): index, CMOS bytes and the guest's clock
+ * offset (so the guest's wall time goes on from the host's clock, as
+ * after a suspend). Load refuses a short/long/newer record. Any thread;
+ * both take ->lock. */
+struct snap_w;
+struct snap_rec;
+void rtc_save(struct rtc *r, struct snap_w *w);
+int __must_check rtc_load(struct rtc *r, const struct snap_rec *rec,
+			  struct vm_error **errp);
 
 #endif

@@ -35,6 +35,7 @@
 
 #include "../../core/privilege.h"
 #include "uart8250.h"
+#include "../../snapshot/format.h"
 
 #define UART_RBR 0
 #define UART_IER 1
@@ -542,4 +543,76 @@ void uart8250_fini(struct uart8250 *u)
 	uart8250_stop(u);
 	pthread_cond_destroy(&u->space);
 	pthread_mutex_destroy(&u->lock);
+}
+
+/* ---- snapshot state ---- */
+
+#define UART_SNAP_VERSION 1
+
+void uart8250_save(struct uart8250 *u, struct snap_w *w)
+{
+	pthread_mutex_lock(&u->lock);
+	snap_w_begin(w, SNAP_TAG('U', 'A', 'R', 'T'), UART_SNAP_VERSION, 0);
+	snap_put(w, (uint8_t[]){ u->ier, u->iir, u->lcr, u->mcr, u->lsr,
+				 u->msr, u->scr, u->fcr, u->dll, u->dlm,
+				 (uint8_t)!!u->thr_ipending,
+				 (uint8_t)!!u->irq_level }, 12);
+	snap_put_u8(w, (uint8_t)u->rx_count);
+	for (unsigned i = 0; i < u->rx_count; i++)
+		snap_put_u8(w, u->rx[(u->rx_head + i) % UART8250_FIFO]);
+	snap_put_u8(w, (uint8_t)u->tx_count);
+	for (unsigned i = 0; i < u->tx_count; i++)
+		snap_put_u8(w, u->tx_fifo[(u->tx_head + i) % UART8250_FIFO_TX]);
+	snap_w_end(w);
+	pthread_mutex_unlock(&u->lock);
+}
+
+int uart8250_load(struct uart8250 *u, const struct snap_rec *rec,
+		  struct vm_error **errp)
+{
+	uint8_t r[12], rx[UART8250_FIFO], tx[UART8250_FIFO_TX];
+	unsigned nrx, ntx;
+	struct snap_cur c;
+	int rc = snap_rec_check(rec, UART_SNAP_VERSION, "UART", errp);
+
+	if (rc < 0)
+		return rc;
+	snap_cur_init(&c, rec);
+	snap_get(&c, r, sizeof(r));
+	nrx = snap_get_u8(&c);
+	if (nrx > UART8250_FIFO)
+		return verr_set(errp, -EBADMSG,
+				"snapshot: UART: %u bytes in a %u-byte receive FIFO",
+				nrx, UART8250_FIFO);
+	snap_get(&c, rx, nrx);
+	ntx = snap_get_u8(&c);
+	if (ntx > UART8250_FIFO_TX)
+		return verr_set(errp, -EBADMSG,
+				"snapshot: UART: %u bytes in a %u-byte transmit FIFO",
+				ntx, UART8250_FIFO_TX);
+	snap_get(&c, tx, ntx);
+	rc = snap_cur_done(&c, rec, "UART", errp);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&u->lock);
+	u->ier = r[0];
+	u->iir = r[1];
+	u->lcr = r[2];
+	u->mcr = r[3];
+	u->lsr = r[4];
+	u->msr = r[5];
+	u->scr = r[6];
+	u->fcr = r[7];
+	u->dll = r[8];
+	u->dlm = r[9];
+	u->thr_ipending = r[10] != 0;
+	u->irq_level = r[11] != 0;
+	memcpy(u->rx, rx, nrx);
+	u->rx_head = 0;
+	u->rx_count = nrx;
+	memcpy(u->tx_fifo, tx, ntx);
+	u->tx_head = 0;
+	u->tx_count = ntx;
+	pthread_mutex_unlock(&u->lock);
+	return 0;
 }

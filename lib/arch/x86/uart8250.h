@@ -102,4 +102,16 @@ void uart8250_fini(struct uart8250 *u);
  * in the FIFO. Any thread. */
 size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
 
+/* Snapshot state (lib/snapshot/format.h, tag "UART"): the registers and
+ * both FIFOs, not the host side (fds, callback, thread). Save on a paused
+ * VM; load before the vCPUs run (it does not drive the interrupt line:
+ * the irqchip's own state carries its level). Load refuses a record that
+ * is short, too long, of a newer version or out of range. Any thread;
+ * both take ->lock. */
+struct snap_w;
+struct snap_rec;
+void uart8250_save(struct uart8250 *u, struct snap_w *w);
+int __must_check uart8250_load(struct uart8250 *u, const struct snap_rec *rec,
+			       struct vm_error **errp);
+
 #endif
