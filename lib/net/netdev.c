@@ -121,3 +121,22 @@ int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len)
 		return len ? -ENOTSUP : 0;
 	return ops->set_vnet_hdr_len(nd, len);
 }
+
+int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
+		       struct vm_error **errp)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->vhost_start)
+		return verr_set(errp, -ENOTSUP,
+				"netdev '%s' cannot take whole rings",
+				nd->obj.id);
+	return ops->vhost_start(nd, s, errp);
+}
+
+int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	return ops && ops->vhost_stop ? ops->vhost_stop(nd, errp) : 0;
+}

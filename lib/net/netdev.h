@@ -16,8 +16,9 @@
  *   - backend -> guest: pull model. The backend gives a readiness fd per
  *     queue (netdev_rx_fd) that the device's I/O thread polls; when it is
  *     readable the device calls netdev_recv() into guest buffers.
- *   - vhost-style backends may take whole queues instead (vhost_start /
- *     vhost_stop): the device hands over ring addresses and eventfds.
+ *   - vhost-style backends (NETDEV_CAP_VHOST) take whole rings instead
+ *     (vhost_start / vhost_stop): the device hands over ring addresses and
+ *     the transport's eventfds and never touches those rings itself.
  *   Capabilities are read once at realize (->caps, ->queues), not asked
  *   through one hook each.
  *
@@ -45,11 +46,25 @@
 
 struct netdev;
 
-/* Ring description handed to a vhost-style backend. */
+/* One ring handed to a vhost-style backend: its virtqueue number, size,
+ * host addresses of its three parts (inside guest RAM, already checked),
+ * the index to start from, and the transport's kick and call eventfds. */
 struct netdev_vring {
 	uint32_t index, size;
-	uint64_t desc_gpa, avail_gpa, used_gpa;
+	void *desc, *avail, *used;
+	uint16_t base;
 	int kick_fd, call_fd;
+};
+
+struct gmem;
+
+/* What a vhost-style backend gets at the guest's DRIVER_OK. */
+struct netdev_vhost_start {
+	uint64_t features;            /* the guest's accepted VIRTIO_* bits */
+	const struct gmem *gm;        /* guest RAM (fd-backed) */
+	unsigned nr_rings;
+	const struct netdev_vring *vr;
+	uint16_t mtu;                 /* 0: none configured */
 };
 
 /* One frame of a batch. */
@@ -82,9 +97,12 @@ struct netdev_ops {
 	/* Apply the VIRTIO_NET_F_GUEST_* offloads the guest accepted (bits
 	 * of @guest_features; 0 turns them all off). */
 	int (*set_offload)(struct netdev *nd, uint64_t guest_features);
-	int (*vhost_start)(struct netdev *nd, const struct netdev_vring *vr,
+	/* NETDEV_CAP_VHOST: take the rings (the guest's DRIVER_OK) and give
+	 * them back (its reset); stop returns promptly even when the
+	 * backend does not answer (each exchange is time-bounded). */
+	int (*vhost_start)(struct netdev *nd, const struct netdev_vhost_start *s,
 			   struct vm_error **errp);
-	void (*vhost_stop)(struct netdev *nd, unsigned index);
+	int (*vhost_stop)(struct netdev *nd, struct vm_error **errp);
 };
 
 struct netdev_class {
@@ -102,6 +120,9 @@ struct netdev {
 	 * GUEST_TSO4/6, GUEST_ECN: frames it may give once set_offload
 	 * allows them), probed at realize. */
 	uint64_t offloads;
+	/* NETDEV_CAP_VHOST: the VIRTIO_* feature bits the backend offers
+	 * (the device offers the ring and offload ones only if set here). */
+	uint64_t vhost_features;
 };
 
 static inline struct netdev *to_netdev(struct vm_obj *o)
@@ -134,5 +155,8 @@ int netdev_tx_fd(struct netdev *nd, unsigned q);
 int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len);
 int netdev_set_offload(struct netdev *nd, uint64_t guest_features);
 int netdev_set_queues(struct netdev *nd, unsigned n);
+int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
+		       struct vm_error **errp);
+int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp);
 
 #endif

@@ -371,7 +371,7 @@ START_TEST(test_unknown_property)
 	expect_err(vm_add_netdev(vm, "tap", "t0", PROPS({ "ifnmae", "x" }),
 				 &err),
 		   &err, -EINVAL,
-		   "netdev 't0': type 'tap' has no property 'ifnmae' (known: ifname, fd, vnet_hdr, queues)");
+		   "netdev 't0': type 'tap' has no property 'ifnmae' (known: ifname, fd, vnet_hdr, queues, script, downscript)");
 	ck_assert_ptr_null(vm_obj_find(vm, "t0"));
 	vm_destroy(vm);
 }
@@ -380,15 +380,16 @@ END_TEST
 START_TEST(test_type_prop_lists_inherited_then_own)
 {
 	struct vm *vm = new_vm();
-	static const char *const tap[] = { "ifname", "fd", "vnet_hdr", "queues" };
+	static const char *const tap[] = { "ifname", "fd", "vnet_hdr", "queues",
+					   "script", "downscript" };
 	const struct vm_prop_desc *d;
 
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < 6; i++) {
 		d = vm_type_prop(vm, "tap", i);
 		ck_assert_ptr_nonnull(d);
 		ck_assert_str_eq(d->name, tap[i]);
 	}
-	ck_assert_ptr_null(vm_type_prop(vm, "tap", 4));
+	ck_assert_ptr_null(vm_type_prop(vm, "tap", 6));
 	ck_assert_ptr_null(vm_type_prop(vm, "slirp", 0));
 	ck_assert_ptr_null(vm_type_prop(NULL, "tap", 0));
 	d = vm_type_prop(vm, "virtio-net-pci", 2);
@@ -428,12 +429,26 @@ START_TEST(test_bad_values)
 }
 END_TEST
 
+static const struct vm_prop_desc required_props[] = {
+	{ "label", VM_PROP_STR, VM_PROP_F_REQUIRED,
+	  offsetof(struct probe, label), NULL, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL, 0, 0, NULL },
+};
+
 START_TEST(test_missing_required_and_ids)
 {
 	struct vm *vm = new_vm();
 	struct vm_error *err = NULL;
-	expect_err(vm_add_netdev(vm, "vhost-user", "v", NULL, &err), &err,
-		   -EINVAL, "netdev 'v': property 'chardev' is required");
+	struct vm_type_info req = {
+		.size = sizeof(req), .name = "needs-label", .parent = "netdev",
+		.priv_size = sizeof(struct probe), .props = required_props,
+	};
+
+	ck_assert_int_eq(vm_type_register(vm, &req, &err), 0);
+	expect_err(vm_add_netdev(vm, "needs-label", "v", NULL, &err), &err,
+		   -EINVAL, "netdev 'v': property 'label' is required");
+	/* vhost-user takes path= or chardev=: checked at realize */
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu", NULL, &err), 0);
 	expect_err(vm_add_netdev(vm, "tap", NULL, NULL, &err), &err, -EINVAL,
 		   "an id is required");
 	expect_err(vm_add_netdev(vm, "tap", "9lives", NULL, &err), &err,
@@ -629,9 +644,9 @@ START_TEST(test_seed_command_line)
 	ck_assert_str_eq(buf, "mynet3");
 	vm_obj_get_prop(o, "disable-legacy", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "on");
-	/* vhost-user is not implemented yet: realize says so plainly. */
-	expect_err(vm_realize_objects(vm, &err), &err, -ENOTSUP,
-		   "netdev 'mynet3': the vhost-user backend is not implemented yet");
+	/* nothing listens there: realize says so, naming netdev and path */
+	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
+		   "netdev 'mynet3': connect to '/tmp/vhostsock0'");
 	vm_destroy(vm);
 }
 END_TEST
