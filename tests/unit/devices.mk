@@ -18,9 +18,13 @@ vhost_user_mock_sources = tests/unit/mock/net-vm.c tests/unit/mock/net-vm.h \
 	tests/unit/vm-fixture.h tests/unit/fake-kvm.h $(virtio_mock_sources) \
 	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
 if ENABLE_TESTS
-check_PROGRAMS += tests/unit/test-vhost-user-dpdk
-TESTS += tests/unit/test-vhost-user-dpdk
+check_PROGRAMS += tests/unit/test-vhost-user tests/unit/test-vhost-user-dpdk
+TESTS += tests/unit/test-vhost-user tests/unit/test-vhost-user-dpdk
 endif
+tests_unit_test_vhost_user_SOURCES = tests/unit/test-vhost-user.c \
+	$(vhost_user_mock_sources)
+tests_unit_test_vhost_user_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_vhost_user_LDADD = $(TEST_LIBS)
 tests_unit_test_vhost_user_dpdk_SOURCES = tests/unit/test-vhost-user-dpdk.c \
 	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h $(vhost_user_mock_sources)
 tests_unit_test_vhost_user_dpdk_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
