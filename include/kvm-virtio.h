@@ -331,6 +331,39 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
 					   const struct vm_prop *props,
 					   struct vm_error **errp);
 
+/* ---------------------------------------------------------------------- */
+/* Chardevs (since 0.3)                                                    */
+
+/**
+ * vm_add_chardev() - add a character device (QEMU's -chardev), named by
+ * id by the netdevs that use it (vhost-user's chardev=).
+ * @vm: the VM, not started.
+ * @backend: "socket" (the only one so far): a UNIX socket.
+ * @id: unique id among all the VM's objects.
+ * @props: {NULL, NULL}-terminated properties, or NULL. "socket":
+ *         path (required), server (off: connect to the peer; on: listen
+ *         on path and wait for the peer), wait (on; a netdev that needs
+ *         its peer's features before the devices are realized waits for
+ *         it anyway), reconnect (client: seconds between attempts while
+ *         the peer is not there yet, 0: none). QEMU's text works as it
+ *         is through vm_props_parse(): a leading "socket" (or
+ *         backend=socket) and id= matching the arguments are accepted.
+ * @errp: error out.
+ *
+ * Chardevs are realized first in vm_start()'s phase 1 (before the
+ * netdevs), in the order added, and unrealized last. Nothing is opened on
+ * the host by the add; the socket is made by the netdev that uses the
+ * chardev, at its realize.
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_add_netdev(); -ENOENT an unknown @backend. At vm_start:
+ * -ENAMETOOLONG a path longer than sun_path holds.
+ * Thread-safety: one call at a time per VM (see the top). Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_add_chardev(struct vm *vm, const char *backend,
+					    const char *id,
+					    const struct vm_prop *props,
+					    struct vm_error **errp);
+
 /**
  * vm_add_device() - add a device (QEMU's -device).
  * @vm: the VM, not started.
@@ -501,6 +534,7 @@ VM_EXPORT int vm_host_kvm(void);
 enum vm_obj_kind {
 	VM_OBJ_NETDEV = 1,
 	VM_OBJ_DEVICE = 2,
+	VM_OBJ_CHARDEV = 3, /* since 0.3 */
 };
 
 /**
@@ -510,7 +544,8 @@ enum vm_obj_kind {
 typedef int (*vm_obj_visit_fn)(void *opaque, struct vm_obj *obj);
 
 /**
- * vm_foreach_obj() - visit netdevs then devices, each in the order added.
+ * vm_foreach_obj() - visit chardevs, then netdevs, then devices, each in
+ * the order added.
  * Returns: 0 or the first non-zero value returned by @fn. Since: 0.1.
  */
 VM_EXPORT int vm_foreach_obj(struct vm *vm, vm_obj_visit_fn fn, void *opaque);
@@ -524,7 +559,8 @@ VM_EXPORT const char *vm_obj_id(const struct vm_obj *obj);
 /** vm_obj_type() - the object's type name. Since: 0.1. */
 VM_EXPORT const char *vm_obj_type(const struct vm_obj *obj);
 
-/** vm_obj_kind() - VM_OBJ_NETDEV or VM_OBJ_DEVICE. Since: 0.1. */
+/** vm_obj_kind() - VM_OBJ_NETDEV, VM_OBJ_DEVICE or (0.3) VM_OBJ_CHARDEV.
+ * Since: 0.1. */
 VM_EXPORT int vm_obj_kind(const struct vm_obj *obj);
 
 /** vm_obj_is_realized() - 1 between realize and unrealize. Since: 0.1. */

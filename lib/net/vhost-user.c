@@ -4,11 +4,12 @@
  * vhost-user protocol (QEMU's docs/interop/vhost-user.rst): the packet
  * path runs in the backend process, on rings it maps from guest RAM.
  *
- * Properties are those QEMU spreads over -chardev socket and -netdev
- * vhost-user: chardev or path (the UNIX socket path), server (listen and
- * wait for the backend instead of connecting), queues, vhostforce (QEMU's
- * "use vhost without MSI-X": accepted, no effect), reconnect (client:
- * retry a refused connect for up to x-connect-timeout at realize).
+ * Properties: chardev (the id of a socket chardev, lib/chardev/, whose
+ * path, server and reconnect apply; a value with a '/' is taken as the
+ * socket path, as 0.2 did), or path (the socket path; then server and
+ * reconnect are the netdev's own), queues, vhostforce (QEMU's "use vhost
+ * without MSI-X": accepted, no effect), reconnect (client: retry a refused
+ * connect for up to x-connect-timeout at realize).
  *
  * At realize (vm_start phase 1) the connection is made and the features
  * are negotiated: GET_FEATURES, GET/SET_PROTOCOL_FEATURES (MQ, REPLY_ACK,
@@ -31,6 +32,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
+#include "../chardev/chardev.h"
 #include "../core/prop.h"
 #include "backends.h"
 #include "vhost-user.h"
@@ -327,20 +329,46 @@ static void vu_close(struct netdev_vhost_user *v)
 	v->lock_init = false;
 }
 
+/* The socket to use: path=, or chardev= naming a chardev object (whose
+ * server/reconnect then apply), or chardev= as a path (0.2's meaning). */
+static int vu_resolve(struct netdev_vhost_user *v, const char **path,
+		      struct vm_error **errp)
+{
+	const char *id = vu_id(v);
+	struct chardev_socket *c;
+
+	if (v->path && v->chardev)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': path= and chardev= both given", id);
+	*path = v->path ? v->path : v->chardev;
+	if (!*path || !**path)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': needs path= (or chardev=) naming the backend's socket",
+				id);
+	if (v->path)
+		return 0;
+	c = chardev_socket_find(v->nd.obj.vm, v->chardev);
+	if (!c && !strchr(v->chardev, '/'))
+		return verr_set(errp, -ENOENT,
+				"netdev '%s': chardev '%s': no socket chardev with that id",
+				id, v->chardev);
+	if (c) {
+		*path = c->path;
+		v->server = c->server;
+		if (!prop_is_set(&v->nd.obj, "reconnect"))
+			v->reconnect = c->reconnect;
+	}
+	return 0;
+}
+
 static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 {
 	struct netdev_vhost_user *v = to_vu(to_netdev(o));
-	const char *path = v->path ? v->path : v->chardev;
-	int rc;
+	const char *path = NULL;
+	int rc = vu_resolve(v, &path, errp);
 
-	if (!path || !*path)
-		return verr_set(errp, -EINVAL,
-				"netdev '%s': needs path= (or chardev=) naming the backend's socket",
-				o->id);
-	if (v->path && v->chardev)
-		return verr_set(errp, -EINVAL,
-				"netdev '%s': path= and chardev= both given",
-				o->id);
+	if (rc < 0)
+		return rc;
 	if (strlen(path) >= sizeof(v->sockpath))
 		return verr_set(errp, -ENAMETOOLONG,
 				"netdev '%s': socket path '%s' is longer than %zu bytes",
@@ -373,7 +401,7 @@ static void vu_unrealize(struct vm_obj *o)
 #define S struct netdev_vhost_user
 static const struct vm_prop_desc vhost_user_props[] = {
 	PROP_STR("chardev", S, chardev, 0, NULL,
-		 "UNIX socket path of the backend"),
+		 "id of a socket chardev (or, with a '/', the socket path)"),
 	PROP_STR("path", S, path, 0, NULL,
 		 "UNIX socket path of the backend (same as chardev=)"),
 	PROP_BOOL("server", S, server, 0, "off",

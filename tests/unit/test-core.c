@@ -651,6 +651,58 @@ START_TEST(test_seed_command_line)
 }
 END_TEST
 
+/* -chardev socket,id=char1,path=...,server: an object of its own that the
+ * netdev names by id; realized before the netdevs. */
+START_TEST(test_chardev_objects)
+{
+	struct vm *vm = new_vm();
+	struct vm_error *err = NULL;
+	struct vm_prop *chr;
+	struct walk w = { "" };
+	char buf[64];
+
+	ck_assert_int_eq(vm_props_parse("socket,id=char1,path=/nonexistent/s,server",
+					&chr, &err), 4);
+	/* a netdev added first still finds it: links resolve at start */
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu",
+				       PROPS({ "chardev", "char2" }), &err), 0);
+	ck_assert_int_eq(vm_add_chardev(vm, "socket", "char1", chr, &err), 0);
+	vm_props_free(chr);
+	ck_assert_int_eq(vm_add_chardev(vm, "socket", "char2",
+					PROPS({ "backend", "socket" },
+					      { "path", "/nonexistent/t" }),
+					&err), 0);
+	vm_foreach_obj(vm, walk_fn, &w);
+	ck_assert_str_eq(w.text, "chardev-socket:char1 chardev-socket:char2 vhost-user:vu ");
+	ck_assert_int_eq(vm_obj_kind(vm_obj_find(vm, "char1")), VM_OBJ_CHARDEV);
+	vm_obj_get_prop(vm_obj_find(vm, "char1"), "server", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "on");
+	vm_obj_get_prop(vm_obj_find(vm, "char1"), "wait", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "on");
+	expect_err(vm_add_chardev(vm, "pty", "c3", NULL, &err), &err, -ENOENT,
+		   "chardev 'c3': unknown backend 'pty' (known: socket)");
+	expect_err(vm_add_chardev(vm, "socket", "c3", NULL, &err), &err,
+		   -EINVAL, "chardev 'c3': property 'path' is required");
+	expect_err(vm_add_chardev(vm, "socket", NULL, NULL, &err), &err,
+		   -EINVAL, "chardev of backend 'socket': an id is required");
+	expect_err(vm_add_chardev(vm, "socket", "char1",
+				  PROPS({ "path", "/x" }), &err), &err, -EEXIST,
+		   "chardev 'char1': id already in use");
+	expect_err(vm_add_netdev(vm, "chardev-socket", "n", NULL, &err), &err,
+		   -EINVAL, "is not a netdev");
+	/* char2 is a client: nothing listens, so the netdev says where */
+	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
+		   "netdev 'vu': connect to '/nonexistent/t'");
+	vm_destroy(vm);
+	vm = new_vm();
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu",
+				       PROPS({ "chardev", "nochar" }), &err), 0);
+	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
+		   "netdev 'vu': chardev 'nochar': no socket chardev with that id");
+	vm_destroy(vm);
+}
+END_TEST
+
 START_TEST(test_null_netdev_links_and_unlinks)
 {
 	struct vm *vm = new_vm();
@@ -1069,6 +1121,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_vm_create_bad_config);
 	tcase_add_test(tc, test_stop_before_start_cancels_once);
 	tcase_add_test(tc, test_seed_command_line);
+	tcase_add_test(tc, test_chardev_objects);
 	tcase_add_test(tc, test_null_netdev_links_and_unlinks);
 	tcase_add_test(tc, test_host_child_without_storage_gives_parent_its_own);
 	tcase_add_test(tc, test_host_hierarchy_levels_have_separate_storage);

@@ -185,6 +185,48 @@ START_TEST(test_vu_dpdk_server_two_pairs_macswap)
 }
 END_TEST
 
+/*
+ * The seed's strings, through vm_props_parse() (only the socket path is
+ * ours): -chardev socket,id=char1,path=...,server
+ * -netdev type=vhost-user,id=mynet3,chardev=char1,vhostforce,queues=2
+ * -device virtio-net-pci,netdev=mynet3,id=net1,mac=00:00:00:00:00:03,
+ *         disable-legacy=on
+ * give a VM that starts against testpmd (connecting as client=1) and
+ * carries traffic (one pair: the seed's device line has no mq=on).
+ */
+START_TEST(test_vu_dpdk_seed_strings)
+{
+	struct vm_prop *chr, *nd, *dev;
+	struct vm_error *err = NULL;
+	char text[200];
+	int rc;
+
+	dpdk_peer_start(&pmd, sock, PAIRS, true);
+	snprintf(text, sizeof(text), "socket,id=char1,path=%s,server", sock);
+	ck_assert_int_eq(vm_props_parse(text, &chr, &err), 4);
+	ck_assert_int_eq(vm_props_parse("type=vhost-user,id=mynet3,chardev=char1,vhostforce,queues=2",
+					&nd, &err), 5);
+	ck_assert_int_eq(vm_props_parse("virtio-net-pci,netdev=mynet3,id=net1,mac=00:00:00:00:00:03,disable-legacy=on",
+					&dev, &err), 5);
+	net_vm_create(&t);
+	ck_assert_int_eq(vm_add_chardev(t.vm, "socket", "char1", chr, &err), 0);
+	ck_assert_int_eq(vm_add_netdev(t.vm, vm_props_get(nd, "type", NULL),
+				       "mynet3", nd, &err), 0);
+	/* the device type is the text's first word (valueless) */
+	ck_assert_int_eq(vm_add_device(t.vm, dev[0].key, dev + 1, &err), 0);
+	vm_props_free(chr);
+	vm_props_free(nd);
+	vm_props_free(dev);
+	net_vm_machine(&t);
+	rc = vm_realize_objects(t.vm, &err);
+	ck_assert_msg(rc == 0, "%s (testpmd log: %s)", vm_error_message(err),
+		      pmd.log);
+	net_vm_find(&t);
+	ck_assert_uint_eq(net_vm_probe(&t, WANTED, 3) & BIT(VIRTIO_NET_F_MQ), 0);
+	traffic(1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vhost-user-dpdk");
@@ -198,6 +240,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_vu_dpdk_client_two_pairs_macswap);
 	tcase_add_test(tc, test_vu_dpdk_server_two_pairs_macswap);
+	tcase_add_test(tc, test_vu_dpdk_seed_strings);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -459,15 +459,19 @@ START_TEST(test_vu_client_handshake_rings_pairs_reset)
 }
 END_TEST
 
-/* server=on: we listen and the backend connects (the seed's role). */
-START_TEST(test_vu_server_role_and_chardev_spelling)
+/* A server chardev (the seed's role): we listen, the backend connects. */
+START_TEST(test_vu_server_role_through_a_chardev)
 {
 	struct vm_error *err = NULL;
 
 	be.connect = true;
 	be_start();
-	ck_assert_msg(build(PROPS({ "chardev", sock }, { "server", "on" },
-				  { "queues", "2" }, { "vhostforce", NULL }),
+	net_vm_create(&t);
+	ck_assert_int_eq(vm_add_chardev(t.vm, "socket", "char1",
+					PROPS({ "path", sock }, { "server", NULL }),
+					&err), 0);
+	ck_assert_msg(build(PROPS({ "chardev", "char1" }, { "queues", "2" },
+				  { "vhostforce", NULL }),
 			    &err) == 0,
 		      "%s", vm_error_message(err));
 	expect_seq(0, realize_seq, 5);
@@ -569,7 +573,7 @@ int main(void)
 	suite_add_tcase(s, codec);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_vu_client_handshake_rings_pairs_reset);
-	tcase_add_test(tc, test_vu_server_role_and_chardev_spelling);
+	tcase_add_test(tc, test_vu_server_role_through_a_chardev);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
 			    sizeof(faults) / sizeof(faults[0]));
 	tcase_add_test(tc, test_vu_bad_paths);

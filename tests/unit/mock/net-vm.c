@@ -16,18 +16,30 @@
 #define MiB (1ull << 20)
 #define CC(f) offsetof(struct virtio_pci_common_cfg, f)
 
-void net_vm_build(struct net_vm *t, const char *nd_type,
-		  const struct vm_prop *nd_props, const struct vm_prop *dev_props)
+void net_vm_create(struct net_vm *t)
 {
 	struct vm_config cfg = VM_CONFIG_INIT;
-	struct vm_error *err = NULL;
 
 	memset(t, 0, sizeof(*t));
 	cfg.kernel = "/nonexistent";
-	ck_assert_int_eq(vm_create(&cfg, &t->vm, &err), 0);
+	ck_assert_int_eq(vm_create(&cfg, &t->vm, NULL), 0);
+}
+
+void net_vm_build(struct net_vm *t, const char *nd_type,
+		  const struct vm_prop *nd_props, const struct vm_prop *dev_props)
+{
+	struct vm_error *err = NULL;
+
+	if (!t->vm)
+		net_vm_create(t);
 	ck_assert_int_eq(vm_add_netdev(t->vm, nd_type, "v0", nd_props, &err), 0);
 	ck_assert_msg(vm_add_device(t->vm, "virtio-net-pci", dev_props, &err) == 0,
 		      "%s", vm_error_message(err));
+	net_vm_machine(t);
+}
+
+void net_vm_machine(struct net_vm *t)
+{
 	t->mach = test_vm_add_machine(t->vm, 64 * MiB);
 	t->rec.sink.ops = &msi_rec_ops;
 	pthread_mutex_init(&t->rec.lock, NULL);

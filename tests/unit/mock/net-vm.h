@@ -37,10 +37,15 @@ struct net_vm {
 	struct vring_drv ring[NET_VM_MAX_Q];
 };
 
-/* vm_create, netdev @nd_type "v0" with @nd_props, virtio-net-pci "net0"
- * on it with @dev_props added, and a 64 MiB machine. Not realized. */
+/* Only vm_create (for tests that add objects of their own first). */
+void net_vm_create(struct net_vm *t);
+/* vm_create (unless net_vm_create ran), netdev @nd_type "v0" with
+ * @nd_props, a virtio-net-pci on it with @dev_props, and a 64 MiB
+ * machine. Not realized. */
 void net_vm_build(struct net_vm *t, const char *nd_type,
 		  const struct vm_prop *nd_props, const struct vm_prop *dev_props);
+/* The machine (64 MiB) and the MSI recorder on its bus. */
+void net_vm_machine(struct net_vm *t);
 /* After realize: find the device on the bus and enable it. */
 void net_vm_find(struct net_vm *t);
 /* Probe with the offered features & @wanted and @nq queues; returns the
