@@ -41,9 +41,48 @@
  *                          with TUNGETIFF); vnet_hdr=on carries the
  *                          virtio-net header and offloads, queues=N opens a
  *                          multiqueue tap. Creating one needs CAP_NET_ADMIN.
+ *                          script=no and downscript=no are accepted (the
+ *                          library never runs scripts); any other value
+ *                          fails vm_start with -ENOTSUP.
+ *   chardev "socket"       (0.3) a UNIX socket path and its role, for
+ *                          vhost-user: vm_add_chardev().
  *   netdev "null"          works: drops what it is sent, receives nothing.
- *   netdev "vhost-user"    properties are checked; realize fails with
- *                          -ENOTSUP (not implemented yet).
+ *   netdev "vhost-user"    works (0.3): the frontend of the vhost-user
+ *                          protocol; the packet path runs in the backend
+ *                          process (e.g. DPDK), on rings it maps from guest
+ *                          RAM, kicked by the queues' ioeventfds and calling
+ *                          their irqfds directly. Properties: chardev (id
+ *                          of a socket chardev, see vm_add_chardev(); a
+ *                          value with a '/' is the socket path itself) or
+ *                          path, server (listen and wait for the backend),
+ *                          queues=N (the backend must have N: MQ protocol
+ *                          feature, GET_QUEUE_NUM), reconnect (client:
+ *                          retry a refused connect at vm_start),
+ *                          vhostforce (accepted, no effect: QEMU's "vhost
+ *                          even without MSI-X"), x-reply-timeout (ms per
+ *                          reply, 3000), x-connect-timeout (ms to connect
+ *                          or be connected to, 30000). At vm_start phase 1
+ *                          it connects and negotiates: GET/SET_FEATURES,
+ *                          GET/SET_PROTOCOL_FEATURES (uses MQ, REPLY_ACK,
+ *                          NET_MTU when offered), GET_QUEUE_NUM, SET_OWNER;
+ *                          the device then offers only the ring and
+ *                          offload features the backend has. At the
+ *                          guest's DRIVER_OK: SET_MEM_TABLE (each RAM
+ *                          region by its memfd/hugetlbfs fd and offset),
+ *                          NET_SET_MTU, SET_VRING_NUM/BASE/ADDR/KICK/CALL
+ *                          per data ring, SET_VRING_ENABLE (the guest's
+ *                          VQ_PAIRS_SET maps to it; the control queue
+ *                          stays in the library); at its reset:
+ *                          GET_VRING_BASE. LOG_* (migration) is never
+ *                          used, SET_VRING_ERR not sent. Every reply is
+ *                          checked (size, request, flags, fds, REPLY_ACK
+ *                          nack) and time-bounded; a fault fails vm_start
+ *                          naming the netdev and the request, or, after
+ *                          start, takes the guest's link down.
+ *                          Not yet: reconnecting after the backend goes
+ *                          away, masked MSI-X vectors' pending bits for
+ *                          the backend's calls (the call waits in its
+ *                          eventfd and is delivered at unmask).
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
  *                          PCI function with MSI-X that virtio_pci and
  *                          virtio_net bind; frames flow through its netdev.
@@ -390,8 +429,9 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * @vm: the VM, not started.
  * @errp: error out.
  *
- * Phase 1 realizes every netdev in the order added, phase 2 every device in
- * the order added; then the machine is built and the vCPUs run. On failure
+ * Phase 1 realizes every chardev, then every netdev, in the order added
+ * (a vhost-user netdev connects and negotiates here), phase 2 every device
+ * in the order added; then the machine is built and the vCPUs run. On failure
  * everything realized is unrealized in reverse order and the VM is as
  * before the call: it can be fixed (e.g. objects added) and started again,
  * or destroyed.
@@ -400,8 +440,8 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * wrong kind, or a device's properties do not fit together (e.g.
  * rx_queue_size not a power of two); -EBUSY already started, or a netdev
  * is already the peer of another device; -ENOENT a link names no object;
- * -ENOTSUP a feature that is not implemented (vhost-user,
- * disable-legacy=off); -ECANCELED vm_stop() came first; errors of the
+ * -ENOTSUP a feature that is not implemented (disable-legacy=off, a tap
+ * script other than "no"); -ECANCELED vm_stop() came first; errors of the
  * backends and of KVM (-ENOENT or -EACCES for /dev/kvm, ...). The error's
  * message names the object that failed, host-registered types included
  * (see struct vm_type_info).
