@@ -11,9 +11,15 @@
  * Threads: vnet_vhost_start/stop run on the vCPU thread that wrote the
  * device status (->driver_ok, ->reset), device lock held; the netdev
  * bounds each exchange with its backend, so a dead backend costs one
- * timeout once (the netdev then refuses further requests at once).
- * Locking: ->vhost_started is guarded by the device lock.
+ * timeout once (the netdev then refuses further requests at once). The
+ * backend's own thread calls vnet_vhost_link() when it goes away (link
+ * down) or comes back (the rings are handed over again, under the device
+ * lock, from their used index; then link up).
+ * Locking: ->vhost_started is guarded by the device lock. Lock order: the
+ * netdev's notify_lock -> device lock -> the netdev's own lock; the link
+ * is changed (a config interrupt) only with the device lock dropped.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -48,8 +54,14 @@ static void vnet_vhost_fail(struct vnet *n, struct vm_error *err)
 	vnet_set_link(n, false);
 }
 
-void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
-		      unsigned pairs)
+/* Device lock held: hand the ready data rings of the first @pairs pairs
+ * to the backend, each from index 0 (fresh after the reset before
+ * DRIVER_OK) or, with @restore (a new connection to a backend that went
+ * away), from the used index the guest last saw: in-flight buffers are
+ * lost as on a wire, the ring stays consistent. */
+static int vnet_vhost_hand_over(struct vnet *n, const struct vio_activation *a,
+				unsigned pairs, bool restore,
+				struct vm_error **errp)
 {
 	struct netdev_vring vr[2 * NETDEV_MAX_QUEUES];
 	struct vio_dev *d = &n->vdev;
@@ -59,30 +71,81 @@ void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 		.vr = vr,
 		.mtu = vio_dev_has_feature(d, VIRTIO_NET_F_MTU) ? n->mtu : 0,
 	};
-	struct vm_error *err = NULL;
 
-	if (!a) {
-		(void)verr_set(&err, -ENOTSUP,
-			       "device '%s': no eventfds for the backend's rings",
-			       n->name);
-		vnet_vhost_fail(n, err);
-		return;
-	}
+	if (!a)
+		return verr_set(errp, -ENOTSUP,
+				"device '%s': no eventfds for the backend's rings",
+				n->name);
 	for (unsigned q = 0; q < 2 * pairs && q < d->nr_queues; q++) {
 		struct vq *vq = &d->vqs[q];
+		uint16_t base = 0;
 
 		if (!vq_is_ready(vq))
 			continue; /* the guest left it off */
+		if (restore)
+			base = le16toh(__atomic_load_n(&vq->used->idx,
+						       __ATOMIC_ACQUIRE));
 		vr[s.nr_rings++] = (struct netdev_vring){
 			.index = q, .size = vq->size,
 			.desc = vq->desc, .avail = vq->avail, .used = vq->used,
-			.base = 0, /* fresh after the reset before DRIVER_OK */
+			.base = base,
 			.kick_fd = a->q[q].kick_fd, .call_fd = a->q[q].call_fd,
 		};
 	}
+	return netdev_vhost_start(n->peer, &s, errp);
+}
+
+static unsigned vnet_vhost_pairs(struct vnet *n)
+{
+	return vio_dev_has_feature(&n->vdev, VIRTIO_NET_F_MQ) ? n->pairs : 1;
+}
+
+void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
+		      unsigned pairs)
+{
+	struct vm_error *err = NULL;
+
 	n->vhost_started = true;
-	if (netdev_vhost_start(n->peer, &s, &err) < 0)
+	if (vnet_vhost_hand_over(n, a, pairs, false, &err) < 0)
 		vnet_vhost_fail(n, err);
+}
+
+/* netdev_link_changed(), on the backend's thread (no device lock). */
+static void vnet_vhost_link(void *opaque, bool up)
+{
+	struct vnet *n = opaque;
+	struct vm_error *err = NULL;
+	int rc = 0;
+
+	if (!up) {
+		__atomic_store_n(&n->link_forced_down, 1, __ATOMIC_RELEASE);
+		vlog_warn(n->vdev.log, n->name, "netdev '%s': backend gone: link down",
+			  n->peer->obj.id);
+		vnet_set_link(n, false);
+		return;
+	}
+	pthread_mutex_lock(&n->vdev.lock);
+	if (n->vhost_started) /* the guest is running: its rings go back */
+		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
+					  true, &err);
+	pthread_mutex_unlock(&n->vdev.lock);
+	/* interrupts (config change) only once the device lock is dropped */
+	if (rc < 0)
+		vnet_vhost_fail(n, err);
+	else
+		vnet_set_link(n, true);
+}
+
+void vnet_vhost_init(struct vnet *n)
+{
+	if (n->vhost)
+		netdev_set_link_notify(n->peer, vnet_vhost_link, n);
+}
+
+void vnet_vhost_fini(struct vnet *n)
+{
+	if (n->vhost)
+		netdev_set_link_notify(n->peer, NULL, NULL);
 }
 
 void vnet_vhost_stop(struct vnet *n)

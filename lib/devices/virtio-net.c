@@ -437,6 +437,7 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	rc = vnet_io_start(n, errp);
 	if (rc < 0)
 		goto fail;
+	vnet_vhost_init(n);
 	return 0;
 fail:
 	vnet_fini(n);
@@ -445,6 +446,8 @@ fail:
 
 void vnet_fini(struct vnet *n)
 {
+	if (n->vdev.vqs)
+		vnet_vhost_fini(n);
 	vnet_io_stop(n);
 	if (n->q) {
 		for (unsigned i = 0; i < n->vdev.nr_queues; i++) {

@@ -164,6 +164,9 @@ uint64_t vnet_vhost_offer(const struct netdev *peer, uint64_t f);
 void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 		      unsigned pairs);
 void vnet_vhost_stop(struct vnet *n);
+/* Register / drop the backend-loss handler (vnet_init / vnet_fini). */
+void vnet_vhost_init(struct vnet *n);
+void vnet_vhost_fini(struct vnet *n);
 
 /* Queue numbering (virtio 1.2 §5.1.2). */
 static inline unsigned vnet_rxq(unsigned pair)

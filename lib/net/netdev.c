@@ -13,12 +13,24 @@ static void netdev_class_init(struct obj_class *k)
 	k->kind = VM_OBJ_NETDEV;
 }
 
+static void netdev_instance_init(struct vm_obj *o)
+{
+	pthread_mutex_init(&to_netdev(o)->notify_lock, NULL);
+}
+
+static void netdev_finalize(struct vm_obj *o)
+{
+	pthread_mutex_destroy(&to_netdev(o)->notify_lock);
+}
+
 const struct type netdev_type = {
 	.name = TYPE_NETDEV,
 	.class_size = sizeof(struct netdev_class),
 	.instance_size = sizeof(struct netdev),
 	.abstract = true,
 	.class_init = netdev_class_init,
+	.instance_init = netdev_instance_init,
+	.finalize = netdev_finalize,
 };
 
 int netdev_attach(struct netdev *nd, struct vm_obj *dev,
@@ -139,4 +151,21 @@ int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp)
 	const struct netdev_ops *ops = netdev_ops(nd);
 
 	return ops && ops->vhost_stop ? ops->vhost_stop(nd, errp) : 0;
+}
+
+void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
+			    void *opaque)
+{
+	pthread_mutex_lock(&nd->notify_lock);
+	nd->link_notify = fn;
+	nd->link_opaque = opaque;
+	pthread_mutex_unlock(&nd->notify_lock);
+}
+
+void netdev_link_changed(struct netdev *nd, bool up)
+{
+	pthread_mutex_lock(&nd->notify_lock);
+	if (nd->link_notify)
+		nd->link_notify(nd->link_opaque, up);
+	pthread_mutex_unlock(&nd->notify_lock);
 }

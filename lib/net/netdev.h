@@ -30,6 +30,8 @@
 #ifndef LIB_NET_NETDEV_H
 #define LIB_NET_NETDEV_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -123,6 +125,12 @@ struct netdev {
 	/* NETDEV_CAP_VHOST: the VIRTIO_* feature bits the backend offers
 	 * (the device offers the ring and offload ones only if set here). */
 	uint64_t vhost_features;
+	/* A vhost-style backend went away (false) or came back (true):
+	 * called from the backend's own thread with ->notify_lock held;
+	 * set by the peer device through netdev_set_link_notify(). */
+	pthread_mutex_t notify_lock;
+	void (*link_notify)(void *opaque, bool up);
+	void *link_opaque;
 };
 
 static inline struct netdev *to_netdev(struct vm_obj *o)
@@ -158,5 +166,12 @@ int netdev_set_queues(struct netdev *nd, unsigned n);
 int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 		       struct vm_error **errp);
 int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp);
+/* The peer device's handler for backend loss and return (NULL: none).
+ * Once this returns with NULL, the handler is not running and will not
+ * be called again. Any thread but the handler's. */
+void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
+			    void *opaque);
+/* The backend's thread: tell the peer device (no lock of ours held). */
+void netdev_link_changed(struct netdev *nd, bool up);
 
 #endif

@@ -17,7 +17,8 @@
  * is an error), SET_OWNER. The device's offer then depends on the
  * backend's features (->vhost_features). The rings are handed over at the
  * guest's DRIVER_OK (vhost-user-rings.c). The LOG_* requests (dirty
- * logging for migration) are never used.
+ * logging for migration) are never used. A backend that goes away is
+ * noticed by the monitor thread (vhost-user-monitor.c).
  *
  * Threads/Locking: see vhost-user.h.
  */
@@ -34,6 +35,7 @@
 
 #include "../chardev/chardev.h"
 #include "../core/prop.h"
+#include "../kvm/eventfd.h"
 #include "backends.h"
 #include "vhost-user.h"
 
@@ -64,6 +66,8 @@ static int vu_fault(struct netdev_vhost_user *v, int code, uint32_t req,
 	char b[24];
 
 	v->broken = true;
+	if (v->wake_fd >= 0) /* the monitor drops this connection */
+		(void)hv_eventfd_signal(v->wake_fd);
 	return verr_set(errp, code, "netdev '%s': %s: %s", vu_id(v),
 			vhu_request_name(req, b), why);
 }
@@ -180,9 +184,10 @@ static void vu_addr(const struct netdev_vhost_user *v, struct sockaddr_un *sa)
 	memcpy(sa->sun_path, v->sockpath, strlen(v->sockpath));
 }
 
-/* Client: connect; with reconnect= a refused or missing socket is retried
- * (every reconnect seconds, at least every 100 ms) until wait_timeout. */
-static int vu_connect(struct netdev_vhost_user *v, struct vm_error **errp)
+/* Client: connect; with reconnect= and @retry, a refused or missing
+ * socket is retried every 100 ms until wait_timeout (at realize). */
+static int vu_connect(struct netdev_vhost_user *v, bool retry,
+		      struct vm_error **errp)
 {
 	int64_t deadline = vu_now_ms() + v->wait_timeout;
 	struct sockaddr_un sa;
@@ -199,7 +204,7 @@ static int vu_connect(struct netdev_vhost_user *v, struct vm_error **errp)
 		}
 		e = errno;
 		close(s);
-		if (!v->reconnect || (e != ECONNREFUSED && e != ENOENT) ||
+		if (!retry || !v->reconnect || (e != ECONNREFUSED && e != ENOENT) ||
 		    vu_now_ms() >= deadline)
 			return verr_set_errno(errp, -e,
 					      "netdev '%s': connect to '%s'",
@@ -208,12 +213,11 @@ static int vu_connect(struct netdev_vhost_user *v, struct vm_error **errp)
 	}
 }
 
-/* Server: listen (a stale socket file is replaced, as QEMU does) and wait
- * up to wait_timeout for the backend to connect. */
-static int vu_accept(struct netdev_vhost_user *v, struct vm_error **errp)
+/* Server: listen (a stale socket file is replaced, as QEMU does); the
+ * socket stays open for the next connection until unrealize. */
+static int vu_listen(struct netdev_vhost_user *v, struct vm_error **errp)
 {
 	struct sockaddr_un sa;
-	struct pollfd p;
 	int l = vu_socket(v, errp), rc;
 
 	if (l < 0)
@@ -226,22 +230,34 @@ static int vu_accept(struct netdev_vhost_user *v, struct vm_error **errp)
 		close(l);
 		return rc;
 	}
-	p = (struct pollfd){ .fd = l, .events = POLLIN };
-	rc = poll(&p, 1, (int)v->wait_timeout);
+	v->listen_fd = l;
+	return 0;
+}
+
+/* Server: wait up to @wait_ms for the backend to connect. */
+static int vu_accept(struct netdev_vhost_user *v, int wait_ms,
+		     struct vm_error **errp)
+{
+	struct pollfd p = { .fd = v->listen_fd, .events = POLLIN };
+	int rc = poll(&p, 1, wait_ms);
+
+	if (rc == 0)
+		return verr_set(errp, -ETIMEDOUT,
+				"netdev '%s': no backend connected to '%s' within %d ms",
+				vu_id(v), v->sockpath, wait_ms);
 	if (rc > 0)
-		v->sock = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	if (rc <= 0 || v->sock < 0)
-		rc = rc == 0 ? verr_set(errp, -ETIMEDOUT,
-					"netdev '%s': no backend connected to '%s' within %u ms",
-					vu_id(v), v->sockpath, v->wait_timeout)
-			     : verr_set_errno(errp, -errno,
-					      "netdev '%s': accept on '%s'",
-					      vu_id(v), v->sockpath);
-	else
-		rc = 0;
-	close(l);
-	(void)unlink(v->sockpath); /* connected: the name is not needed */
-	return rc;
+		v->sock = accept4(v->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (rc < 0 || v->sock < 0)
+		return verr_set_errno(errp, -errno, "netdev '%s': accept on '%s'",
+				      vu_id(v), v->sockpath);
+	return 0;
+}
+
+void vu_close_conn(struct netdev_vhost_user *v)
+{
+	if (v->sock >= 0)
+		close(v->sock);
+	v->sock = -1;
 }
 
 /* ---- feature handshake ---- */
@@ -288,6 +304,20 @@ static int vu_handshake(struct netdev_vhost_user *v, struct vm_error **errp)
 	return vu_request(v, &m, NULL, 0, NULL, errp);
 }
 
+int vu_open(struct netdev_vhost_user *v, int wait_ms, struct vm_error **errp)
+{
+	int rc = v->server ? vu_accept(v, wait_ms, errp)
+			   : vu_connect(v, wait_ms > 0, errp);
+
+	v->broken = false;
+	v->protocol = 0;
+	if (rc == 0)
+		rc = vu_handshake(v, errp);
+	if (rc < 0)
+		vu_close_conn(v);
+	return rc;
+}
+
 /* ---- the type ---- */
 
 static int vu_set_vnet_hdr_len(struct netdev *nd, unsigned len)
@@ -316,14 +346,23 @@ static void vu_class_init(struct obj_class *k)
 
 static void vu_instance_init(struct vm_obj *o)
 {
-	to_vu(to_netdev(o))->sock = -1;
+	struct netdev_vhost_user *v = to_vu(to_netdev(o));
+
+	v->sock = v->listen_fd = v->wake_fd = -1;
 }
 
 static void vu_close(struct netdev_vhost_user *v)
 {
-	if (v->sock >= 0)
-		close(v->sock);
-	v->sock = -1;
+	vu_monitor_stop(v);
+	vu_close_conn(v);
+	if (v->listen_fd >= 0) {
+		close(v->listen_fd);
+		(void)unlink(v->sockpath);
+	}
+	v->listen_fd = -1;
+	if (v->wake_fd >= 0)
+		close(v->wake_fd);
+	v->wake_fd = -1;
 	if (v->lock_init)
 		pthread_mutex_destroy(&v->lock);
 	v->lock_init = false;
@@ -374,18 +413,19 @@ static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 				"netdev '%s': socket path '%s' is longer than %zu bytes",
 				o->id, path, sizeof(v->sockpath) - 1);
 	memcpy(v->sockpath, path, strlen(path) + 1);
-	v->broken = false;
 	v->started = false;
-	v->protocol = 0;
-	rc = v->server ? vu_accept(v, errp) : vu_connect(v, errp);
+	rc = v->server ? vu_listen(v, errp) : 0;
 	if (rc == 0)
-		rc = vu_handshake(v, errp);
+		rc = vu_open(v, (int)v->wait_timeout, errp);
+	if (rc == 0) {
+		pthread_mutex_init(&v->lock, NULL);
+		v->lock_init = true;
+		rc = vu_monitor_start(v, errp);
+	}
 	if (rc < 0) {
 		vu_close(v);
 		return rc;
 	}
-	pthread_mutex_init(&v->lock, NULL);
-	v->lock_init = true;
 	v->nd.caps = NETDEV_CAP_VHOST | NETDEV_CAP_VNET_HDR;
 	v->nd.queues = v->queues;
 	v->nd.vhost_features = v->features;

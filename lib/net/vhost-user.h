@@ -6,12 +6,19 @@
  * the backend at the guest's DRIVER_OK, taking them back at reset,
  * VQ_PAIRS_SET as SET_VRING_ENABLE).
  *
+ * and vhost-user-monitor.c (the thread that notices the backend going
+ * away, reconnects or accepts the next connection, and tells the device).
+ *
  * Threads: realize/unrealize on the API thread; vhost_start/vhost_stop on
- * the vCPU thread that wrote the device status (device lock held);
- * set_queues on the I/O thread serving the device's control queue.
+ * the vCPU thread that wrote the device status (device lock held), or on
+ * the monitor thread when the device restores its rings after a
+ * reconnect; set_queues on the I/O thread serving the device's control
+ * queue; the monitor thread "vu-<id>" from realize to unrealize.
  * Locking: ->lock guards the socket (one request/reply at a time), ->ring[],
- * ->started, ->want_pairs and ->broken. It is a leaf below the device and
- * queue locks, held for one exchange bounded by ->reply_timeout each.
+ * ->started, ->want_pairs, ->broken, ->features and ->protocol. It is a
+ * leaf below the device and queue locks, held for one exchange bounded by
+ * ->reply_timeout each; the monitor never holds it while it calls the
+ * device (netdev_link_changed).
  */
 #ifndef LIB_NET_VHOST_USER_H
 #define LIB_NET_VHOST_USER_H
@@ -46,6 +53,11 @@ struct netdev_vhost_user {
 	pthread_mutex_t lock;
 	bool lock_init;
 	int sock;               /* the connection, -1 if none */
+	int listen_fd;          /* server: kept to accept the next one */
+	int wake_fd;            /* eventfd: a fault was seen, or stop */
+	uint8_t stop;           /* atomic: the monitor ends */
+	bool monitor_started;
+	pthread_t monitor;
 	char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint64_t features;      /* the backend's virtio features */
 	uint64_t protocol;      /* negotiated protocol features */
@@ -74,6 +86,18 @@ static inline bool vu_has_protocol(const struct netdev_vhost_user *v,
  * REPLY_ACK negotiated, ask for and check the ack. A fault marks the
  * connection broken and sets an error naming the netdev and the request.
  */
+/* ->lock held or before the monitor runs: connect (client) or accept one
+ * connection within @wait_ms (server), then negotiate; on failure nothing
+ * stays open but the listening socket. */
+int __must_check vu_open(struct netdev_vhost_user *v, int wait_ms,
+			 struct vm_error **errp);
+void vu_close_conn(struct netdev_vhost_user *v);
+
+/* vhost-user-monitor.c */
+int __must_check vu_monitor_start(struct netdev_vhost_user *v,
+				  struct vm_error **errp);
+void vu_monitor_stop(struct netdev_vhost_user *v);
+
 int __must_check vu_request(struct netdev_vhost_user *v, struct vhu_msg *m,
 			    const int *fds, unsigned nfds,
 			    struct vhu_msg *reply, struct vm_error **errp);

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +21,20 @@ const char *dpdk_peer_binary(void)
 	return NULL;
 }
 
+static bool dpdk_peer_logged(const struct dpdk_peer *p, const char *what)
+{
+	char buf[16384];
+	FILE *f = fopen(p->log, "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strstr(buf, what) != NULL;
+}
+
 void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 		     bool client)
 {
@@ -30,6 +43,7 @@ void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 
 	ck_assert_ptr_nonnull(dpdk_peer_binary());
 	snprintf(p->sock, sizeof(p->sock), "%s", sock);
+	p->client = client;
 	snprintf(p->log, sizeof(p->log), "%s.log", sock);
 	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", sock,
 		 queues, client ? ",client=1" : "");
@@ -50,7 +64,9 @@ void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 			dup2(log, 1);
 			dup2(log, 2);
 		}
-		execl(dpdk_peer_binary(), "dpdk-testpmd", "-l", "0,1",
+		/* stdbuf: its stdout lines reach the log as they are printed */
+		execl("/usr/bin/stdbuf", "stdbuf", "-oL", dpdk_peer_binary(),
+		      "-l", "0,1",
 		      "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
 		      "--file-prefix", prefix, "--vdev", vdev, "--", rxq, txq,
 		      "--forward-mode=macswap", "--nb-cores=1", "--disable-link-check",
@@ -59,16 +75,16 @@ void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 	}
 	close(in[0]);
 	p->stdin_fd = in[1];
-	for (int i = 0; !client && i < 1000; i++) {
-		struct stat st;
-
-		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* listening: wait until it forwards (its vhost thread then serves
+	 * the socket); a loaded host may take seconds */
+	for (int i = 0; !client && i < 3000; i++) {
+		if (dpdk_peer_logged(p, "Press enter to exit"))
 			return;
 		ck_assert_msg(waitpid(p->pid, NULL, WNOHANG) == 0,
 			      "testpmd exited; see %s", p->log);
 		usleep(10000);
 	}
-	ck_assert_msg(client, "testpmd made no socket %s; see %s", sock, p->log);
+	ck_assert_msg(client, "testpmd did not start within 30 s; see %s", p->log);
 }
 
 void dpdk_peer_stop(struct dpdk_peer *p)
@@ -89,5 +105,6 @@ void dpdk_peer_stop(struct dpdk_peer *p)
 		p->pid = 0;
 	}
 	close(p->stdin_fd);
-	unlink(p->sock);
+	if (!p->client)
+		unlink(p->sock); /* testpmd's own socket */
 }

@@ -16,6 +16,7 @@
 struct dpdk_peer {
 	pid_t pid;
 	int stdin_fd;        /* testpmd exits when this closes */
+	bool client;         /* testpmd connects to our socket */
 	char sock[108];
 	char log[128];
 };
@@ -27,7 +28,7 @@ const char *dpdk_peer_binary(void);
  * waits (up to 10 s) for its socket to appear. */
 void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 		     bool client);
-/* Stop it (SIGTERM, then SIGKILL after 5 s). */
+/* Stop it (SIGTERM, then SIGKILL after 5 s); its own socket is removed. */
 void dpdk_peer_stop(struct dpdk_peer *p);
 
 #endif

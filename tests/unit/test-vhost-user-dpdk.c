@@ -24,6 +24,7 @@
 
 #include "dpdk-peer.h"
 #include "mock/net-vm.h"
+#include "virtio/pci-modern.h"
 #include "vm.h"
 #include "check-main.h"
 
@@ -88,7 +89,7 @@ static uint32_t frame_len(unsigned seq)
  * frame must come back, MACs swapped, on the rx ring of its pair. */
 static void traffic(unsigned pairs)
 {
-	uint64_t rxbuf[PAIRS][FRAMES];
+	static uint64_t rxbuf[PAIRS][NET_VM_QSIZE]; /* by descriptor head */
 	unsigned got[PAIRS] = { 0 };
 	uint8_t want[BUF];
 
@@ -96,10 +97,12 @@ static void traffic(unsigned pairs)
 		struct vring_drv *rx = &t.ring[2 * p], *tx = &t.ring[2 * p + 1];
 
 		for (unsigned i = 0; i < FRAMES; i++) {
-			rxbuf[p][i] = guest_alloc(&t.gm, BUF, 64);
-			vring_drv_publish(rx, vring_drv_add_chain(rx,
-				(const struct vring_drv_buf[]){
-					{ rxbuf[p][i], BUF, true } }, 1));
+			uint64_t b = guest_alloc(&t.gm, BUF, 64);
+			uint16_t head = vring_drv_add_chain(rx,
+				(const struct vring_drv_buf[]){ { b, BUF, true } }, 1);
+
+			rxbuf[p][head] = b;
+			vring_drv_publish(rx, head);
 		}
 		virtio_drv_kick(&t.vd, (uint16_t)(2 * p));
 		for (unsigned i = 0; i < FRAMES; i++) {
@@ -125,6 +128,7 @@ static void traffic(unsigned pairs)
 				      "pair %u: %u of %u frames came back", p,
 				      got[p], FRAMES);
 			ck_assert_uint_eq(len, HDR + flen); /* in order per queue */
+			ck_assert_uint_lt(id, NET_VM_QSIZE);
 			b = guest_ptr(&t.gm, rxbuf[p][id], BUF);
 			memcpy(&h, b, sizeof(h));
 			ck_assert_uint_eq(le16toh(h.num_buffers), 1);
@@ -143,16 +147,30 @@ static void traffic(unsigned pairs)
 	}
 }
 
-static void run(bool server)
+/* The link bit of the device config, as the guest reads it. */
+static bool link_is(bool up)
+{
+	for (int i = 0; i < 10000; i++) {
+		uint32_t st = virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
+					    offsetof(struct virtio_net_config, status), 2);
+
+		if (!!(st & VIRTIO_NET_S_LINK_UP) == up)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void start_vm(bool server)
 {
 	struct vm_error *err = NULL;
 	uint64_t f;
 	int rc;
 
-	dpdk_peer_start(&pmd, sock, PAIRS, server);
 	net_vm_build(&t, "vhost-user",
 		     PROPS({ "path", sock }, { "queues", "2" },
-			   { "server", server ? "on" : "off" }),
+			   { "server", server ? "on" : "off" },
+			   { "reconnect", "1" }, { "x-reply-timeout", "10000" }),
 		     PROPS({ "netdev", "v0" }, { "id", "net0" }, { "mq", "on" },
 			   { "queues", "2" }));
 	rc = vm_realize_objects(t.vm, &err);
@@ -165,6 +183,12 @@ static void run(bool server)
 	/* ethtool -L eth0 combined 2 */
 	ck_assert_uint_eq(net_vm_ctrl(&t, 2 * PAIRS, "\x04\x00\x02\x00", 4),
 			  VIRTIO_NET_OK);
+}
+
+static void run(bool server)
+{
+	dpdk_peer_start(&pmd, sock, PAIRS, server);
+	start_vm(server);
 	traffic(PAIRS);
 	/* the guest's reset takes the rings back (GET_VRING_BASE) */
 	virtio_drv_set_status(&t.vd, 0);
@@ -182,6 +206,34 @@ END_TEST
 START_TEST(test_vu_dpdk_server_two_pairs_macswap)
 {
 	run(true);
+}
+END_TEST
+
+/* testpmd killed mid-run: the guest sees link down; restarted, we
+ * reconnect (reconnect=1), the rings resume from their used index, the
+ * link comes back and traffic flows again with every byte right. */
+static void restart(bool server)
+{
+	dpdk_peer_start(&pmd, sock, PAIRS, server);
+	start_vm(server);
+	traffic(PAIRS);
+	dpdk_peer_stop(&pmd);
+	ck_assert_msg(link_is(false), "link still up after testpmd exited");
+	dpdk_peer_start(&pmd, sock, PAIRS, server);
+	ck_assert_msg(link_is(true), "link not back after testpmd restarted (log %s)",
+		      pmd.log);
+	traffic(PAIRS);
+}
+
+START_TEST(test_vu_dpdk_client_backend_restart)
+{
+	restart(false);
+}
+END_TEST
+
+START_TEST(test_vu_dpdk_server_backend_restart)
+{
+	restart(true);
 }
 END_TEST
 
@@ -241,6 +293,8 @@ int main(void)
 	tcase_add_test(tc, test_vu_dpdk_client_two_pairs_macswap);
 	tcase_add_test(tc, test_vu_dpdk_server_two_pairs_macswap);
 	tcase_add_test(tc, test_vu_dpdk_seed_strings);
+	tcase_add_test(tc, test_vu_dpdk_client_backend_restart);
+	tcase_add_test(tc, test_vu_dpdk_server_backend_restart);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
