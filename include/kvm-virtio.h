@@ -60,7 +60,7 @@
  *                          retry a refused connect at vm_start),
  *                          vhostforce (accepted, no effect: QEMU's "vhost
  *                          even without MSI-X"), x-reply-timeout (ms per
- *                          reply, 3000), x-connect-timeout (ms to connect
+ *                          reply, 10000), x-connect-timeout (ms to connect
  *                          or be connected to, 30000). At vm_start phase 1
  *                          it connects and negotiates: GET/SET_FEATURES,
  *                          GET/SET_PROTOCOL_FEATURES (uses MQ, REPLY_ACK,

@@ -452,7 +452,7 @@ static const struct vm_prop_desc vhost_user_props[] = {
 		  "accepted for QEMU compatibility; no effect"),
 	PROP_U32("reconnect", S, reconnect, 0, "0", 0, 3600,
 		 "client: retry a refused connect (0: never)"),
-	PROP_U32("x-reply-timeout", S, reply_timeout, 0, "3000", 10, 600000,
+	PROP_U32("x-reply-timeout", S, reply_timeout, 0, "10000", 10, 600000,
 		 "ms to wait for each reply of the backend"),
 	PROP_U32("x-connect-timeout", S, wait_timeout, 0, "30000", 10,
 		 3600000, "ms to wait for a connection at realize"),
