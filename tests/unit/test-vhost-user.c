@@ -26,6 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -134,6 +135,7 @@ static struct {
 	struct vhu_msg log[MAX_LOG];
 	unsigned nfds[MAX_LOG];
 	struct stat mem_st;            /* of SET_MEM_TABLE's first fd */
+	int call0;                     /* ring 0's call fd (dup), -1 */
 } be = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static char dir[64], sock[128];
@@ -257,6 +259,11 @@ static void *be_main(void *opaque)
 		pthread_mutex_lock(&be.lock);
 		if (m.request == VHU_SET_MEM_TABLE && fd0 >= 0)
 			fstat(fd0, &be.mem_st);
+		if (m.request == VHU_SET_VRING_CALL && m.p.u64 == 0 && fd0 >= 0) {
+			if (be.call0 >= 0)
+				close(be.call0);
+			be.call0 = dup(fd0);
+		}
 		if (be.n < MAX_LOG) {
 			be.log[be.n] = m;
 			be.nfds[be.n++] = nfds;
@@ -311,6 +318,7 @@ static void setup(void)
 	be.features = STD_FEATURES;
 	be.protocol = STD_PROTOCOL;
 	be.queue_num = 2;
+	be.call0 = -1;
 }
 
 static void teardown(void)
@@ -480,6 +488,48 @@ START_TEST(test_vu_server_role_through_a_chardev)
 }
 END_TEST
 
+/* The PBA as the guest reads it (first qword's low half). */
+static uint32_t pba(void)
+{
+	unsigned cap = mock_pci_find_cap(&t.drv, t.slot, PCI_CAP_ID_MSIX, 0);
+	uint32_t r = mock_pci_cfg_read(&t.drv, t.slot, cap + PCI_MSIX_PBA, 4);
+
+	return mock_mmio_read32(&t.drv, mock_pci_bar_get(&t.drv, t.slot,
+							 r & PCI_MSIX_PBA_BIR) +
+					     (r & PCI_MSIX_PBA_OFFSET));
+}
+
+/* A backend's call while the guest masks the queue's vector: the VMM
+ * turns it into the pending bit, and unmasking delivers it once. */
+START_TEST(test_vu_masked_vector_call_becomes_pending_bit)
+{
+	struct vm_error *err = NULL;
+	uint64_t one = 1;
+	unsigned before;
+
+	be_start();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	be_wait(5 + 2 + 4 * 5);
+	ck_assert_int_ge(be.call0, 0);
+	mock_pci_msix_set(&t.drv, t.slot, 1, 0xfee00000, 0x41, 1); /* mask */
+	ck_assert_uint_eq(pba(), 0);
+	before = __atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE);
+	ck_assert_int_eq(write(be.call0, &one, 8), 8); /* the backend calls */
+	ck_assert_uint_eq(pba(), 1u << 1);
+	ck_assert_uint_eq(__atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE), before);
+	mock_pci_msix_set(&t.drv, t.slot, 1, 0xfee00000, 0x41, 0); /* unmask */
+	ck_assert_uint_eq(__atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE),
+			  before + 1);
+	ck_assert_uint_eq(__atomic_load_n(&t.rec.last_data, __ATOMIC_ACQUIRE),
+			  0x41);
+	ck_assert_uint_eq(pba(), 0);
+	close(be.call0);
+}
+END_TEST
+
 /* ---- faults at realize ---- */
 
 static const struct fault_row {
@@ -574,6 +624,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_vu_client_handshake_rings_pairs_reset);
 	tcase_add_test(tc, test_vu_server_role_through_a_chardev);
+	tcase_add_test(tc, test_vu_masked_vector_call_becomes_pending_bit);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
 			    sizeof(faults) / sizeof(faults[0]));
 	tcase_add_test(tc, test_vu_bad_paths);
