@@ -33,6 +33,7 @@
 
 #include "mock/net-vm.h"
 #include "net/vhost-user-proto.h"
+#include "virtio/pci-modern.h"
 #include "vm.h"
 #include "check-main.h"
 
@@ -136,6 +137,8 @@ static struct {
 	unsigned nfds[MAX_LOG];
 	struct stat mem_st;            /* of SET_MEM_TABLE's first fd */
 	int call0;                     /* ring 0's call fd (dup), -1 */
+	unsigned accept_more;          /* connections to accept after one */
+	int conn;                      /* the current one (atomic) */
 } be = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static char dir[64], sock[128];
@@ -230,6 +233,8 @@ static void be_reply(int s, const struct vhu_msg *req, uint64_t v, bool state)
 	(void)!write(s, &r, len);
 }
 
+static void be_serve(int s);
+
 static void *be_main(void *opaque)
 {
 	int s = -1;
@@ -249,6 +254,16 @@ static void *be_main(void *opaque)
 	} else {
 		s = accept(lsock, NULL, NULL);
 	}
+	be_serve(s);
+	/* again: the frontend reconnects after its backend "died" */
+	for (unsigned k = 0; k < be.accept_more && !be.connect; k++)
+		be_serve(accept(lsock, NULL, NULL));
+	return NULL;
+}
+
+static void be_serve(int s)
+{
+	__atomic_store_n(&be.conn, s, __ATOMIC_RELEASE);
 	while (s >= 0) {
 		struct vhu_msg m;
 		unsigned nfds;
@@ -293,7 +308,6 @@ static void *be_main(void *opaque)
 	}
 	if (s >= 0)
 		close(s);
-	return NULL;
 }
 
 static void be_start(void)
@@ -319,6 +333,7 @@ static void setup(void)
 	be.protocol = STD_PROTOCOL;
 	be.queue_num = 2;
 	be.call0 = -1;
+	be.conn = -1;
 }
 
 static void teardown(void)
@@ -326,7 +341,7 @@ static void teardown(void)
 	if (t.vm)
 		net_vm_destroy(&t); /* closes our end: the backend sees EOF */
 	if (lsock >= 0)
-		shutdown(lsock, SHUT_RDWR);
+		shutdown(lsock, SHUT_RDWR); /* a pending accept() returns */
 	if (be_started)
 		pthread_join(be_tid, NULL);
 	if (lsock >= 0)
@@ -530,6 +545,60 @@ START_TEST(test_vu_masked_vector_call_becomes_pending_bit)
 }
 END_TEST
 
+/* The backend "dies" (we cut its connection) while the guest runs: link
+ * down; the client reconnects (reconnect=1), negotiates again and gets
+ * each ring back from the used index the guest saw (here: what this
+ * test, playing the backend, wrote into the used rings); link up. */
+START_TEST(test_vu_reconnect_replays_ring_state)
+{
+	static const uint32_t ring_seq[] = {
+		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
+		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
+	};
+	struct vm_error *err = NULL;
+	unsigned at;
+
+	be.accept_more = 1;
+	be_start();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" },
+				  { "reconnect", "1" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	at = 5 + 2 + 4 * 5 + 4; /* realize, start, rings, enables */
+	be_wait(at);
+	for (unsigned i = 0; i < 4; i++) { /* the backend used 3 + i each */
+		uint16_t *idx = guest_ptr(&t.gm, t.ring[i].used + 2, 2);
+
+		__atomic_store_n(idx, (uint16_t)(3 + i), __ATOMIC_RELEASE);
+	}
+	shutdown(__atomic_load_n(&be.conn, __ATOMIC_ACQUIRE), SHUT_RDWR);
+	expect_seq(at, realize_seq, 5);
+	expect_seq(at + 5, (const uint32_t[]){ VHU_SET_FEATURES,
+					       VHU_SET_MEM_TABLE }, 2);
+	at += 7;
+	for (unsigned i = 0; i < 4; i++, at += 5) {
+		expect_seq(at, ring_seq, 5);
+		ck_assert_uint_eq(be.log[at + 1].p.state.index, i);
+		ck_assert_uint_eq(be.log[at + 1].p.state.num, 3 + i);
+	}
+	for (unsigned i = 0; i < 4; i++, at++) /* one pair, as before */
+		ck_assert_uint_eq((expect_seq(at, (const uint32_t[]){
+					   VHU_SET_VRING_ENABLE }, 1),
+				   be.log[at].p.state.num), i < 2);
+	for (int i = 0; i < 2000; i++) { /* the guest's link is back */
+		if (virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
+				  offsetof(struct virtio_net_config, status), 2) &
+		    VIRTIO_NET_S_LINK_UP)
+			break;
+		usleep(1000);
+	}
+	ck_assert(virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
+				offsetof(struct virtio_net_config, status), 2) &
+		  VIRTIO_NET_S_LINK_UP);
+}
+END_TEST
+
 /* ---- faults at realize ---- */
 
 static const struct fault_row {
@@ -625,6 +694,7 @@ int main(void)
 	tcase_add_test(tc, test_vu_client_handshake_rings_pairs_reset);
 	tcase_add_test(tc, test_vu_server_role_through_a_chardev);
 	tcase_add_test(tc, test_vu_masked_vector_call_becomes_pending_bit);
+	tcase_add_test(tc, test_vu_reconnect_replays_ring_state);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
 			    sizeof(faults) / sizeof(faults[0]));
 	tcase_add_test(tc, test_vu_bad_paths);
