@@ -20,6 +20,7 @@
 
 #include "core/prop.h"
 #include "kvm/hv.h"
+#include "net/netdev.h"
 #include "realize.h"
 #include "vm.h"
 
@@ -628,6 +629,9 @@ void vm_stop(struct vm *vm)
 	vm->stop_requested = true;
 	if (vm->machine)
 		machine_stop(vm->machine);
+	/* a vCPU may be waiting on a backend's reply (vhost-user) */
+	for (struct vm_obj *o = vm->netdevs.head; o; o = o->next)
+		netdev_cancel(to_netdev(o));
 	pthread_mutex_unlock(&vm->lock);
 }
 

@@ -169,3 +169,11 @@ void netdev_link_changed(struct netdev *nd, bool up)
 		nd->link_notify(nd->link_opaque, up);
 	pthread_mutex_unlock(&nd->notify_lock);
 }
+
+void netdev_cancel(struct netdev *nd)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (ops && ops->cancel)
+		ops->cancel(nd);
+}

@@ -105,6 +105,10 @@ struct netdev_ops {
 	int (*vhost_start)(struct netdev *nd, const struct netdev_vhost_start *s,
 			   struct vm_error **errp);
 	int (*vhost_stop)(struct netdev *nd, struct vm_error **errp);
+	/* Optional: the VM is stopping (vm_stop, any thread): an exchange
+	 * with the backend in progress ends now and none starts again, so
+	 * no vCPU waits for an unresponsive backend. Must not block. */
+	void (*cancel)(struct netdev *nd);
 };
 
 struct netdev_class {
@@ -169,6 +173,7 @@ int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp);
 /* The peer device's handler for backend loss and return (NULL: none).
  * Once this returns with NULL, the handler is not running and will not
  * be called again. Any thread but the handler's. */
+void netdev_cancel(struct netdev *nd);
 void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 			    void *opaque);
 /* The backend's thread: tell the peer device (no lock of ours held). */

@@ -147,17 +147,22 @@ static int64_t vhu_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until @sock is readable before @deadline: 0, -ETIMEDOUT, -errno. */
-static int vhu_wait(int sock, int64_t deadline)
+/* Wait until @sock is readable before @deadline: 0, -ETIMEDOUT,
+ * -ECANCELED (@cancel readable), -errno. */
+static int vhu_wait(int sock, int cancel, int64_t deadline)
 {
 	for (;;) {
-		struct pollfd p = { .fd = sock, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = cancel, .events = POLLIN } };
 		int64_t left = deadline - vhu_now_ms();
 		int r;
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+		r = poll(p, cancel >= 0 ? 2 : 1,
+			 (int)(left > 60000 ? 60000 : left));
+		if (r > 0 && cancel >= 0 && (p[1].revents & POLLIN))
+			return -ECANCELED;
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -190,8 +195,8 @@ static unsigned vhu_close_fds(struct msghdr *mh)
 
 /* Read exactly @len bytes into @p before @deadline (fds closed and
  * counted in *nfds). Returns @len, or -errno; -ECONNRESET on EOF. */
-static ssize_t vhu_read_all(int sock, void *p, size_t len, int64_t deadline,
-			    unsigned *nfds)
+static ssize_t vhu_read_all(int sock, int cancel, void *p, size_t len,
+			    int64_t deadline, unsigned *nfds)
 {
 	size_t done = 0;
 
@@ -205,7 +210,7 @@ static ssize_t vhu_read_all(int sock, void *p, size_t len, int64_t deadline,
 				     .msg_control = u.buf,
 				     .msg_controllen = sizeof(u.buf) };
 		ssize_t r;
-		int w = vhu_wait(sock, deadline);
+		int w = vhu_wait(sock, cancel, deadline);
 
 		if (w < 0)
 			return w;
@@ -224,20 +229,22 @@ static ssize_t vhu_read_all(int sock, void *p, size_t len, int64_t deadline,
 	return (ssize_t)len;
 }
 
-ssize_t vhu_recv(int sock, struct vhu_msg *m, int timeout_ms, unsigned *nfds)
+ssize_t vhu_recv(int sock, struct vhu_msg *m, int timeout_ms, int cancel_fd,
+		 unsigned *nfds)
 {
 	int64_t deadline = vhu_now_ms() + timeout_ms;
 	ssize_t r;
 
 	*nfds = 0;
 	memset(m, 0, sizeof(*m));
-	r = vhu_read_all(sock, m, VHU_HDR_SIZE, deadline, nfds);
+	r = vhu_read_all(sock, cancel_fd, m, VHU_HDR_SIZE, deadline, nfds);
 	if (r < 0)
 		return r;
 	if (m->size > sizeof(m->p))
 		return -EMSGSIZE;
 	if (m->size) {
-		r = vhu_read_all(sock, &m->p, m->size, deadline, nfds);
+		r = vhu_read_all(sock, cancel_fd, &m->p, m->size, deadline,
+				 nfds);
 		if (r < 0)
 			return r;
 	}

@@ -131,9 +131,10 @@ int __must_check vhu_send(int sock, const struct vhu_msg *m, const int *fds,
  * header and payload read) and sets *nfds to the fds that came with it
  * (closed here: a reply never carries fds we keep); -ETIMEDOUT,
  * -ECONNRESET (EOF: the backend closed the connection), -EMSGSIZE
- * (payload larger than any reply; the stream is then unusable), -errno.
+ * (payload larger than any reply; the stream is then unusable),
+ * -ECANCELED (@cancel_fd, unless -1, polls readable), -errno.
  */
 ssize_t __must_check vhu_recv(int sock, struct vhu_msg *m, int timeout_ms,
-			      unsigned *nfds);
+			      int cancel_fd, unsigned *nfds);
 
 #endif

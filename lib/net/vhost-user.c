@@ -79,13 +79,16 @@ static int vu_reply(struct netdev_vhost_user *v, uint32_t req, size_t want,
 	char buf[96];
 	const char *why;
 	unsigned nfds;
-	ssize_t got = vhu_recv(v->sock, r, (int)v->reply_timeout, &nfds);
+	ssize_t got = vhu_recv(v->sock, r, (int)v->reply_timeout, v->cancel_fd,
+			       &nfds);
 
 	if (got == -ETIMEDOUT) {
 		snprintf(buf, sizeof(buf), "no reply within %u ms",
 			 v->reply_timeout);
 		return vu_fault(v, -ETIMEDOUT, req, buf, errp);
 	}
+	if (got == -ECANCELED)
+		return vu_fault(v, -ECANCELED, req, "the VM is stopping", errp);
 	if (got == -ECONNRESET)
 		return vu_fault(v, -ECONNRESET, req,
 				"the backend closed the connection", errp);
@@ -110,6 +113,11 @@ int vu_request(struct netdev_vhost_user *v, struct vhu_msg *m, const int *fds,
 	char b[64];
 	int rc;
 
+	if (v->cancel_fd >= 0 && hv_eventfd_drain(v->cancel_fd) > 0) {
+		(void)hv_eventfd_signal(v->cancel_fd); /* stays cancelled */
+		return vu_fault(v, -ECANCELED, m->request, "the VM is stopping",
+				errp);
+	}
 	if (v->broken || v->sock < 0)
 		return verr_set(errp, -ENOTCONN,
 				"netdev '%s': %s: the backend connection is down",
@@ -331,8 +339,18 @@ static int vu_set_offload(struct netdev *nd, uint64_t guest_features)
 	return 0; /* fixed by SET_FEATURES at the rings' start */
 }
 
+/* vm_stop (any thread, no lock of ours): end any exchange at once. */
+static void vu_cancel(struct netdev *nd)
+{
+	struct netdev_vhost_user *v = to_vu(nd);
+
+	if (v->cancel_fd >= 0)
+		(void)hv_eventfd_signal(v->cancel_fd);
+}
+
 static const struct netdev_ops vu_ops = {
 	.set_queues = vu_set_queues,
+	.cancel = vu_cancel,
 	.set_vnet_hdr_len = vu_set_vnet_hdr_len,
 	.set_offload = vu_set_offload,
 	.vhost_start = vu_vhost_start,
@@ -349,6 +367,16 @@ static void vu_instance_init(struct vm_obj *o)
 	struct netdev_vhost_user *v = to_vu(to_netdev(o));
 
 	v->sock = v->listen_fd = v->wake_fd = -1;
+	/* for the object's whole life: vm_stop may signal it any time */
+	v->cancel_fd = hv_eventfd_new();
+}
+
+static void vu_finalize(struct vm_obj *o)
+{
+	struct netdev_vhost_user *v = to_vu(to_netdev(o));
+
+	if (v->cancel_fd >= 0)
+		close(v->cancel_fd);
 }
 
 static void vu_close(struct netdev_vhost_user *v)
@@ -414,6 +442,8 @@ static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 				o->id, path, sizeof(v->sockpath) - 1);
 	memcpy(v->sockpath, path, strlen(path) + 1);
 	v->started = false;
+	if (v->cancel_fd < 0)
+		return verr_set(errp, -ENOMEM, "netdev '%s': no eventfd", o->id);
 	rc = v->server ? vu_listen(v, errp) : 0;
 	if (rc == 0)
 		rc = vu_open(v, (int)v->wait_timeout, errp);
@@ -469,5 +499,6 @@ const struct type netdev_vhost_user_type = {
 	.instance_init = vu_instance_init,
 	.realize = vu_realize,
 	.unrealize = vu_unrealize,
+	.finalize = vu_finalize,
 	.props = vhost_user_props,
 };

@@ -55,6 +55,8 @@ struct netdev_vhost_user {
 	int sock;               /* the connection, -1 if none */
 	int listen_fd;          /* server: kept to accept the next one */
 	int wake_fd;            /* eventfd: a fault was seen, or stop */
+	int cancel_fd;          /* eventfd, instance_init to finalize: the VM
+				   stops (vm_stop); readable for good */
 	uint8_t stop;           /* atomic: the monitor ends */
 	bool monitor_started;
 	pthread_t monitor;

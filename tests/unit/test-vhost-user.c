@@ -21,9 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/pci_regs.h>
@@ -96,23 +98,31 @@ START_TEST(test_vhu_recv_bounds)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	/* nothing comes: bounded wait */
-	ck_assert_int_eq(vhu_recv(sv[0], &r, 50, &nfds), -ETIMEDOUT);
+	ck_assert_int_eq(vhu_recv(sv[0], &r, 50, -1, &nfds), -ETIMEDOUT);
 	/* a whole reply, with an fd it must not keep */
 	fd = dup(0);
 	ck_assert_int_eq(vhu_send(sv[1], &m, &fd, 1), 0);
 	close(fd);
-	ck_assert_int_eq(vhu_recv(sv[0], &r, 1000, &nfds), 20);
+	ck_assert_int_eq(vhu_recv(sv[0], &r, 1000, -1, &nfds), 20);
 	ck_assert_uint_eq(nfds, 1);
 	/* oversized: more than any reply */
 	m.size = 4096;
 	ck_assert_int_eq(write(sv[1], &m, VHU_HDR_SIZE), VHU_HDR_SIZE);
-	ck_assert_int_eq(vhu_recv(sv[0], &r, 1000, &nfds), -EMSGSIZE);
+	ck_assert_int_eq(vhu_recv(sv[0], &r, 1000, -1, &nfds), -EMSGSIZE);
 	/* short: the header says 8 bytes, 4 come, then EOF */
 	m.size = 8;
 	ck_assert_int_eq(write(sv[1], &m, VHU_HDR_SIZE + 4), VHU_HDR_SIZE + 4);
 	close(sv[1]);
-	ck_assert_int_eq(vhu_recv(sv[0], &r, 1000, &nfds), -ECONNRESET);
+	ck_assert_int_eq(vhu_recv(sv[0], &r, 1000, -1, &nfds), -ECONNRESET);
 	close(sv[0]);
+	/* a cancel fd that polls readable ends the wait */
+	fd = eventfd(1, EFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(vhu_recv(sv[0], &r, 60000, fd, &nfds), -ECANCELED);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
 	/* too many fds to send */
 	ck_assert_int_eq(vhu_send(-1, &m, NULL, VHU_MAX_FDS + 1), -EINVAL);
 }
@@ -599,6 +609,48 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 }
 END_TEST
 
+static void *stop_later(void *opaque)
+{
+	usleep(200000);
+	vm_stop(opaque);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A backend that stops answering at the guest's DRIVER_OK (here with a
+ * minute's reply timeout) does not hold the vCPU: vm_stop() ends the
+ * wait at once; the request fails naming the VM's stop. */
+START_TEST(test_vu_vm_stop_ends_a_wait_for_a_silent_backend)
+{
+	struct vm_error *err = NULL;
+	pthread_t th;
+	double t0;
+
+	be.fault_req = VHU_SET_FEATURES;
+	be.fault = F_SILENT;
+	be_start();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" },
+				  { "x-reply-timeout", "60000" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	net_vm_find(&t);
+	ck_assert_int_eq(pthread_create(&th, NULL, stop_later, t.vm), 0);
+	t0 = now_s();
+	(void)net_vm_probe(&t, ~0ull, 5); /* DRIVER_OK waits on the backend */
+	ck_assert_double_lt(now_s() - t0, 5.0);
+	pthread_join(th, NULL);
+	ck_assert_uint_eq(virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
+				offsetof(struct virtio_net_config, status), 2) &
+			  VIRTIO_NET_S_LINK_UP, 0);
+}
+END_TEST
+
 /* ---- faults at realize ---- */
 
 static const struct fault_row {
@@ -695,6 +747,7 @@ int main(void)
 	tcase_add_test(tc, test_vu_server_role_through_a_chardev);
 	tcase_add_test(tc, test_vu_masked_vector_call_becomes_pending_bit);
 	tcase_add_test(tc, test_vu_reconnect_replays_ring_state);
+	tcase_add_test(tc, test_vu_vm_stop_ends_a_wait_for_a_silent_backend);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
 			    sizeof(faults) / sizeof(faults[0]));
 	tcase_add_test(tc, test_vu_bad_paths);
