@@ -57,7 +57,8 @@
  *                          path, server (listen and wait for the backend),
  *                          queues=N (the backend must have N: MQ protocol
  *                          feature, GET_QUEUE_NUM), reconnect (client:
- *                          retry a refused connect at vm_start),
+ *                          seconds between reconnect attempts, 0: none;
+ *                          a refused connect at vm_start is retried too),
  *                          vhostforce (accepted, no effect: QEMU's "vhost
  *                          even without MSI-X"), x-reply-timeout (ms per
  *                          reply, 10000), x-connect-timeout (ms to connect
@@ -76,13 +77,19 @@
  *                          GET_VRING_BASE. LOG_* (migration) is never
  *                          used, SET_VRING_ERR not sent. Every reply is
  *                          checked (size, request, flags, fds, REPLY_ACK
- *                          nack) and time-bounded; a fault fails vm_start
- *                          naming the netdev and the request, or, after
- *                          start, takes the guest's link down.
- *                          Not yet: reconnecting after the backend goes
- *                          away, masked MSI-X vectors' pending bits for
- *                          the backend's calls (the call waits in its
- *                          eventfd and is delivered at unmask).
+ *                          nack) and time-bounded, and vm_stop() ends any
+ *                          wait at once; a fault fails vm_start naming the
+ *                          netdev and the request. After start, a backend
+ *                          that goes away (EOF, or a fault) takes the
+ *                          guest's link down; a client reconnects every
+ *                          reconnect= seconds (none with 0), a server
+ *                          accepts the next connection on its socket; the
+ *                          features are negotiated again (they must not
+ *                          change), the rings resume from the used index
+ *                          the guest saw, and the link comes back. A
+ *                          backend's call on a masked MSI-X vector becomes
+ *                          the vector's pending bit. vm_net_get_stats()
+ *                          sees no data-queue counters (the backend's).
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
  *                          PCI function with MSI-X that virtio_pci and
  *                          virtio_net bind; frames flow through its netdev.
@@ -492,6 +499,8 @@ VM_EXPORT int vm_wait(struct vm *vm, struct vm_status *status,
  * stopped first). Safe to call several times. A vm_stop() before or during
  * vm_start() makes that vm_start() fail with -ECANCELED (once: a later
  * vm_start() may succeed), so a host can cancel a VM it is starting.
+ * Since 0.3 it also ends at once a vCPU's wait for a vhost-user backend's
+ * reply (the request fails, the guest's link goes down).
  * Thread-safety: any thread, any time between vm_create and vm_destroy.
  * Since: 0.1.
  */

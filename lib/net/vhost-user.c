@@ -444,6 +444,7 @@ static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 	v->started = false;
 	if (v->cancel_fd < 0)
 		return verr_set(errp, -ENOMEM, "netdev '%s': no eventfd", o->id);
+	(void)hv_eventfd_drain(v->cancel_fd); /* a start after a vm_stop */
 	rc = v->server ? vu_listen(v, errp) : 0;
 	if (rc == 0)
 		rc = vu_open(v, (int)v->wait_timeout, errp);

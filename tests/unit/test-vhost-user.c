@@ -667,7 +667,7 @@ static const struct fault_row {
 	{ VHU_GET_PROTOCOL_FEATURES, F_OVERSIZE, 0, 0, 0, -EPROTO,
 	  "netdev 'v0': GET_PROTOCOL_FEATURES: oversized reply (4096 payload bytes)" },
 	{ VHU_GET_QUEUE_NUM, F_SILENT, 0, 0, 0, -ETIMEDOUT,
-	  "netdev 'v0': GET_QUEUE_NUM: no reply within 100 ms" },
+	  "netdev 'v0': GET_QUEUE_NUM: no reply within 1000 ms" },
 	{ VHU_SET_OWNER, F_NACK, 0, 0, 0, -EPROTO,
 	  "netdev 'v0': SET_OWNER: the backend refused it (nack 1)" },
 	{ VHU_GET_FEATURES, F_WITH_FD, 0, 0, 0, -EPROTO,
@@ -694,8 +694,11 @@ START_TEST(test_vu_protocol_faults_fail_realize)
 	if (f->queue_num)
 		be.queue_num = f->queue_num;
 	be_start();
+	/* a second for the silent row; ample for the others' replies */
 	ck_assert_int_eq(build(PROPS({ "path", sock }, { "queues", "2" },
-				     { "x-reply-timeout", "100" }), &err),
+				     { "x-reply-timeout",
+				       f->fault == F_SILENT ? "1000" : "20000" }),
+			       &err),
 			 f->code);
 	ck_assert_str_eq(vm_error_message(err), f->msg);
 	vm_error_free(err);
