@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -221,17 +222,20 @@ static int vu_connect(struct netdev_vhost_user *v, bool retry,
 	}
 }
 
-/* Server: listen (a stale socket file is replaced, as QEMU does); the
- * socket stays open for the next connection until unrealize. */
+/* Server: listen (a stale socket is replaced, as QEMU does; any other
+ * file there is left alone and bind fails); the socket stays open for the
+ * next connection until unrealize. */
 static int vu_listen(struct netdev_vhost_user *v, struct vm_error **errp)
 {
 	struct sockaddr_un sa;
+	struct stat st;
 	int l = vu_socket(v, errp), rc;
 
 	if (l < 0)
 		return l;
 	vu_addr(v, &sa);
-	(void)unlink(v->sockpath);
+	if (lstat(v->sockpath, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)unlink(v->sockpath);
 	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0) {
 		rc = verr_set_errno(errp, -errno, "netdev '%s': listen on '%s'",
 				    vu_id(v), v->sockpath);

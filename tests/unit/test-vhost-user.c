@@ -734,6 +734,15 @@ START_TEST(test_vu_bad_paths)
 			 -ETIMEDOUT);
 	ck_assert(strstr(vm_error_message(err), "no backend connected to '"));
 	vm_error_free(err);
+	err = NULL;
+	net_vm_destroy(&t);
+	/* a server never replaces a file that is not a socket */
+	fclose(fopen(sock, "w"));
+	ck_assert_int_eq(build(PROPS({ "path", sock }, { "server", "on" }), &err),
+			 -EADDRINUSE);
+	ck_assert(strstr(vm_error_message(err), "netdev 'v0': listen on '"));
+	vm_error_free(err);
+	ck_assert_int_eq(access(sock, F_OK), 0);
 }
 END_TEST
 
