@@ -201,7 +201,8 @@ int vu_set_queues(struct netdev *nd, unsigned n)
 
 	pthread_mutex_lock(&v->lock);
 	v->want_pairs = n;
-	if (v->started)
+	/* with the backend gone, the count applies when the rings go back */
+	if (v->started && !v->broken)
 		rc = vu_enable_rings(v, NULL);
 	pthread_mutex_unlock(&v->lock);
 	return rc;
