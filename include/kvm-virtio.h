@@ -41,9 +41,55 @@
  *                          with TUNGETIFF); vnet_hdr=on carries the
  *                          virtio-net header and offloads, queues=N opens a
  *                          multiqueue tap. Creating one needs CAP_NET_ADMIN.
+ *                          script=no and downscript=no are accepted (the
+ *                          library never runs scripts); any other value
+ *                          fails vm_start with -ENOTSUP.
+ *   chardev "socket"       (0.3) a UNIX socket path and its role, for
+ *                          vhost-user: vm_add_chardev().
  *   netdev "null"          works: drops what it is sent, receives nothing.
- *   netdev "vhost-user"    properties are checked; realize fails with
- *                          -ENOTSUP (not implemented yet).
+ *   netdev "vhost-user"    works (0.3): the frontend of the vhost-user
+ *                          protocol; the packet path runs in the backend
+ *                          process (e.g. DPDK), on rings it maps from guest
+ *                          RAM, kicked by the queues' ioeventfds and calling
+ *                          their irqfds directly. Properties: chardev (id
+ *                          of a socket chardev, see vm_add_chardev(); a
+ *                          value with a '/' is the socket path itself) or
+ *                          path, server (listen and wait for the backend),
+ *                          queues=N (the backend must have N: MQ protocol
+ *                          feature, GET_QUEUE_NUM), reconnect (client:
+ *                          seconds between reconnect attempts, 0: none;
+ *                          a refused connect at vm_start is retried too),
+ *                          vhostforce (accepted, no effect: QEMU's "vhost
+ *                          even without MSI-X"), x-reply-timeout (ms per
+ *                          reply, 10000), x-connect-timeout (ms to connect
+ *                          or be connected to, 30000). At vm_start phase 1
+ *                          it connects and negotiates: GET/SET_FEATURES,
+ *                          GET/SET_PROTOCOL_FEATURES (uses MQ, REPLY_ACK,
+ *                          NET_MTU when offered), GET_QUEUE_NUM, SET_OWNER;
+ *                          the device then offers only the ring and
+ *                          offload features the backend has. At the
+ *                          guest's DRIVER_OK: SET_MEM_TABLE (each RAM
+ *                          region by its memfd/hugetlbfs fd and offset),
+ *                          NET_SET_MTU, SET_VRING_NUM/BASE/ADDR/KICK/CALL
+ *                          per data ring, SET_VRING_ENABLE (the guest's
+ *                          VQ_PAIRS_SET maps to it; the control queue
+ *                          stays in the library); at its reset:
+ *                          GET_VRING_BASE. LOG_* (migration) is never
+ *                          used, SET_VRING_ERR not sent. Every reply is
+ *                          checked (size, request, flags, fds, REPLY_ACK
+ *                          nack) and time-bounded, and vm_stop() ends any
+ *                          wait at once; a fault fails vm_start naming the
+ *                          netdev and the request. After start, a backend
+ *                          that goes away (EOF, or a fault) takes the
+ *                          guest's link down; a client reconnects every
+ *                          reconnect= seconds (none with 0), a server
+ *                          accepts the next connection on its socket; the
+ *                          features are negotiated again (they must not
+ *                          change), the rings resume from the used index
+ *                          the guest saw, and the link comes back. A
+ *                          backend's call on a masked MSI-X vector becomes
+ *                          the vector's pending bit. vm_net_get_stats()
+ *                          sees no data-queue counters (the backend's).
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
  *                          PCI function with MSI-X that virtio_pci and
  *                          virtio_net bind; frames flow through its netdev.
@@ -367,6 +413,39 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
 					   const struct vm_prop *props,
 					   struct vm_error **errp);
 
+/* ---------------------------------------------------------------------- */
+/* Chardevs (since 0.3)                                                    */
+
+/**
+ * vm_add_chardev() - add a character device (QEMU's -chardev), named by
+ * id by the netdevs that use it (vhost-user's chardev=).
+ * @vm: the VM, not started.
+ * @backend: "socket" (the only one so far): a UNIX socket.
+ * @id: unique id among all the VM's objects.
+ * @props: {NULL, NULL}-terminated properties, or NULL. "socket":
+ *         path (required), server (off: connect to the peer; on: listen
+ *         on path and wait for the peer), wait (on; a netdev that needs
+ *         its peer's features before the devices are realized waits for
+ *         it anyway), reconnect (client: seconds between attempts while
+ *         the peer is not there yet, 0: none). QEMU's text works as it
+ *         is through vm_props_parse(): a leading "socket" (or
+ *         backend=socket) and id= matching the arguments are accepted.
+ * @errp: error out.
+ *
+ * Chardevs are realized first in vm_start()'s phase 1 (before the
+ * netdevs), in the order added, and unrealized last. Nothing is opened on
+ * the host by the add; the socket is made by the netdev that uses the
+ * chardev, at its realize.
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_add_netdev(); -ENOENT an unknown @backend. At vm_start:
+ * -ENAMETOOLONG a path longer than sun_path holds.
+ * Thread-safety: one call at a time per VM (see the top). Since: 0.3.
+ */
+VM_EXPORT VM_WARN_UNUSED int vm_add_chardev(struct vm *vm, const char *backend,
+					    const char *id,
+					    const struct vm_prop *props,
+					    struct vm_error **errp);
+
 /**
  * vm_add_device() - add a device (QEMU's -device).
  * @vm: the VM, not started.
@@ -393,8 +472,9 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * @vm: the VM, not started.
  * @errp: error out.
  *
- * Phase 1 realizes every netdev in the order added, phase 2 every device in
- * the order added; then the machine is built and the vCPUs run. On failure
+ * Phase 1 realizes every chardev, then every netdev, in the order added
+ * (a vhost-user netdev connects and negotiates here), phase 2 every device
+ * in the order added; then the machine is built and the vCPUs run. On failure
  * everything realized is unrealized in reverse order and the VM is as
  * before the call: it can be fixed (e.g. objects added) and started again,
  * or destroyed.
@@ -403,8 +483,8 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_device(struct vm *vm, const char *type,
  * wrong kind, or a device's properties do not fit together (e.g.
  * rx_queue_size not a power of two); -EBUSY already started, or a netdev
  * is already the peer of another device; -ENOENT a link names no object;
- * -ENOTSUP a feature that is not implemented (vhost-user,
- * disable-legacy=off); -ECANCELED vm_stop() came first; errors of the
+ * -ENOTSUP a feature that is not implemented (disable-legacy=off, a tap
+ * script other than "no"); -ECANCELED vm_stop() came first; errors of the
  * backends and of KVM (-ENOENT or -EACCES for /dev/kvm, ...). The error's
  * message names the object that failed, host-registered types included
  * (see struct vm_type_info).
@@ -455,6 +535,8 @@ VM_EXPORT int vm_wait(struct vm *vm, struct vm_status *status,
  * stopped first). Safe to call several times. A vm_stop() before or during
  * vm_start() makes that vm_start() fail with -ECANCELED (once: a later
  * vm_start() may succeed), so a host can cancel a VM it is starting.
+ * Since 0.3 it also ends at once a vCPU's wait for a vhost-user backend's
+ * reply (the request fails, the guest's link goes down).
  * Thread-safety: any thread, any time between vm_create and vm_destroy.
  * Since: 0.1.
  */
@@ -714,6 +796,7 @@ VM_EXPORT VM_WARN_UNUSED int vm_clone(struct vm *tmpl,
 enum vm_obj_kind {
 	VM_OBJ_NETDEV = 1,
 	VM_OBJ_DEVICE = 2,
+	VM_OBJ_CHARDEV = 3, /* since 0.3 */
 };
 
 /**
@@ -723,7 +806,8 @@ enum vm_obj_kind {
 typedef int (*vm_obj_visit_fn)(void *opaque, struct vm_obj *obj);
 
 /**
- * vm_foreach_obj() - visit netdevs then devices, each in the order added.
+ * vm_foreach_obj() - visit chardevs, then netdevs, then devices, each in
+ * the order added.
  * Returns: 0 or the first non-zero value returned by @fn. Since: 0.1.
  */
 VM_EXPORT int vm_foreach_obj(struct vm *vm, vm_obj_visit_fn fn, void *opaque);
@@ -737,7 +821,8 @@ VM_EXPORT const char *vm_obj_id(const struct vm_obj *obj);
 /** vm_obj_type() - the object's type name. Since: 0.1. */
 VM_EXPORT const char *vm_obj_type(const struct vm_obj *obj);
 
-/** vm_obj_kind() - VM_OBJ_NETDEV or VM_OBJ_DEVICE. Since: 0.1. */
+/** vm_obj_kind() - VM_OBJ_NETDEV, VM_OBJ_DEVICE or (0.3) VM_OBJ_CHARDEV.
+ * Since: 0.1. */
 VM_EXPORT int vm_obj_kind(const struct vm_obj *obj);
 
 /** vm_obj_is_realized() - 1 between realize and unrealize. Since: 0.1. */

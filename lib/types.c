@@ -5,12 +5,15 @@
  */
 #include <stddef.h>
 
+#include "chardev/chardev.h"
 #include "core/type.h"
 #include "devices/device.h"
 #include "net/backends.h"
 #include "net/netdev.h"
 
 const struct type *const builtin_types[] = {
+	&chardev_type,
+	&chardev_socket_type,
 	&netdev_type,
 	&netdev_null_type,
 	&netdev_tap_type,

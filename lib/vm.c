@@ -21,6 +21,7 @@
 #include "core/privilege.h"
 #include "core/prop.h"
 #include "kvm/hv.h"
+#include "net/netdev.h"
 #include "realize.h"
 #include "snapshot/source.h"
 #include "vm.h"
@@ -185,13 +186,14 @@ int vm_host_kvm(void)
 
 struct vm_obj *vm_obj_find(struct vm *vm, const char *id)
 {
-	struct vm_list *lists[2];
+	struct vm_list *lists[3];
 
 	if (!vm || !id)
 		return NULL;
-	lists[0] = &vm->netdevs;
-	lists[1] = &vm->devices;
-	for (unsigned i = 0; i < 2; i++)
+	lists[0] = &vm->chardevs;
+	lists[1] = &vm->netdevs;
+	lists[2] = &vm->devices;
+	for (unsigned i = 0; i < 3; i++)
 		for (struct vm_obj *o = lists[i]->head; o; o = o->next)
 			if (!strcmp(o->id, id))
 				return o;
@@ -200,14 +202,15 @@ struct vm_obj *vm_obj_find(struct vm *vm, const char *id)
 
 int vm_foreach_obj(struct vm *vm, vm_obj_visit_fn fn, void *opaque)
 {
-	struct vm_list *lists[2];
+	struct vm_list *lists[3];
 	int rc;
 
 	if (!vm || !fn)
 		return -EINVAL;
-	lists[0] = &vm->netdevs;
-	lists[1] = &vm->devices;
-	for (unsigned i = 0; i < 2; i++)
+	lists[0] = &vm->chardevs;
+	lists[1] = &vm->netdevs;
+	lists[2] = &vm->devices;
+	for (unsigned i = 0; i < 3; i++)
 		for (struct vm_obj *o = lists[i]->head; o; o = o->next)
 			if ((rc = fn(opaque, o)) != 0)
 				return rc;
@@ -303,7 +306,9 @@ static int check_link_unique(struct vm *vm, struct vm_obj *o,
 static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
 		  const struct vm_prop *props, struct vm_error **errp)
 {
-	const char *what = kind == VM_OBJ_NETDEV ? "netdev" : "device";
+	const char *what = kind == VM_OBJ_NETDEV    ? "netdev"
+			   : kind == VM_OBJ_CHARDEV ? "chardev"
+						    : "device";
 	struct obj_class *k;
 	struct vm_obj *o = NULL;
 	char anon[64];
@@ -327,10 +332,10 @@ static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
 				what, id ? id : type, type,
 				k->type->abstract ? "concrete " : "", what);
 	if (!id) {
-		if (kind == VM_OBJ_NETDEV)
+		if (kind != VM_OBJ_DEVICE)
 			return verr_set(errp, -EINVAL,
-					"netdev of type '%s': an id is required",
-					type);
+					"%s of type '%s': an id is required",
+					what, type);
 		/* '#' cannot appear in a user id: no collision possible. The
 		 * number is taken only when the add succeeds. */
 		snprintf(anon, sizeof(anon), "%s#%u", type, vm->anon_ids);
@@ -352,8 +357,14 @@ static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
 		 * when they agree with the arguments. */
 		if (!strcmp(p->key, "type") && p->value && !strcmp(p->value, type))
 			continue;
+		/* chardev text: "socket,id=..." or "backend=socket,..." */
+		if (kind == VM_OBJ_CHARDEV &&
+		    !strcmp(p->value ? p->value : p->key,
+			    type + strlen("chardev-")) &&
+		    (!p->value || !strcmp(p->key, "backend")))
+			continue;
 		if (!strcmp(p->key, "id") && p->value &&
-		    (kind == VM_OBJ_NETDEV || id != anon) && !strcmp(p->value, id))
+		    (kind != VM_OBJ_DEVICE || id != anon) && !strcmp(p->value, id))
 			continue;
 		rc = prop_set(o, p->key, p->value, errp);
 		if (rc < 0)
@@ -367,7 +378,10 @@ static int vm_add(struct vm *vm, int kind, const char *type, const char *id,
 		if (rc < 0)
 			goto fail;
 	}
-	list_append(kind == VM_OBJ_NETDEV ? &vm->netdevs : &vm->devices, o);
+	list_append(kind == VM_OBJ_NETDEV    ? &vm->netdevs
+		    : kind == VM_OBJ_CHARDEV ? &vm->chardevs
+					     : &vm->devices,
+		    o);
 	if (id == anon)
 		vm->anon_ids++;
 	vlog_dbg(&vm->log, o->id, "added %s of type '%s'", what, type);
@@ -385,6 +399,26 @@ int vm_add_netdev(struct vm *vm, const char *type, const char *id,
 				"netdev of type '%s': an id is required",
 				type ? type : "?");
 	return vm_add(vm, VM_OBJ_NETDEV, type, id, props, errp);
+}
+
+int vm_add_chardev(struct vm *vm, const char *backend, const char *id,
+		   const struct vm_prop *props, struct vm_error **errp)
+{
+	char type[64];
+
+	if (!backend)
+		return verr_set(errp, -EINVAL, "chardev: no backend given");
+	if (!id)
+		return verr_set(errp, -EINVAL,
+				"chardev of backend '%s': an id is required",
+				backend);
+	if (strcmp(backend, "socket"))
+		return verr_set(errp, -ENOENT,
+				"chardev '%s': unknown backend '%s' (known: socket)",
+				id, backend);
+	/* QEMU's QOM name; "socket" alone would collide with a netdev. */
+	snprintf(type, sizeof(type), "chardev-%s", backend);
+	return vm_add(vm, VM_OBJ_CHARDEV, type, id, props, errp);
 }
 
 int vm_add_device(struct vm *vm, const char *type,
@@ -456,7 +490,10 @@ int vm_realize_objects(struct vm *vm, struct vm_error **errp)
 {
 	int rc;
 
-	rc = list_realize(&vm->netdevs, errp); /* phase 1 */
+	rc = list_realize(&vm->chardevs, errp); /* phase 1: chardevs, */
+	if (rc < 0)
+		goto fail;
+	rc = list_realize(&vm->netdevs, errp); /* then netdevs */
 	if (rc < 0)
 		goto fail;
 	rc = list_realize(&vm->devices, errp); /* phase 2 */
@@ -472,6 +509,7 @@ void vm_unrealize_objects(struct vm *vm)
 {
 	list_unrealize(&vm->devices);
 	list_unrealize(&vm->netdevs);
+	list_unrealize(&vm->chardevs);
 }
 
 /* ------------------------------------------------------------------ */
@@ -616,6 +654,9 @@ void vm_stop(struct vm *vm)
 	vm->stop_requested = true;
 	if (vm->machine)
 		machine_stop(vm->machine);
+	/* a vCPU may be waiting on a backend's reply (vhost-user) */
+	for (struct vm_obj *o = vm->netdevs.head; o; o = o->next)
+		netdev_cancel(to_netdev(o));
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -644,6 +685,7 @@ static void vm_release(struct vm *vm)
 	machine_free(m);
 	list_free(&vm->devices);
 	list_free(&vm->netdevs);
+	list_free(&vm->chardevs);
 	type_registry_fini(&vm->types);
 	vm_restore_src_free(vm->restore);
 	vm_cow_put(vm->cow_tmpl);

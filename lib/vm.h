@@ -51,7 +51,7 @@ struct vm {
 	vm_console_fn console_fn;      /* set before vm_start */
 	void *console_opaque;
 	struct type_registry types;
-	struct vm_list netdevs, devices;
+	struct vm_list chardevs, netdevs, devices;
 	unsigned anon_ids;             /* counter for generated device ids */
 	pthread_mutex_t lock;
 	enum vm_state state;           /* guarded by ->lock */
@@ -70,7 +70,7 @@ struct vm {
 /* Phase 1 then phase 2; on failure everything is unrealized again. Used by
  * vm_start() and by unit tests that have no KVM. */
 int __must_check vm_realize_objects(struct vm *vm, struct vm_error **errp);
-/* Unrealize devices (reverse order), then netdevs (reverse order). */
+/* Unrealize devices, then netdevs, then chardevs (each newest first). */
 void vm_unrealize_objects(struct vm *vm);
 
 /* The machine while starting/running (devices use it in realize). */

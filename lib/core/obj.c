@@ -111,6 +111,8 @@ const char *obj_kind_name(const struct vm_obj *o)
 		return "netdev";
 	case VM_OBJ_DEVICE:
 		return "device";
+	case VM_OBJ_CHARDEV:
+		return "chardev";
 	default:
 		return "object";
 	}

@@ -78,14 +78,17 @@ static uint64_t vnet_pci_allowed(const struct vnet_pci *n)
 }
 
 /* Unplug (the ioeventfds go with BAR 4), stop the device's threads (they
- * poll the transport's fds), then free the transport and the model. */
+ * poll the transport's fds) and a vhost backend's news (its handler uses
+ * them), then free the transport and the model. */
 static void vnet_pci_teardown(struct vnet_pci *n)
 {
 	if (n->bus)
 		pci_bus_unplug(n->bus, &n->vp.func);
 	n->bus = NULL;
-	if (n->vnet_up)
+	if (n->vnet_up) {
 		vnet_io_stop(&n->vnet);
+		vnet_vhost_fini(&n->vnet); /* no backend news past this point */
+	}
 	if (n->vp_up)
 		vio_pci_fini(&n->vp);
 	n->vp_up = false;

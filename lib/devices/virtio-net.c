@@ -163,6 +163,7 @@ static void vnet_reset(struct vio_dev *d)
 		pthread_mutex_unlock(&vqs->lock);
 	}
 	__atomic_store_n(&n->curr_pairs, 0, __ATOMIC_RELEASE);
+	vnet_vhost_stop(n);
 	pthread_mutex_lock(&n->mac_lock);
 	memcpy(n->mac, n->cfg_mac, sizeof(n->mac)); /* as QEMU's reset */
 	pthread_mutex_unlock(&n->mac_lock);
@@ -197,7 +198,7 @@ static void vnet_driver_ok(struct vio_dev *d, const struct vio_activation *a)
 
 		if (q == ctrl)
 			kind = VNET_Q_CTRL;
-		else if (q < 2 * pairs)
+		else if (q < 2 * pairs && !n->vhost) /* else the backend's */
 			kind = (q & 1) ? VNET_Q_TX : VNET_Q_RX;
 		pthread_mutex_lock(&vqs->lock);
 		__atomic_store_n(&vqs->kind, kind, __ATOMIC_RELEASE);
@@ -216,6 +217,8 @@ static void vnet_driver_ok(struct vio_dev *d, const struct vio_activation *a)
 	}
 	/* The guest starts with one pair (§5.1.6.5.5) when MQ is on. */
 	__atomic_store_n(&n->curr_pairs, 1, __ATOMIC_RELEASE);
+	if (n->vhost)
+		vnet_vhost_start(n, a, pairs);
 	vnet_io_wake(n, -1);
 }
 
@@ -310,6 +313,7 @@ static uint64_t vnet_features(const struct vnet *n, const struct vnet_config *c)
 	 * header it carries (tap: probed at its realize; null: none). */
 	if (n->backend_hdr)
 		f |= c->peer->offloads & (VNET_HOST_OFFLOADS | VNET_GUEST_OFFLOADS);
+	f = vnet_vhost_offer(c->peer, f);
 	f &= c->allowed | BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |
 	     BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_MTU);
 	/* virtio 1.2 §5.1.3.1: dependencies. */
@@ -382,6 +386,11 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	n->mtu = c->mtu;
 	n->pairs = c->pairs;
 	n->link_up = 1;
+	n->vhost = c->peer && (c->peer->caps & NETDEV_CAP_VHOST);
+	if (n->vhost && (!c->gm || c->gm->fd < 0))
+		return verr_set(errp, -EINVAL,
+				"device '%s': netdev '%s' maps guest RAM, which is not shareable here (no memfd or mem_path)",
+				c->name, c->peer->obj.id);
 	/* VERSION_1: the header is always the 12-byte one (§5.1.6). */
 	n->backend_hdr = c->peer && (c->peer->caps & NETDEV_CAP_VNET_HDR) &&
 			 netdev_set_vnet_hdr_len(c->peer, VNET_HDR_LEN) == 0;
@@ -404,6 +413,8 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	}
 	n->nthreads = c->iothreads && c->iothreads < c->pairs ? c->iothreads
 							      : c->pairs;
+	if (n->vhost)
+		n->nthreads = 1; /* the control queue only */
 	n->inline_io = c->inline_io;
 
 	n->vdev.name = c->name;
@@ -426,6 +437,7 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	rc = vnet_io_start(n, errp);
 	if (rc < 0)
 		goto fail;
+	vnet_vhost_init(n);
 	return 0;
 fail:
 	vnet_fini(n);
@@ -434,6 +446,8 @@ fail:
 
 void vnet_fini(struct vnet *n)
 {
+	if (n->vdev.vqs)
+		vnet_vhost_fini(n);
 	vnet_io_stop(n);
 	if (n->q) {
 		for (unsigned i = 0; i < n->vdev.nr_queues; i++) {

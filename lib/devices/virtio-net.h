@@ -10,7 +10,8 @@
  *
  * Files: virtio-net.c (config, features, control commands, activation and
  * reset, host API), virtio-net-io.c (I/O threads, the queue-serving loop,
- * TX and RX).
+ * TX and RX), virtio-net-vhost.c (data queues handed to a vhost-style
+ * netdev such as vhost-user instead).
  *
  * Threads: see the file header of virtio-net-io.c.
  */
@@ -128,6 +129,9 @@ struct vnet {
 	uint8_t link_up;               /* atomic: VIRTIO_NET_S_LINK_UP */
 	uint8_t link_forced_down;      /* atomic: the backend failed */
 	uint64_t ctrl_cmds;            /* atomic: control commands served */
+	/* vhost-style backend (NETDEV_CAP_VHOST): it serves the data queues */
+	bool vhost;
+	bool vhost_started;            /* guarded by the device lock */
 	/* I/O threads */
 	unsigned nthreads;
 	bool inline_io;                /* no threads started (x-io-inline) */
@@ -182,6 +186,18 @@ int __must_check vnet_load(struct vnet *n, const struct snap_index *ix,
 /* virtio-net.c: a control command (class, command, data), VIRTIO_NET_OK
  * or VIRTIO_NET_ERR. I/O thread of the control queue. */
 uint8_t vnet_ctrl_cmd(struct vnet *n, const uint8_t *b, size_t len);
+
+/* virtio-net-vhost.c: the offer @f limited to what a vhost-style @peer
+ * can do (unchanged for other peers); hand the data queues of the first
+ * @pairs pairs to it / take them back (device lock held; failures are
+ * logged and take the link down). */
+uint64_t vnet_vhost_offer(const struct netdev *peer, uint64_t f);
+void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
+		      unsigned pairs);
+void vnet_vhost_stop(struct vnet *n);
+/* Register / drop the backend-loss handler (vnet_init / vnet_fini). */
+void vnet_vhost_init(struct vnet *n);
+void vnet_vhost_fini(struct vnet *n);
 
 /* Queue numbering (virtio 1.2 §5.1.2). */
 static inline unsigned vnet_rxq(unsigned pair)

@@ -13,12 +13,24 @@ static void netdev_class_init(struct obj_class *k)
 	k->kind = VM_OBJ_NETDEV;
 }
 
+static void netdev_instance_init(struct vm_obj *o)
+{
+	pthread_mutex_init(&to_netdev(o)->notify_lock, NULL);
+}
+
+static void netdev_finalize(struct vm_obj *o)
+{
+	pthread_mutex_destroy(&to_netdev(o)->notify_lock);
+}
+
 const struct type netdev_type = {
 	.name = TYPE_NETDEV,
 	.class_size = sizeof(struct netdev_class),
 	.instance_size = sizeof(struct netdev),
 	.abstract = true,
 	.class_init = netdev_class_init,
+	.instance_init = netdev_instance_init,
+	.finalize = netdev_finalize,
 };
 
 int netdev_attach(struct netdev *nd, struct vm_obj *dev,
@@ -120,4 +132,48 @@ int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len)
 	if (!ops || !ops->set_vnet_hdr_len)
 		return len ? -ENOTSUP : 0;
 	return ops->set_vnet_hdr_len(nd, len);
+}
+
+int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
+		       struct vm_error **errp)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (!ops || !ops->vhost_start)
+		return verr_set(errp, -ENOTSUP,
+				"netdev '%s' cannot take whole rings",
+				nd->obj.id);
+	return ops->vhost_start(nd, s, errp);
+}
+
+int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	return ops && ops->vhost_stop ? ops->vhost_stop(nd, errp) : 0;
+}
+
+void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
+			    void *opaque)
+{
+	pthread_mutex_lock(&nd->notify_lock);
+	nd->link_notify = fn;
+	nd->link_opaque = opaque;
+	pthread_mutex_unlock(&nd->notify_lock);
+}
+
+void netdev_link_changed(struct netdev *nd, bool up)
+{
+	pthread_mutex_lock(&nd->notify_lock);
+	if (nd->link_notify)
+		nd->link_notify(nd->link_opaque, up);
+	pthread_mutex_unlock(&nd->notify_lock);
+}
+
+void netdev_cancel(struct netdev *nd)
+{
+	const struct netdev_ops *ops = netdev_ops(nd);
+
+	if (ops && ops->cancel)
+		ops->cancel(nd);
 }

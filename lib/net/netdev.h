@@ -16,8 +16,9 @@
  *   - backend -> guest: pull model. The backend gives a readiness fd per
  *     queue (netdev_rx_fd) that the device's I/O thread polls; when it is
  *     readable the device calls netdev_recv() into guest buffers.
- *   - vhost-style backends may take whole queues instead (vhost_start /
- *     vhost_stop): the device hands over ring addresses and eventfds.
+ *   - vhost-style backends (NETDEV_CAP_VHOST) take whole rings instead
+ *     (vhost_start / vhost_stop): the device hands over ring addresses and
+ *     the transport's eventfds and never touches those rings itself.
  *   Capabilities are read once at realize (->caps, ->queues), not asked
  *   through one hook each.
  *
@@ -29,6 +30,8 @@
 #ifndef LIB_NET_NETDEV_H
 #define LIB_NET_NETDEV_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -45,11 +48,25 @@
 
 struct netdev;
 
-/* Ring description handed to a vhost-style backend. */
+/* One ring handed to a vhost-style backend: its virtqueue number, size,
+ * host addresses of its three parts (inside guest RAM, already checked),
+ * the index to start from, and the transport's kick and call eventfds. */
 struct netdev_vring {
 	uint32_t index, size;
-	uint64_t desc_gpa, avail_gpa, used_gpa;
+	void *desc, *avail, *used;
+	uint16_t base;
 	int kick_fd, call_fd;
+};
+
+struct gmem;
+
+/* What a vhost-style backend gets at the guest's DRIVER_OK. */
+struct netdev_vhost_start {
+	uint64_t features;            /* the guest's accepted VIRTIO_* bits */
+	const struct gmem *gm;        /* guest RAM (fd-backed) */
+	unsigned nr_rings;
+	const struct netdev_vring *vr;
+	uint16_t mtu;                 /* 0: none configured */
 };
 
 /* One frame of a batch. */
@@ -82,9 +99,16 @@ struct netdev_ops {
 	/* Apply the VIRTIO_NET_F_GUEST_* offloads the guest accepted (bits
 	 * of @guest_features; 0 turns them all off). */
 	int (*set_offload)(struct netdev *nd, uint64_t guest_features);
-	int (*vhost_start)(struct netdev *nd, const struct netdev_vring *vr,
+	/* NETDEV_CAP_VHOST: take the rings (the guest's DRIVER_OK) and give
+	 * them back (its reset); stop returns promptly even when the
+	 * backend does not answer (each exchange is time-bounded). */
+	int (*vhost_start)(struct netdev *nd, const struct netdev_vhost_start *s,
 			   struct vm_error **errp);
-	void (*vhost_stop)(struct netdev *nd, unsigned index);
+	int (*vhost_stop)(struct netdev *nd, struct vm_error **errp);
+	/* Optional: the VM is stopping (vm_stop, any thread): an exchange
+	 * with the backend in progress ends now and none starts again, so
+	 * no vCPU waits for an unresponsive backend. Must not block. */
+	void (*cancel)(struct netdev *nd);
 };
 
 struct netdev_class {
@@ -102,6 +126,15 @@ struct netdev {
 	 * GUEST_TSO4/6, GUEST_ECN: frames it may give once set_offload
 	 * allows them), probed at realize. */
 	uint64_t offloads;
+	/* NETDEV_CAP_VHOST: the VIRTIO_* feature bits the backend offers
+	 * (the device offers the ring and offload ones only if set here). */
+	uint64_t vhost_features;
+	/* A vhost-style backend went away (false) or came back (true):
+	 * called from the backend's own thread with ->notify_lock held;
+	 * set by the peer device through netdev_set_link_notify(). */
+	pthread_mutex_t notify_lock;
+	void (*link_notify)(void *opaque, bool up);
+	void *link_opaque;
 };
 
 static inline struct netdev *to_netdev(struct vm_obj *o)
@@ -134,5 +167,16 @@ int netdev_tx_fd(struct netdev *nd, unsigned q);
 int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len);
 int netdev_set_offload(struct netdev *nd, uint64_t guest_features);
 int netdev_set_queues(struct netdev *nd, unsigned n);
+int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
+		       struct vm_error **errp);
+int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp);
+/* The peer device's handler for backend loss and return (NULL: none).
+ * Once this returns with NULL, the handler is not running and will not
+ * be called again. Any thread but the handler's. */
+void netdev_cancel(struct netdev *nd);
+void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
+			    void *opaque);
+/* The backend's thread: tell the peer device (no lock of ours held). */
+void netdev_link_changed(struct netdev *nd, bool up);
 
 #endif

@@ -6,7 +6,10 @@
  *
  * Properties: ifname (name to create or attach to; empty: kernel picks),
  * fd (an already open TAP fd, e.g. from a privileged parent; the library
- * dup()s it, the caller keeps its own), vnet_hdr (on), queues (1..16).
+ * dup()s it, the caller keeps its own), vnet_hdr (on), queues (1..16),
+ * script and downscript (QEMU's; only "no" is accepted: the library never
+ * runs scripts, so QEMU's tap strings work verbatim and any other value is
+ * refused rather than silently not run).
  *
  * Threads: realize/unrealize on the API thread; send/recv for queue q on
  * the thread that serves q; set_offload/set_queues on the thread serving
@@ -38,6 +41,8 @@ struct netdev_tap {
 	int fds[NETDEV_MAX_QUEUES];
 	unsigned nr_fds;
 	unsigned attached;   /* queues [0, attached) carry traffic */
+	char *script;        /* property: "no" only */
+	char *downscript;    /* property: "no" only */
 	char name[IFNAMSIZ]; /* the interface actually used */
 };
 
@@ -273,10 +278,27 @@ static int tap_check_fd(struct netdev_tap *t, int fd, struct vm_error **errp)
 	return 0;
 }
 
+/* script=/downscript=: QEMU runs them; we never run anything. */
+static int tap_check_scripts(struct netdev_tap *t, struct vm_error **errp)
+{
+	const char *name[2] = { "script", "downscript" };
+	const char *val[2] = { t->script, t->downscript };
+
+	for (unsigned i = 0; i < 2; i++)
+		if (val[i] && strcmp(val[i], "no") != 0)
+			return verr_set(errp, -ENOTSUP,
+					"netdev '%s': %s='%s': the library never runs scripts (only %s=no is accepted)",
+					t->nd.obj.id, name[i], val[i], name[i]);
+	return 0;
+}
+
 static int tap_realize(struct vm_obj *o, struct vm_error **errp)
 {
 	struct netdev_tap *t = to_tap(to_netdev(o));
-	int rc;
+	int rc = tap_check_scripts(t, errp);
+
+	if (rc < 0)
+		return rc;
 
 	if (t->ifname && strlen(t->ifname) >= IFNAMSIZ)
 		return verr_set(errp, -EINVAL,
@@ -340,6 +362,10 @@ static const struct vm_prop_desc tap_props[] = {
 		  "carry the virtio-net header through the tap"),
 	PROP_U32("queues", struct netdev_tap, queues, 0, "1", 1,
 		 NETDEV_MAX_QUEUES, "queue pairs (multiqueue tap)"),
+	PROP_STR("script", struct netdev_tap, script, 0, NULL,
+		 "QEMU's ifup script: only 'no' (no script is ever run)"),
+	PROP_STR("downscript", struct netdev_tap, downscript, 0, NULL,
+		 "QEMU's ifdown script: only 'no' (no script is ever run)"),
 	PROP_END,
 };
 

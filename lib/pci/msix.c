@@ -247,6 +247,8 @@ int pci_msix_bar_read(struct pci_func *f, unsigned bar, uint64_t off,
 		memcpy(&v, &f->msix.table[roff], size);
 	} else {
 		/* The PBA array is a whole number of qwords. */
+		if (f->ops && f->ops->msix_pba_read)
+			f->ops->msix_pba_read(f);
 		v = f->msix.pba[roff / 8];
 		if (size == 4)
 			v >>= 8 * (roff & 4);

@@ -94,6 +94,10 @@ struct pci_func_ops {
 	 * sets the PBA bit). */
 	void (*msix_vector)(struct pci_func *f, unsigned vec, int usable,
 			    uint64_t addr, uint32_t data);
+	/* Before the guest reads the PBA (f->lock held): the device may mark
+	 * masked vectors whose events wait elsewhere (the call eventfd a
+	 * vhost-user backend writes) with pci_msix_pend_locked(). */
+	void (*msix_pba_read)(struct pci_func *f);
 };
 
 struct pci_bar {

@@ -259,6 +259,30 @@ static void vio_pci_msix_vector(struct pci_func *f, unsigned vec, int usable,
 	pthread_mutex_unlock(&p->route_lock);
 }
 
+/* pci_func_ops.msix_pba_read, func->lock held. A source whose vector is
+ * masked has no irqfd bound; only a vhost-style backend writes its call
+ * fd then (in-process queues set the PBA bit themselves), and that event
+ * becomes the vector's pending bit here, where the guest looks. (At
+ * unmask an event still in the fd is injected when the irqfd is bound
+ * again.) */
+static void vio_pci_msix_pba_read(struct pci_func *f)
+{
+	struct vio_pci *p = container_of(f, struct vio_pci, func);
+
+	if (!p->src)
+		return;
+	pthread_mutex_lock(&p->route_lock);
+	for (unsigned s = 0; s <= p->vdev->nr_queues; s++) {
+		uint16_t v = vio_pci_src_vector(p, s);
+
+		if (p->src[s].bound || v >= p->nvec || p->vec[v].usable)
+			continue;
+		if (hv_eventfd_drain(p->src[s].call_fd) > 0)
+			pci_msix_pend_locked(&p->func, v);
+	}
+	pthread_mutex_unlock(&p->route_lock);
+}
+
 /* ---- kicks (ioeventfd on the notify region) ---- */
 
 static void vio_pci_kicks_unbind(struct vio_pci *p, struct irq_sink *sink,
@@ -633,6 +657,7 @@ static const struct pci_func_ops vio_pci_func_ops = {
 	.cfg_write = vio_pci_cfg_write,
 	.bar_map = vio_pci_bar_map,
 	.msix_vector = vio_pci_msix_vector,
+	.msix_pba_read = vio_pci_msix_pba_read,
 };
 
 /* ---- set-up ---- */

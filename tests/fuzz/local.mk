@@ -10,7 +10,7 @@
 # fuzzer's thread, so its runs are deterministic and it is in CI too.
 FUZZ_CI_TESTS = tests/fuzz/vq.fuzz tests/fuzz/pci.fuzz \
 	tests/fuzz/portio.fuzz tests/fuzz/loader.fuzz tests/fuzz/props.fuzz \
-	tests/fuzz/virtio-net.fuzz
+	tests/fuzz/virtio-net.fuzz tests/fuzz/vhost-user.fuzz
 FUZZ_ALL_TESTS = $(FUZZ_CI_TESTS)
 FUZZ_SECONDS = 30
 
@@ -55,6 +55,11 @@ tests_fuzz_props_fuzz_SOURCES = tests/fuzz/fuzz-props.c $(FUZZ_COMMON)
 tests_fuzz_props_fuzz_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_props_fuzz_LDADD = $(FUZZ_LIBS)
 tests_fuzz_props_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
+
+tests_fuzz_vhost_user_fuzz_SOURCES = tests/fuzz/fuzz-vhost-user.c $(FUZZ_COMMON)
+tests_fuzz_vhost_user_fuzz_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_vhost_user_fuzz_LDADD = $(FUZZ_LIBS)
+tests_fuzz_vhost_user_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
 
 # Everything the device-specific target needs is in fuzz-virtio-net.c plus
 # the unit tests' mock guest, whose ck_assert()s go to check-shim.c (no

@@ -217,5 +217,16 @@ put("virtio-net", "version-1-only-tx", vn_probe(wanted=1 << 32) + vn_tx(1514) + 
 put("virtio-net", "reset-and-reprobe", vn_probe(sizes=(8, 1, 0)) + vn_tx(100) + u8(15) +
     u8(0) + vn_probe()[0:] + vn_tx(100) + vn_read)
 
+# ---- vhost-user (fuzz-vhost-user.c): the backend's byte stream ----
+def vu(req, payload, flags=5):     # version 1 | REPLY
+    return u32(req) + u32(flags) + u32(len(payload)) + payload
+
+put("vhost-user", "features-reply", vu(1, u64(1 << 32 | 1 << 30 | 1 << 15)))
+put("vhost-user", "handshake", vu(1, u64(1 << 32)) + vu(15, u64(0x19)) +
+    vu(17, u64(2)) + vu(3, u64(0)))
+put("vhost-user", "vring-base-and-short", vu(11, u32(1) + u32(7)) +
+    u32(1) + u32(5) + u32(8) + b"\x01\x02")
+put("vhost-user", "oversized", u32(1) + u32(5) + u32(4096))
+
 if __name__ == "__main__" and len(sys.argv) > 1:
     print("usage: make-seeds.py", file=sys.stderr)

@@ -46,7 +46,7 @@ def test_wrong_kind_and_abstract_type(vm):
 def test_unknown_property(vm):
     raises(kv.VMInvalidError, errno.EINVAL,
            "netdev 't0': type 'tap' has no property 'ifnmae' (known: "
-           "ifname, fd, vnet_hdr, queues)", vm.add_netdev, "tap", "t0",
+           "ifname, fd, vnet_hdr, queues, script, downscript)", vm.add_netdev, "tap", "t0",
            ifnmae="x")
     assert vm.find("t0") is None
 
@@ -67,10 +67,20 @@ def test_bad_values(vm):
            queues=-1)
 
 
-def test_missing_required_and_ids(vm):
+def test_chardev_socket_is_named_by_a_vhost_user_netdev(vm):
+    c = vm.add_chardev("socket", "char1", path="/nonexistent/s", server=None)
+    assert c.kind == "chardev" and c.get("server") == "on"
+    vm.add_netdev("vhost-user", "v", chardev="char1")
+    assert [o.id for o in vm.objects()] == ["char1", "v"]
+    raises(kv.VMNotFoundError, errno.ENOENT,
+           "chardev 'c2': unknown backend 'pty' (known: socket)",
+           vm.add_chardev, "pty", "c2")
     raises(kv.VMInvalidError, errno.EINVAL,
-           "netdev 'v': property 'chardev' is required", vm.add_netdev,
-           "vhost-user", "v")
+           "chardev 'c2': property 'path' is required", vm.add_chardev,
+           "socket", "c2")
+
+
+def test_missing_required_and_ids(vm):
     raises(kv.VMInvalidError, errno.EINVAL, "an id is required",
            vm.add_netdev, "tap", None)
     raises(kv.VMInvalidError, errno.EINVAL, "netdev '9lives': bad id",

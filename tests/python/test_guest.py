@@ -102,12 +102,13 @@ def test_bad_link_at_start(need_kvm):
         assert not vm.find("net0").realized  # rolled back
 
 
-def test_vhost_user_not_implemented(need_kvm):
+def test_vhost_user_without_backend_names_the_socket(need_kvm):
     with kv.VM("/nonexistent") as vm:
-        vm.add_netdev("vhost-user", "v", chardev="/tmp/none", vhostforce=None)
-        with pytest.raises(kv.VMNotSupportedError) as ei:
+        vm.add_netdev("vhost-user", "v", chardev="/nonexistent/sock",
+                      vhostforce=None)
+        with pytest.raises(kv.VMNotFoundError) as ei:
             vm.start()
-        assert "netdev 'v': the vhost-user backend is not implemented" in \
+        assert "netdev 'v': connect to '/nonexistent/sock'" in \
             ei.value.message
 
 

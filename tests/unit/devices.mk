@@ -11,3 +11,21 @@ tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c \
 	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
 tests_unit_test_virtio_net_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_virtio_net_LDADD = $(TEST_LIBS)
+
+# netdev "vhost-user": the protocol codec, a scripted in-process backend,
+# and DPDK's testpmd as a real peer (skips without dpdk-testpmd).
+vhost_user_mock_sources = tests/unit/mock/net-vm.c tests/unit/mock/net-vm.h \
+	tests/unit/vm-fixture.h tests/unit/fake-kvm.h $(virtio_mock_sources) \
+	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-vhost-user tests/unit/test-vhost-user-dpdk
+TESTS += tests/unit/test-vhost-user tests/unit/test-vhost-user-dpdk
+endif
+tests_unit_test_vhost_user_SOURCES = tests/unit/test-vhost-user.c \
+	$(vhost_user_mock_sources)
+tests_unit_test_vhost_user_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_vhost_user_LDADD = $(TEST_LIBS)
+tests_unit_test_vhost_user_dpdk_SOURCES = tests/unit/test-vhost-user-dpdk.c \
+	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h $(vhost_user_mock_sources)
+tests_unit_test_vhost_user_dpdk_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_vhost_user_dpdk_LDADD = $(TEST_LIBS)

@@ -371,7 +371,7 @@ START_TEST(test_unknown_property)
 	expect_err(vm_add_netdev(vm, "tap", "t0", PROPS({ "ifnmae", "x" }),
 				 &err),
 		   &err, -EINVAL,
-		   "netdev 't0': type 'tap' has no property 'ifnmae' (known: ifname, fd, vnet_hdr, queues)");
+		   "netdev 't0': type 'tap' has no property 'ifnmae' (known: ifname, fd, vnet_hdr, queues, script, downscript)");
 	ck_assert_ptr_null(vm_obj_find(vm, "t0"));
 	vm_destroy(vm);
 }
@@ -380,15 +380,16 @@ END_TEST
 START_TEST(test_type_prop_lists_inherited_then_own)
 {
 	struct vm *vm = new_vm();
-	static const char *const tap[] = { "ifname", "fd", "vnet_hdr", "queues" };
+	static const char *const tap[] = { "ifname", "fd", "vnet_hdr", "queues",
+					   "script", "downscript" };
 	const struct vm_prop_desc *d;
 
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < 6; i++) {
 		d = vm_type_prop(vm, "tap", i);
 		ck_assert_ptr_nonnull(d);
 		ck_assert_str_eq(d->name, tap[i]);
 	}
-	ck_assert_ptr_null(vm_type_prop(vm, "tap", 4));
+	ck_assert_ptr_null(vm_type_prop(vm, "tap", 6));
 	ck_assert_ptr_null(vm_type_prop(vm, "slirp", 0));
 	ck_assert_ptr_null(vm_type_prop(NULL, "tap", 0));
 	d = vm_type_prop(vm, "virtio-net-pci", 2);
@@ -428,12 +429,26 @@ START_TEST(test_bad_values)
 }
 END_TEST
 
+static const struct vm_prop_desc required_props[] = {
+	{ "label", VM_PROP_STR, VM_PROP_F_REQUIRED,
+	  offsetof(struct probe, label), NULL, 0, 0, NULL },
+	{ NULL, 0, 0, 0, NULL, 0, 0, NULL },
+};
+
 START_TEST(test_missing_required_and_ids)
 {
 	struct vm *vm = new_vm();
 	struct vm_error *err = NULL;
-	expect_err(vm_add_netdev(vm, "vhost-user", "v", NULL, &err), &err,
-		   -EINVAL, "netdev 'v': property 'chardev' is required");
+	struct vm_type_info req = {
+		.size = sizeof(req), .name = "needs-label", .parent = "netdev",
+		.priv_size = sizeof(struct probe), .props = required_props,
+	};
+
+	ck_assert_int_eq(vm_type_register(vm, &req, &err), 0);
+	expect_err(vm_add_netdev(vm, "needs-label", "v", NULL, &err), &err,
+		   -EINVAL, "netdev 'v': property 'label' is required");
+	/* vhost-user takes path= or chardev=: checked at realize */
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu", NULL, &err), 0);
 	expect_err(vm_add_netdev(vm, "tap", NULL, NULL, &err), &err, -EINVAL,
 		   "an id is required");
 	expect_err(vm_add_netdev(vm, "tap", "9lives", NULL, &err), &err,
@@ -629,9 +644,61 @@ START_TEST(test_seed_command_line)
 	ck_assert_str_eq(buf, "mynet3");
 	vm_obj_get_prop(o, "disable-legacy", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "on");
-	/* vhost-user is not implemented yet: realize says so plainly. */
-	expect_err(vm_realize_objects(vm, &err), &err, -ENOTSUP,
-		   "netdev 'mynet3': the vhost-user backend is not implemented yet");
+	/* nothing listens there: realize says so, naming netdev and path */
+	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
+		   "netdev 'mynet3': connect to '/tmp/vhostsock0'");
+	vm_destroy(vm);
+}
+END_TEST
+
+/* -chardev socket,id=char1,path=...,server: an object of its own that the
+ * netdev names by id; realized before the netdevs. */
+START_TEST(test_chardev_objects)
+{
+	struct vm *vm = new_vm();
+	struct vm_error *err = NULL;
+	struct vm_prop *chr;
+	struct walk w = { "" };
+	char buf[64];
+
+	ck_assert_int_eq(vm_props_parse("socket,id=char1,path=/nonexistent/s,server",
+					&chr, &err), 4);
+	/* a netdev added first still finds it: links resolve at start */
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu",
+				       PROPS({ "chardev", "char2" }), &err), 0);
+	ck_assert_int_eq(vm_add_chardev(vm, "socket", "char1", chr, &err), 0);
+	vm_props_free(chr);
+	ck_assert_int_eq(vm_add_chardev(vm, "socket", "char2",
+					PROPS({ "backend", "socket" },
+					      { "path", "/nonexistent/t" }),
+					&err), 0);
+	vm_foreach_obj(vm, walk_fn, &w);
+	ck_assert_str_eq(w.text, "chardev-socket:char1 chardev-socket:char2 vhost-user:vu ");
+	ck_assert_int_eq(vm_obj_kind(vm_obj_find(vm, "char1")), VM_OBJ_CHARDEV);
+	vm_obj_get_prop(vm_obj_find(vm, "char1"), "server", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "on");
+	vm_obj_get_prop(vm_obj_find(vm, "char1"), "wait", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "on");
+	expect_err(vm_add_chardev(vm, "pty", "c3", NULL, &err), &err, -ENOENT,
+		   "chardev 'c3': unknown backend 'pty' (known: socket)");
+	expect_err(vm_add_chardev(vm, "socket", "c3", NULL, &err), &err,
+		   -EINVAL, "chardev 'c3': property 'path' is required");
+	expect_err(vm_add_chardev(vm, "socket", NULL, NULL, &err), &err,
+		   -EINVAL, "chardev of backend 'socket': an id is required");
+	expect_err(vm_add_chardev(vm, "socket", "char1",
+				  PROPS({ "path", "/x" }), &err), &err, -EEXIST,
+		   "chardev 'char1': id already in use");
+	expect_err(vm_add_netdev(vm, "chardev-socket", "n", NULL, &err), &err,
+		   -EINVAL, "is not a netdev");
+	/* char2 is a client: nothing listens, so the netdev says where */
+	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
+		   "netdev 'vu': connect to '/nonexistent/t'");
+	vm_destroy(vm);
+	vm = new_vm();
+	ck_assert_int_eq(vm_add_netdev(vm, "vhost-user", "vu",
+				       PROPS({ "chardev", "nochar" }), &err), 0);
+	expect_err(vm_realize_objects(vm, &err), &err, -ENOENT,
+		   "netdev 'vu': chardev 'nochar': no socket chardev with that id");
 	vm_destroy(vm);
 }
 END_TEST
@@ -1054,6 +1121,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_vm_create_bad_config);
 	tcase_add_test(tc, test_stop_before_start_cancels_once);
 	tcase_add_test(tc, test_seed_command_line);
+	tcase_add_test(tc, test_chardev_objects);
 	tcase_add_test(tc, test_null_netdev_links_and_unlinks);
 	tcase_add_test(tc, test_host_child_without_storage_gives_parent_its_own);
 	tcase_add_test(tc, test_host_hierarchy_levels_have_separate_storage);

@@ -155,6 +155,41 @@ START_TEST(test_tap_rejects_long_ifname)
 }
 END_TEST
 
+/* QEMU's "-netdev tap,...,script=no,downscript=no" works verbatim; a real
+ * script is refused by name (below), since the library never runs one. */
+START_TEST(test_tap_script_no_is_accepted)
+{
+	ck_assert_ptr_nonnull(add_tap(PROPS({ "script", "no" },
+					    { "downscript", "no" })));
+}
+END_TEST
+
+START_TEST(test_tap_script_other_than_no_is_refused)
+{
+	struct vm_error *err = NULL;
+
+	ck_assert_int_eq(vm_add_netdev(vm, "tap", "t1",
+				       PROPS({ "script", "/etc/qemu-ifup" }),
+				       NULL), 0);
+	ck_assert_int_eq(vm_realize_objects(vm, &err), -ENOTSUP);
+	ck_assert_str_eq(vm_error_message(err),
+			 "netdev 't1': script='/etc/qemu-ifup': the library never runs scripts (only script=no is accepted)");
+	vm_error_free(err);
+}
+END_TEST
+
+START_TEST(test_tap_downscript_other_than_no_is_refused)
+{
+	struct vm_error *err = NULL;
+
+	ck_assert_int_eq(vm_add_netdev(vm, "tap", "t0",
+				       PROPS({ "downscript", "yes" }), NULL), 0);
+	ck_assert_int_eq(vm_realize_objects(vm, &err), -ENOTSUP);
+	ck_assert(strstr(vm_error_message(err), "netdev 't0': downscript='yes'"));
+	vm_error_free(err);
+}
+END_TEST
+
 START_TEST(test_tap_takes_a_caller_fd_and_dups_it)
 {
 	struct ifreq ifr;
@@ -377,6 +412,9 @@ int main(void)
 	tcase_add_test(tc, test_tap_multiqueue_opens_one_fd_per_queue);
 	tcase_add_test(tc, test_tap_kernel_picks_a_name_when_none_given);
 	tcase_add_test(tc, test_tap_rejects_long_ifname);
+	tcase_add_test(tc, test_tap_script_no_is_accepted);
+	tcase_add_test(tc, test_tap_script_other_than_no_is_refused);
+	tcase_add_test(tc, test_tap_downscript_other_than_no_is_refused);
 	tcase_add_test(tc, test_tap_takes_a_caller_fd_and_dups_it);
 	tcase_add_test(tc, test_tap_fd_with_queues_is_an_error);
 	tcase_add_test(tc, test_tap_fd_that_is_a_pipe_is_refused);

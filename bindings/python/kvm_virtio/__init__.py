@@ -50,7 +50,7 @@ _LOG_NAMES = {LOG_ERR: "err", LOG_WARN: "warn", LOG_INFO: "info",
 _REASONS = {0: "none", 1: "poweroff", 2: "reset", 3: "shutdown",
             4: "internal", 5: "stopped", 6: "debug"}
 _HOST_KVM = {0: "none", 1: "hardware", 2: "pvm"}
-_KINDS = {1: "netdev", 2: "device"}
+_KINDS = {1: "netdev", 2: "device", 3: "chardev"}
 
 
 def _b(s):
@@ -382,6 +382,15 @@ class VM:
         _call(_lib.lib().vm_add_netdev, self._handle(), _b(type), _b(id), arr)
         return VMObject(self, id)
 
+    def add_chardev(self, backend, id, **props):
+        """Add a character device (QEMU's -chardev backend,id=..,props);
+        "socket" only: path, server, wait, reconnect. A vhost-user
+        netdev names it with chardev=<id>."""
+        arr = self._props("chardev-" + backend, props)
+        _call(_lib.lib().vm_add_chardev, self._handle(), _b(backend), _b(id),
+              arr)
+        return VMObject(self, id)
+
     def add_device(self, type, **props):
         """Add a device (QEMU's -device type,props); id= names it, else
         the library generates "<type>#<n>"."""
@@ -396,7 +405,7 @@ class VM:
         return new[0]
 
     def objects(self):
-        """Netdevs then devices, each in the order added."""
+        """Chardevs, then netdevs, then devices, each in the order added."""
         ids = []
 
         def visit(opaque, obj):

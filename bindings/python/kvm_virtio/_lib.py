@@ -127,6 +127,8 @@ _PROTOS = {
                                  ctypes.POINTER(vm_p), errpp]),
     "vm_add_netdev": (ctypes.c_int, [vm_p, ctypes.c_char_p, ctypes.c_char_p,
                                      ctypes.POINTER(vm_prop), errpp]),
+    "vm_add_chardev": (ctypes.c_int, [vm_p, ctypes.c_char_p, ctypes.c_char_p,
+                                      ctypes.POINTER(vm_prop), errpp]),
     "vm_add_device": (ctypes.c_int, [vm_p, ctypes.c_char_p,
                                      ctypes.POINTER(vm_prop), errpp]),
     "vm_start": (ctypes.c_int, [vm_p, errpp]),

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tests/unit/dpdk-peer.h: DPDK's testpmd (Debian package dpdk-dev) as a
+ * vhost-user backend no one here wrote: one net_vhost port on a UNIX
+ * socket, macswap forwarding (every frame taken from a tx ring comes back
+ * on the rx ring of the same queue with its MAC addresses swapped), no
+ * hugepages, no PCI. testpmd busy-polls one core while it runs, so tests
+ * keep it short.
+ */
+#ifndef TESTS_UNIT_DPDK_PEER_H
+#define TESTS_UNIT_DPDK_PEER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct dpdk_peer {
+	pid_t pid;
+	int stdin_fd;        /* testpmd exits when this closes */
+	bool client;         /* testpmd connects to our socket */
+	char sock[108];
+	char log[128];
+};
+
+/* Path of dpdk-testpmd, or NULL if it is not installed. */
+const char *dpdk_peer_binary(void);
+/* Start testpmd on @sock with @queues queue pairs; @client: testpmd
+ * connects to our socket (net_vhost client=1), else it listens and this
+ * waits (up to 10 s) for its socket to appear. */
+void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
+		     bool client);
+/* Stop it (SIGTERM, then SIGKILL after 5 s); its own socket is removed. */
+void dpdk_peer_stop(struct dpdk_peer *p);
+
+#endif

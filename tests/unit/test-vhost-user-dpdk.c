@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tests/unit/test-vhost-user-dpdk.c: netdev "vhost-user" against a real
+ * backend no one here wrote: DPDK's testpmd with a net_vhost port doing
+ * macswap forwarding (tests/unit/dpdk-peer.h). The mock guest driver
+ * brings virtio-net-pci to DRIVER_OK with 2 queue pairs, turns the second
+ * pair on with VQ_PAIRS_SET (which becomes SET_VRING_ENABLE), puts frames
+ * on both tx rings and buffers on both rx rings in memfd guest RAM;
+ * testpmd takes the frames from our rings and puts them back with the MAC
+ * addresses swapped; every byte is checked. No VMM thread touches those
+ * rings: the kicks reach testpmd through the transport's kick eventfds.
+ * Both socket roles, each with testpmd killed and restarted mid-run
+ * (link down, reconnect, rings resumed, traffic checked again), and the
+ * seed's -chardev/-netdev/-device strings verbatim. About 15 s, testpmd
+ * busy-polling one core meanwhile. Skips (77) when dpdk-testpmd is not
+ * installed.
+ */
+#include <check.h>
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include "dpdk-peer.h"
+#include "mock/net-vm.h"
+#include "virtio/pci-modern.h"
+#include "vm.h"
+#include "check-main.h"
+
+#define BIT(b) (1ull << (b))
+#define HDR 12u
+#define PAIRS 2u
+#define FRAMES 48u  /* per pair, below the ring size */
+#define BUF 2048u
+#define PROPS(...) ((const struct vm_prop[]){ __VA_ARGS__, { NULL, NULL } })
+
+/* What the mock driver accepts (no offloads: the headers are zero). */
+#define WANTED                                                                \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |                    \
+	 BIT(VIRTIO_NET_F_STATUS) | BIT(VIRTIO_NET_F_CTRL_VQ) |               \
+	 BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_MRG_RXBUF) |                 \
+	 BIT(VIRTIO_RING_F_INDIRECT_DESC))
+
+static struct net_vm t;
+static struct dpdk_peer pmd;
+static char dir[64], sock[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/kvm-virtio-vu.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/vhost.sock", dir);
+}
+
+static void teardown(void)
+{
+	char log[160];
+
+	if (t.vm)
+		net_vm_destroy(&t);
+	dpdk_peer_stop(&pmd);
+	snprintf(log, sizeof(log), "%s.log", sock);
+	if (!getenv("KEEP_LOG")) { /* KEEP_LOG=1: keep testpmd's log */
+		unlink(log);
+		rmdir(dir);
+	}
+}
+
+static void frame_fill(uint8_t *f, uint32_t len, unsigned pair, unsigned seq)
+{
+	static const uint8_t dst[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t src[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x02 };
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5; /* local experimental ethertype */
+	for (uint32_t i = 14; i < len; i++)
+		f[i] = (uint8_t)(pair * 131 + seq * 7 + i);
+}
+
+static uint32_t frame_len(unsigned seq)
+{
+	return 60 + (seq * 37) % 1400;
+}
+
+/* Buffers on both rx rings, frames on both tx rings, kicks; then every
+ * frame must come back, MACs swapped, on the rx ring of its pair. */
+static void traffic(unsigned pairs)
+{
+	static uint64_t rxbuf[PAIRS][NET_VM_QSIZE]; /* by descriptor head */
+	unsigned got[PAIRS] = { 0 };
+	uint8_t want[BUF];
+
+	for (unsigned p = 0; p < pairs; p++) {
+		struct vring_drv *rx = &t.ring[2 * p], *tx = &t.ring[2 * p + 1];
+
+		for (unsigned i = 0; i < FRAMES; i++) {
+			uint64_t b = guest_alloc(&t.gm, BUF, 64);
+			uint16_t head = vring_drv_add_chain(rx,
+				(const struct vring_drv_buf[]){ { b, BUF, true } }, 1);
+
+			rxbuf[p][head] = b;
+			vring_drv_publish(rx, head);
+		}
+		virtio_drv_kick(&t.vd, (uint16_t)(2 * p));
+		for (unsigned i = 0; i < FRAMES; i++) {
+			uint32_t len = frame_len(i);
+			uint64_t h = guest_alloc(&t.gm, HDR, 16);
+			uint64_t f = guest_alloc(&t.gm, len, 16);
+
+			frame_fill(guest_ptr(&t.gm, f, len), len, p, i);
+			vring_drv_publish(tx, vring_drv_add_chain(tx,
+				(const struct vring_drv_buf[]){
+					{ h, HDR, false }, { f, len, false } },
+				2));
+		}
+		virtio_drv_kick(&t.vd, (uint16_t)(2 * p + 1));
+	}
+	for (unsigned p = 0; p < pairs; p++) {
+		for (unsigned i = 0; i < FRAMES; i++) {
+			uint32_t id, len, flen = frame_len(i);
+			const uint8_t *b;
+			struct virtio_net_hdr_v1 h;
+
+			ck_assert_msg(net_vm_wait_used(&t.ring[2 * p], &id, &len, 5000),
+				      "pair %u: %u of %u frames came back", p,
+				      got[p], FRAMES);
+			ck_assert_uint_eq(len, HDR + flen); /* in order per queue */
+			ck_assert_uint_lt(id, NET_VM_QSIZE);
+			b = guest_ptr(&t.gm, rxbuf[p][id], BUF);
+			memcpy(&h, b, sizeof(h));
+			ck_assert_uint_eq(le16toh(h.num_buffers), 1);
+			frame_fill(want, flen, p, i);
+			ck_assert_mem_eq(b + HDR, want + 6, 6); /* swapped */
+			ck_assert_mem_eq(b + HDR + 6, want, 6);
+			ck_assert_mem_eq(b + HDR + 12, want + 12, flen - 12);
+			got[p]++;
+		}
+		for (unsigned i = 0; i < FRAMES; i++) {
+			uint32_t id, len;
+
+			ck_assert(net_vm_wait_used(&t.ring[2 * p + 1], &id, &len,
+						   5000));
+		}
+	}
+}
+
+/* The link bit of the device config, as the guest reads it. */
+static bool link_is(bool up)
+{
+	for (int i = 0; i < 10000; i++) {
+		uint32_t st = virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
+					    offsetof(struct virtio_net_config, status), 2);
+
+		if (!!(st & VIRTIO_NET_S_LINK_UP) == up)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void start_vm(bool server)
+{
+	struct vm_error *err = NULL;
+	uint64_t f;
+	int rc;
+
+	net_vm_build(&t, "vhost-user",
+		     PROPS({ "path", sock }, { "queues", "2" },
+			   { "server", server ? "on" : "off" },
+			   { "reconnect", "1" }),
+		     PROPS({ "netdev", "v0" }, { "id", "net0" }, { "mq", "on" },
+			   { "queues", "2" }));
+	rc = vm_realize_objects(t.vm, &err);
+	ck_assert_msg(rc == 0, "%s (testpmd log: %s)", vm_error_message(err),
+		      pmd.log);
+	net_vm_find(&t);
+	f = net_vm_probe(&t, WANTED, 2 * PAIRS + 1);
+	ck_assert(f & BIT(VIRTIO_NET_F_MQ));
+	ck_assert(f & BIT(VIRTIO_NET_F_MRG_RXBUF));
+	/* ethtool -L eth0 combined 2 */
+	ck_assert_uint_eq(net_vm_ctrl(&t, 2 * PAIRS, "\x04\x00\x02\x00", 4),
+			  VIRTIO_NET_OK);
+}
+
+/* testpmd killed mid-run: the guest sees link down; restarted, we
+ * reconnect (reconnect=1), the rings resume from their used index, the
+ * link comes back and traffic flows again with every byte right. */
+static void restart(bool server)
+{
+	dpdk_peer_start(&pmd, sock, PAIRS, server);
+	start_vm(server);
+	traffic(PAIRS);
+	dpdk_peer_stop(&pmd);
+	ck_assert_msg(link_is(false), "link still up after testpmd exited");
+	dpdk_peer_start(&pmd, sock, PAIRS, server);
+	ck_assert_msg(link_is(true), "link not back after testpmd restarted (log %s)",
+		      pmd.log);
+	traffic(PAIRS);
+	/* the guest's reset takes the rings back (GET_VRING_BASE) */
+	virtio_drv_set_status(&t.vd, 0);
+	ck_assert_uint_eq(virtio_drv_get_status(&t.vd), 0);
+}
+
+/* We connect to testpmd's socket (QEMU's default client role). */
+START_TEST(test_vu_dpdk_client_two_pairs_and_restart)
+{
+	restart(false);
+}
+END_TEST
+
+/* We listen (the seed's "server"), testpmd connects (client=1). */
+START_TEST(test_vu_dpdk_server_two_pairs_and_restart)
+{
+	restart(true);
+}
+END_TEST
+
+/*
+ * The seed's strings, through vm_props_parse() (only the socket path is
+ * ours): -chardev socket,id=char1,path=...,server
+ * -netdev type=vhost-user,id=mynet3,chardev=char1,vhostforce,queues=2
+ * -device virtio-net-pci,netdev=mynet3,id=net1,mac=00:00:00:00:00:03,
+ *         disable-legacy=on
+ * give a VM that starts against testpmd (connecting as client=1) and
+ * carries traffic (one pair: the seed's device line has no mq=on).
+ */
+START_TEST(test_vu_dpdk_seed_strings)
+{
+	struct vm_prop *chr, *nd, *dev;
+	struct vm_error *err = NULL;
+	char text[200];
+	int rc;
+
+	dpdk_peer_start(&pmd, sock, PAIRS, true);
+	snprintf(text, sizeof(text), "socket,id=char1,path=%s,server", sock);
+	ck_assert_int_eq(vm_props_parse(text, &chr, &err), 4);
+	ck_assert_int_eq(vm_props_parse("type=vhost-user,id=mynet3,chardev=char1,vhostforce,queues=2",
+					&nd, &err), 5);
+	ck_assert_int_eq(vm_props_parse("virtio-net-pci,netdev=mynet3,id=net1,mac=00:00:00:00:00:03,disable-legacy=on",
+					&dev, &err), 5);
+	net_vm_create(&t);
+	ck_assert_int_eq(vm_add_chardev(t.vm, "socket", "char1", chr, &err), 0);
+	ck_assert_int_eq(vm_add_netdev(t.vm, vm_props_get(nd, "type", NULL),
+				       "mynet3", nd, &err), 0);
+	/* the device type is the text's first word (valueless) */
+	ck_assert_int_eq(vm_add_device(t.vm, dev[0].key, dev + 1, &err), 0);
+	vm_props_free(chr);
+	vm_props_free(nd);
+	vm_props_free(dev);
+	net_vm_machine(&t);
+	rc = vm_realize_objects(t.vm, &err);
+	ck_assert_msg(rc == 0, "%s (testpmd log: %s)", vm_error_message(err),
+		      pmd.log);
+	net_vm_find(&t);
+	ck_assert_uint_eq(net_vm_probe(&t, WANTED, 3) & BIT(VIRTIO_NET_F_MQ), 0);
+	traffic(1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vhost-user-dpdk");
+	TCase *tc = tcase_create("testpmd");
+
+	if (!dpdk_peer_binary()) {
+		printf("1..0 # SKIP dpdk-testpmd is not installed (Debian package dpdk-dev)\n");
+		return 77;
+	}
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_vu_dpdk_client_two_pairs_and_restart);
+	tcase_add_test(tc, test_vu_dpdk_server_two_pairs_and_restart);
+	tcase_add_test(tc, test_vu_dpdk_seed_strings);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
