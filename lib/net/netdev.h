@@ -29,6 +29,7 @@
 #ifndef LIB_NET_NETDEV_H
 #define LIB_NET_NETDEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -36,6 +37,9 @@
 #include "../core/obj.h"
 
 #define TYPE_NETDEV "netdev"
+/* The host netdev adapter (host.c), base of host types with parent
+ * "netdev". */
+#define TYPE_NETDEV_HOST "callback"
 
 #define NETDEV_CAP_VNET_HDR (1u << 0) /* can carry a virtio-net header */
 #define NETDEV_CAP_VHOST (1u << 2)    /* can take whole queues */
@@ -134,5 +138,8 @@ int netdev_tx_fd(struct netdev *nd, unsigned q);
 int netdev_set_vnet_hdr_len(struct netdev *nd, unsigned len);
 int netdev_set_offload(struct netdev *nd, uint64_t guest_features);
 int netdev_set_queues(struct netdev *nd, unsigned n);
+
+/* host.c: can @ops serve as a host netdev's callbacks (size, ->send)? */
+bool netdev_host_ops_valid(const struct vm_netdev_ops *ops);
 
 #endif
