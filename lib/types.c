@@ -14,6 +14,7 @@ const struct type *const builtin_types[] = {
 	&netdev_type,
 	&netdev_host_type,
 	&netdev_null_type,
+	&netdev_stream_type,
 	&netdev_tap_type,
 	&netdev_vhost_user_type,
 	&device_type,

@@ -1,3 +1,3 @@
 lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/net/netdev.c lib/net/netdev.h lib/net/backends.h \
-	lib/net/host.c lib/net/null.c lib/net/tap.c lib/net/vhost-user.c
+	lib/net/host.c lib/net/null.c lib/net/stream.c lib/net/tap.c lib/net/vhost-user.c
