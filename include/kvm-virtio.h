@@ -42,6 +42,23 @@
  *                          virtio-net header and offloads, queues=N opens a
  *                          multiqueue tap. Creating one needs CAP_NET_ADMIN.
  *   netdev "null"          works: drops what it is sent, receives nothing.
+ *   netdev "callback"      works: frames to and from the host program in
+ *                          process (vm_netdev_set_ops(), vm_netdev_push();
+ *                          see "Host netdevs"). Host netdev types registered
+ *                          with parent "netdev" are built on it.
+ *   netdev "stream"        works: frames over a stream socket with QEMU's
+ *                          -netdev stream framing (4-byte big-endian length,
+ *                          then the frame), as passt and gvproxy speak it:
+ *                          addr.type=unix (addr.path) or inet (addr.host, a
+ *                          numeric address, default 127.0.0.1; addr.port),
+ *                          server=on to listen for one peer at a time, or
+ *                          fd= a connected stream socket (dup'ed). No
+ *                          privileges needed. A client connects at
+ *                          vm_start() (waiting up to 5 s); while no peer is
+ *                          connected the guest's frames are dropped (counted
+ *                          in tx_drop_backend), as in QEMU; a peer that
+ *                          leaves is not reconnected to (a server accepts
+ *                          the next one).
  *   netdev "vhost-user"    properties are checked; realize fails with
  *                          -ENOTSUP (not implemented yet).
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
