@@ -169,6 +169,11 @@ if [ -n "$direct_progs" ]; then
 fi
 if [ -n "$nested_progs" ]; then
     RUN_IN_KVM_MIRROR="${RUN_IN_KVM_MIRROR:-} $top_builddir/tests/system $top_builddir/tests/guests $here"
+    # test-linux's host netdev test starts passt (in its own netns).
+    if passt_bin=$(command -v passt 2>/dev/null); then
+        RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $passt_bin"
+        export RUN_IN_KVM_FILES
+    fi
     KVM_PATH_GUEST=$nested_guest
     export RUN_IN_KVM_MIRROR KVM_PATH_GUEST
     nrc=$(mktemp)

@@ -20,6 +20,7 @@ tests_system_test_churn_SOURCES = tests/system/test-churn.c tests/system/sys-uti
 tests_system_test_churn_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_churn_LDADD = $(TEST_LIBS)
 tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
+	tests/system/hostnet.h tests/unit/echo-host.h \
 	tests/system/sha256.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)

@@ -44,6 +44,7 @@
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
+#include "hostnet.h"
 #include "sha256.h"
 #include "sys-util.h"
 
@@ -81,6 +82,11 @@ static const char *nic_tap_queues;
  * virtio-net-pci properties (NULL-terminated, may be NULL). */
 static uint32_t boot_mem_mib;
 static const struct vm_prop *nic_props;
+/* Or, when set, this adds the VM's netdevs ("n0" and any other) instead,
+ * and nic2_netdev (if set) gets a second NIC "net1" (MAC NIC2_MAC). */
+static void (*nic_netdevs)(struct vm *vm);
+static const char *nic2_netdev;
+#define NIC2_MAC "52:54:00:12:34:58"
 
 static void boot_start(struct boot *b, const char *name, const char *kernel,
 		       uint32_t vcpus, uint32_t flags, const char *cmdline)
@@ -104,7 +110,8 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	if (getenv("VERBOSE"))
 		vm_set_log_fn(b->vm, log_to_stderr, NULL, VM_LOG_DEBUG);
 	/* A virtio-net-pci NIC on a null backend: the guest must bind it. */
-	rc = nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
+	rc = nic_netdevs ? (nic_netdevs(b->vm), 0) :
+	     nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
 				     (const struct vm_prop[]){
 					     { "ifname", nic_tap },
 					     { "queues", nic_tap_queues ? nic_tap_queues : "1" },
@@ -122,6 +129,13 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 			p[k++] = nic_props[i];
 		rc = vm_add_device(b->vm, "virtio-net-pci", p, &err);
 	}
+	if (rc == 0 && nic2_netdev)
+		rc = vm_add_device(b->vm, "virtio-net-pci",
+				   (const struct vm_prop[]){
+					   { "netdev", nic2_netdev },
+					   { "id", "net1" }, { "mac", NIC2_MAC },
+					   { NULL, NULL } },
+				   &err);
 	ck_assert_msg(rc == 0, "%s: vm_add_device: %s", name,
 		      vm_error_message(err));
 	b->t_start = now_ms();
@@ -442,6 +456,96 @@ START_TEST(test_tap_guest_pings_host)
 	boot_end(b);
 	free(b);
 	nic_tap = NULL;
+}
+END_TEST
+
+/* ---- host netdevs: a host that is only frames, and passt ---- */
+
+static struct hostnet hn;
+
+/* n0: "callback" answered by hostnet.h; n1: "stream" to passt. */
+static void hostnet_netdevs(struct vm *vm)
+{
+	struct vm_error *err = NULL;
+	char fd[16];
+	int rc;
+
+	snprintf(fd, sizeof(fd), "%d", hn.stream_fd);
+	rc = vm_add_netdev(vm, "callback", "n0", NULL, &err);
+	if (rc == 0)
+		rc = vm_netdev_set_ops(vm_obj_find(vm, "n0"), &hostnet_cb_ops,
+				       &hn);
+	if (rc == 0)
+		rc = vm_add_netdev(vm, "stream", "n1",
+				   (const struct vm_prop[]){ { "fd", fd },
+							     { NULL, NULL } },
+				   &err);
+	ck_assert_msg(rc == 0, "hostnet: netdevs: %s", vm_error_message(err));
+}
+
+/* In a network namespace of its own (CK_FORK: this test's process only):
+ * the guest pings the "callback" host TEST_HOSTNET_PINGS (10,000) times,
+ * all answered once; and through passt on a "stream" netdev it gets
+ * 10.0.2.15/24 by DHCP and fetches 1 MiB from the namespace's loopback
+ * (passt's gateway address), sha256 compared. No root needed for passt's
+ * part on a user's host; here the namespace keeps it off any network. */
+START_TEST(test_host_netdevs_callback_ping_and_passt)
+{
+	char cmdline[256], want[96];
+	const char *v, *env = getenv("TEST_HOSTNET_PINGS"), *why;
+	unsigned pings = env && *env ? (unsigned)strtoul(env, NULL, 10) : 10000;
+	struct boot *b;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): host netdevs not tested\n",
+		       strerror(errno));
+		return;
+	}
+	if (system("command -v passt >/dev/null 2>&1") != 0) {
+		printf("# no passt here (scripts/deps.sh installs it): host netdevs not tested\n");
+		return;
+	}
+	why = hostnet_init(&hn);
+	ck_assert_msg(!why, "hostnet: %s: %s", why, strerror(errno));
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_netdevs = hostnet_netdevs;
+	nic2_netdev = "n1";
+	snprintf(cmdline, sizeof(cmdline),
+		 CMDLINE_BASE " test.action=poweroff test.hostnet=%u:%u", pings,
+		 hn.port);
+	boot_start(b, "hostnet", bzimage, 1, hugetlb_flag(), cmdline);
+	boot_pump(b, BOOT_TIMEOUT_MS + pings * 20.0);
+	nic_netdevs = NULL;
+	nic2_netdev = NULL;
+	v = marker(b, "CBPING");
+	printf("# hostnet: callback ping: %s; host answered %u ARP, %u echo, refused %u\n",
+	       v ? v : "(none)", hn.arp_answers, hn.echo_answers, hn.refused);
+	snprintf(want, sizeof(want), "%u packets received, 0%% packet loss",
+		 pings);
+	if (!v || strcmp(v, want))
+		boot_print_console(b);
+	ck_assert_msg(v && !strcmp(v, want), "hostnet: ping '%s', want '%s'",
+		      v ? v : "(none)", want);
+	ck_assert_uint_eq(hn.echo_answers, pings);
+	ck_assert_uint_ge(hn.arp_answers, 1);
+	ck_assert_uint_eq(hn.refused, 0);
+	v = marker(b, "DHCP");
+	printf("# hostnet: passt DHCP: %s\n", v ? v : "(none)");
+	if (!v || strcmp(v, HOSTNET_GUEST_IP "/24 " HOSTNET_GW))
+		boot_print_console(b);
+	ck_assert_msg(v && !strcmp(v, HOSTNET_GUEST_IP "/24 " HOSTNET_GW),
+		      "hostnet: DHCP '%s'", v ? v : "(none)");
+	v = marker(b, "FETCHSHA");
+	snprintf(want, sizeof(want), "%s", v ? v : "(none)");
+	ck_assert_msg(b->done, "hostnet: no exit");
+	boot_end(b);
+	free(b);
+	hostnet_fini(&hn);
+	printf("# hostnet: fetched through passt: sha256 %s, sent %s (%llu bytes)\n",
+	       want, hn.sha, (unsigned long long)hn.sent);
+	ck_assert_msg(!hn.fail, "hostnet: %s", hn.fail ? hn.fail : "");
+	ck_assert_str_eq(want, hn.sha);
 }
 END_TEST
 
@@ -1038,6 +1142,11 @@ int main(void)
 	tcase_add_test(tc, test_tap_traffic_both_ways);
 	tcase_add_test(tc, test_tap_traffic_on_the_exit_path);
 	tcase_add_test(tc, test_tap_multiqueue_both_pairs_carry_traffic);
+	suite_add_tcase(s, tc);
+	/* Host netdevs: one boot (CK_RUN_CASE=hostnet runs just this). */
+	tc = tcase_create("hostnet");
+	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
+	tcase_add_test(tc, test_host_netdevs_callback_ping_and_passt);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
