@@ -538,14 +538,79 @@ START_TEST(test_host_netdevs_callback_ping_and_passt)
 		      "hostnet: DHCP '%s'", v ? v : "(none)");
 	v = marker(b, "FETCHSHA");
 	snprintf(want, sizeof(want), "%s", v ? v : "(none)");
+	if (!b->done)
+		boot_print_console(b);
 	ck_assert_msg(b->done, "hostnet: no exit");
 	boot_end(b);
 	free(b);
 	hostnet_fini(&hn);
+	if (WIFSIGNALED(hn.passt_status)) {
+		/* hostnet.h: Debian 12's passt crashes on the first TCP
+		 * connection; what it does up to there was checked above. */
+		printf("# hostnet: passt died of signal %d during the fetch (Debian 12's passt, see hostnet.h): TCP through passt not checked\n",
+		       WTERMSIG(hn.passt_status));
+		return;
+	}
 	printf("# hostnet: fetched through passt: sha256 %s, sent %s (%llu bytes)\n",
 	       want, hn.sha, (unsigned long long)hn.sent);
 	ck_assert_msg(!hn.fail, "hostnet: %s", hn.fail ? hn.fail : "");
 	ck_assert_str_eq(want, hn.sha);
+}
+END_TEST
+
+/* ---- examples/sandbox-run: one VM per request ---- */
+
+/* The example, run as a user would (its own process), on the stock
+ * kernel with sandbox.cpio (kvm-tests.sh builds it beside test-linux.cpio
+ * from examples/sandbox-guest.sh): TEST_SANDBOX_REQUESTS requests (3) of
+ * a command whose output and own exit status (7) must come back. */
+START_TEST(test_sandbox_run_example)
+{
+	const char *top = getenv("top_builddir"), *env = getenv("TEST_SANDBOX_REQUESTS");
+	unsigned n = env && *env ? (unsigned)strtoul(env, NULL, 10) : 3, got = 0;
+	char prog[4200], cpio[4400], cmd[16384], want[64];
+	static char out[1 << 16];
+	size_t len = 0, k;
+	const char *p;
+	FILE *f;
+	int st;
+
+	snprintf(prog, sizeof(prog), "%s/examples/sandbox-run", top ? top : ".");
+	snprintf(cpio, sizeof(cpio), "%s", initrd);
+	p = strrchr(cpio, '/');
+	snprintf(cpio + (p ? (size_t)(p - cpio) + 1 : 0),
+		 sizeof(cpio) - (p ? (size_t)(p - cpio) + 1 : 0), "sandbox.cpio");
+	if (access(prog, X_OK) || access(cpio, R_OK)) {
+		printf("# no %s or %s: sandbox-run not tested\n", prog, cpio);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s -kernel %s -initrd %s -n %u -timeout 240 -- "
+		 "'echo hello from $(uname -s); echo \"a  b\"; exit 7' 2>&1",
+		 prog, bzimage, cpio, n);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (len < sizeof(out) - 1 &&
+	       (k = fread(out + len, 1, sizeof(out) - 1 - len, f)) > 0)
+		len += k;
+	out[len] = '\0';
+	st = pclose(f);
+	for (p = out; *p;) { /* as TAP comments */
+		k = strcspn(p, "\n");
+		printf("#   | %.*s\n", (int)k, p);
+		p += k + (p[k] == '\n');
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 7,
+		      "sandbox-run: exit status %d, want 7", st);
+	ck_assert_msg(!strncmp(out, "hello from Linux\na  b\n", 22),
+		      "sandbox-run: output does not start with the command's");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "request %u: exit 7,", i);
+		got += strstr(out, want) != NULL;
+	}
+	ck_assert_uint_eq(got, n);
+	snprintf(want, sizeof(want), "latency: n=%u p50=", n);
+	ck_assert_msg(strstr(out, want), "sandbox-run: no latency line");
 }
 END_TEST
 
@@ -1142,6 +1207,11 @@ int main(void)
 	tcase_add_test(tc, test_tap_traffic_both_ways);
 	tcase_add_test(tc, test_tap_traffic_on_the_exit_path);
 	tcase_add_test(tc, test_tap_multiqueue_both_pairs_carry_traffic);
+	suite_add_tcase(s, tc);
+	/* examples/sandbox-run (CK_RUN_CASE=sandbox). */
+	tc = tcase_create("sandbox");
+	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000);
+	tcase_add_test(tc, test_sandbox_run_example);
 	suite_add_tcase(s, tc);
 	/* Host netdevs: one boot (CK_RUN_CASE=hostnet runs just this). */
 	tc = tcase_create("hostnet");
