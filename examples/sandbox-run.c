@@ -9,7 +9,7 @@
  *
  *   sandbox-run -kernel FILE -initrd FILE [-append CMDLINE] [-m MIB]
  *               [-smp N] [-netdev TYPE,id=ID,...]... [-device TYPE,...]...
- *               [-n REQUESTS] [-timeout SEC] [-q] -- COMMAND
+ *               [-n REQUESTS] [-timeout SEC] [-q] [-console] -- COMMAND
  *
  * How the command and its status travel: the initramfs is
  * tests/system/l2-initramfs.sh's with examples/sandbox-guest.sh as its
@@ -19,6 +19,9 @@
  * "@@SANDBOX-EXIT <status>@@" on COM1, which comes here through a console
  * callback, and powers off. The status is the command's own ($? in the
  * guest).
+ *
+ * -console also copies each guest's console to stdout as it comes (what
+ * bench/sandbox-run times: process start to the exit marker).
  *
  * Output: the first request's command output on stdout, then one line per
  * request ("request 3: exit 0, 812.4 ms"), then
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <kvm-virtio.h>
 
@@ -53,9 +57,14 @@ struct console {
 	size_t len;
 };
 
+static int echo_console;
+
 static void console_cb(void *opaque, const char *buf, size_t len)
 {
 	struct console *c = opaque;
+
+	if (echo_console)
+		(void)!write(STDOUT_FILENO, buf, len);
 
 	pthread_mutex_lock(&c->lock);
 	if (len > CONSOLE_MAX - 1 - c->len)
@@ -199,7 +208,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: sandbox-run -kernel FILE -initrd FILE [-append CMDLINE] [-m MIB]\n"
 		"                   [-smp N] [-netdev SPEC]... [-device SPEC]...\n"
-		"                   [-n REQUESTS] [-timeout SEC] [-q] -- COMMAND\n");
+		"                   [-n REQUESTS] [-timeout SEC] [-q] [-console] -- COMMAND\n");
 	return 2;
 }
 
@@ -222,6 +231,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "-q")) {
 			quiet = 1;
+			continue;
+		}
+		if (!strcmp(a, "-console")) {
+			echo_console = 1;
 			continue;
 		}
 		if (!v)

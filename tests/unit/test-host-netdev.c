@@ -324,7 +324,8 @@ START_TEST(test_backpressure_eagain_then_rx_ready)
 	ck_assert_uint_ge(res[0], VM_NETDEV_RX_FRAMES);
 	ck_assert_uint_le(res[0], VM_NETDEV_RX_FRAMES + 1);
 	ck_assert_uint_eq(res[1], EAGAIN);
-	ck_assert_uint_eq(LD(host.rx_ready), 0);
+	/* (rx_ready may already have come: the device can take one frame
+	 * into its own buffer after the refusal, which makes room) */
 	rx_post_n(NRX);
 	for (uint32_t i = 0; i < res[0]; i++) {
 		ck_assert_msg(rx_take(got, &len), "frame %u lost", i);
