@@ -17,8 +17,10 @@
  *                 with `-f -q -1 --fd N` on one end of a socketpair and
  *                 gives the other end to the netdev (fd=); passt quits
  *                 when the VM is gone.
- * The guest's console goes to stdout. Exit status: 0 when the guest
- * powered off, 1 otherwise, 2 for usage errors.
+ * The guest's console goes to stdout; on stderr, passt's pid when spawned
+ * and how it ended. Exit status: 0 when the guest powered off, the value
+ * a test guest wrote to the debug-exit port, 1 otherwise, 2 for usage
+ * errors.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +64,8 @@ static int spawn_passt(const char *prog, pid_t *pid)
 		_exit(127);
 	}
 	close(sp[1]);
+	fprintf(stderr, "net-passt: started %s (pid %d) on fd %d\n", prog,
+		(int)*pid, sp[0]);
 	return sp[0];
 }
 
@@ -150,8 +154,23 @@ int main(int argc, char **argv)
 	vm_error_free(err);
 	vm_release_wait(-1);
 	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
+		int ws = 0;
+
+		/* -1: passt leaves once its socket closed; give it a moment */
+		for (int i = 0; i < 50 && waitpid(pid, &ws, WNOHANG) == 0; i++)
+			usleep(20000);
+		if (waitpid(pid, &ws, WNOHANG) == 0) {
+			kill(pid, SIGTERM);
+			waitpid(pid, &ws, 0);
+			fprintf(stderr, "net-passt: %s (pid %d) stopped\n", prog,
+				(int)pid);
+		} else {
+			fprintf(stderr, "net-passt: %s (pid %d) exited, status %d\n",
+				prog, (int)pid,
+				WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+		}
 	}
+	if (rc == 0 && st.reason == VM_EXIT_DEBUG)
+		return st.code;
 	return rc == 0 && st.reason == VM_EXIT_POWEROFF ? 0 : 1;
 }

@@ -12,7 +12,11 @@ KVM_TEST_PROGS = tests/system/test-machine tests/system/test-churn \
 if ENABLE_TESTS
 check_PROGRAMS += $(KVM_TEST_PROGS)
 TESTS += tests/system/kvm-tests.sh
+# examples/net-passt -spawn with a tiny guest, directly where /dev/kvm
+# runs tiny guests (a second or so), else it skips.
+TESTS += tests/system/test-net-passt.sh
 endif
+EXTRA_DIST += tests/system/test-net-passt.sh
 tests_system_test_machine_SOURCES = tests/system/test-machine.c tests/system/sys-util.h
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_machine_LDADD = $(TEST_LIBS)

@@ -214,8 +214,8 @@ class HostNetdev(VMObject):
         guest; any thread, while the VM is started. Returns True when it
         was queued, False when the netdev already holds 256 frames the
         guest has not taken (nothing queued: retry once rx_ready was
-        called). Raises VMError otherwise (VMNotFoundError-like ENODEV
-        before start(), EMSGSIZE for a bad size)."""
+        called). Raises VMError otherwise (errno ENODEV before start(),
+        EMSGSIZE for an empty or too large frame)."""
         data = bytes(frame)
         rc = _lib.lib().vm_netdev_push(self._ptr(), 0, data, len(data))
         if rc == -11:  # EAGAIN
