@@ -87,7 +87,7 @@ elif [ -n "$hostnet" ]; then
 	# Host netdevs (test-linux's hostnet test, test.hostnet=PINGS:PORT):
 	# eth0 is a "callback" netdev whose host program answers ARP and ping
 	# for 10.0.3.1 itself; eth1 a "stream" netdev to passt: DHCP, then
-	# fetch from PORT on passt's gateway (the host's loopback).
+	# fetch from PORT on passt's gateway (a server the test runs there).
 	n=${hostnet%%:*} port=${hostnet#*:}
 	ip link set eth0 up && ip addr add 10.0.3.15/24 dev eth0
 	echo "@@CBPING $(ping -c "$n" -A -q -w 900 10.0.3.1 2>&1 | sed -n 's/.* transmitted, //p')@@"

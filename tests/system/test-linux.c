@@ -486,9 +486,11 @@ static void hostnet_netdevs(struct vm *vm)
 /* In a network namespace of its own (CK_FORK: this test's process only):
  * the guest pings the "callback" host TEST_HOSTNET_PINGS (10,000) times,
  * all answered once; and through passt on a "stream" netdev it gets
- * 10.0.2.15/24 by DHCP and fetches 1 MiB from the namespace's loopback
- * (passt's gateway address), sha256 compared. No root needed for passt's
- * part on a user's host; here the namespace keeps it off any network. */
+ * 10.0.2.15/24 by DHCP and fetches 1 MiB from a server at its gateway
+ * (one hop from passt, in a namespace of the test's: hostnet.h), sha256
+ * compared, unless passt crashes (Debian 12's does: reported, not failed).
+ * No root needed for passt's part on a user's host; here the namespaces
+ * keep it off any network. */
 START_TEST(test_host_netdevs_callback_ping_and_passt)
 {
 	char cmdline[256], want[96];
@@ -515,7 +517,7 @@ START_TEST(test_host_netdevs_callback_ping_and_passt)
 		 CMDLINE_BASE " test.action=poweroff test.hostnet=%u:%u", pings,
 		 hn.port);
 	boot_start(b, "hostnet", bzimage, 1, hugetlb_flag(), cmdline);
-	boot_pump(b, BOOT_TIMEOUT_MS + pings * 20.0);
+	boot_pump(b, BOOT_TIMEOUT_MS + pings * 10.0);
 	nic_netdevs = NULL;
 	nic2_netdev = NULL;
 	v = marker(b, "CBPING");
@@ -1198,7 +1200,7 @@ int main(void)
 	 * runs them in one of its builds, nested L1s wedge now and then). */
 	net = getenv("TEST_LINUX_NET");
 	if (net && !strcmp(net, "0")) {
-		printf("# net tests (ping, traffic, exit path, multiqueue) not run here: TEST_LINUX_NET=0\n");
+		printf("# net tests (ping, traffic, exit path, multiqueue, host netdevs, sandbox-run) not run here: TEST_LINUX_NET=0\n");
 		return check_run(s);
 	}
 	tc = tcase_create("net");
@@ -1207,16 +1209,11 @@ int main(void)
 	tcase_add_test(tc, test_tap_traffic_both_ways);
 	tcase_add_test(tc, test_tap_traffic_on_the_exit_path);
 	tcase_add_test(tc, test_tap_multiqueue_both_pairs_carry_traffic);
-	suite_add_tcase(s, tc);
-	/* examples/sandbox-run (CK_RUN_CASE=sandbox). */
-	tc = tcase_create("sandbox");
-	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000);
-	tcase_add_test(tc, test_sandbox_run_example);
-	suite_add_tcase(s, tc);
-	/* Host netdevs: one boot (CK_RUN_CASE=hostnet runs just this). */
-	tc = tcase_create("hostnet");
-	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
+	/* Host netdevs (callback, stream + passt) in one boot, and
+	 * examples/sandbox-run: in this case too, so that the CI's one
+	 * nested net step (CK_RUN_CASE=net) runs them. */
 	tcase_add_test(tc, test_host_netdevs_callback_ping_and_passt);
+	tcase_add_test(tc, test_sandbox_run_example);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
