@@ -776,8 +776,9 @@ struct vm_netdev_frame {
  * queue. They run on the device's I/O thread, never two at a time for one
  * queue, with no library lock held: they may call vm_netdev_push() (an ARP
  * reply from inside @send is fine) but no other vm_* call on the VM, and
- * must not block for long (the queue waits meanwhile; vm_stop() and
- * vm_destroy() wait for a callback that runs).
+ * must not block for long (the queue waits meanwhile, and vm_destroy()
+ * waits for a callback that runs). Once vm_destroy() has returned none
+ * is called again.
  */
 struct vm_netdev_ops {
 	size_t size;
