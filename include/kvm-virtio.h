@@ -737,8 +737,9 @@ VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
  * A netdev of type "callback", or of a host type whose parent is "netdev"
  * (vm_type_register()), carries Ethernet frames (no virtio-net header)
  * between the device that links to it and the host program:
- *   guest -> host: the device's I/O thread calls the netdev's ->send (or
- *     ->send_batch) with each frame the guest transmits;
+ *   guest -> host: the device's I/O thread calls the netdev's ->send with
+ *     each frame the guest transmits (->send_batch where a device hands
+ *     over several at once; virtio-net-pci sends one at a time today);
  *   host -> guest: the host calls vm_netdev_push() from any thread; the
  *     netdev keeps up to VM_NETDEV_RX_FRAMES frames the device has not yet
  *     placed in the guest's receive buffers and refuses more with -EAGAIN

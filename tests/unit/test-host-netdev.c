@@ -25,6 +25,7 @@
 #include "mock/virtio-driver.h"
 #include "mock/virtio-pci-bar.h"
 #include "devices/device.h"
+#include "net/netdev.h"
 #include "pci/pci.h"
 #include "fake-kvm.h"
 #include "virtio/pci-modern.h"
@@ -499,6 +500,50 @@ START_TEST(test_host_type_carries_frames)
 }
 END_TEST
 
+/* The batch form: ->send_batch gets the frames when the ops have one
+ * (its count is the result), else ->send runs once per frame until one is
+ * refused. */
+static unsigned batch_calls, batch_frames;
+
+static int host_send_batch(struct vm_obj *nd, void *opaque, unsigned q,
+			   const struct vm_netdev_frame *f, unsigned n)
+{
+	batch_calls++;
+	batch_frames += n;
+	return n > 2 ? 2 : (int)n; /* takes two at most */
+}
+
+START_TEST(test_send_batch)
+{
+	struct vm *v = bare_vm();
+	struct vm_netdev_ops batch = host_ops;
+	uint8_t a[60] = { 1 }, b[60] = { 2 }, c[60] = { 3 };
+	struct iovec iov[3] = { { a, 60 }, { b, 60 }, { c, 60 } };
+	struct netdev_frame f[3] = { { &iov[0], 1 }, { &iov[1], 1 },
+				     { &iov[2], 1 } };
+	struct netdev *n1, *n2;
+
+	memset(&host, 0, sizeof(host));
+	batch.send_batch = host_send_batch;
+	ck_assert_int_eq(vm_add_netdev(v, "callback", "b", NULL, NULL), 0);
+	ck_assert_int_eq(vm_add_netdev(v, "callback", "s", NULL, NULL), 0);
+	ck_assert_int_eq(vm_netdev_set_ops(vm_obj_find(v, "b"), &batch, &host), 0);
+	ck_assert_int_eq(vm_netdev_set_ops(vm_obj_find(v, "s"), &host_ops, &host), 0);
+	test_vm_add_machine(v, 64 * MiB);
+	ck_assert_int_eq(vm_realize_objects(v, NULL), 0);
+	n1 = to_netdev(vm_obj_find(v, "b"));
+	n2 = to_netdev(vm_obj_find(v, "s"));
+	ck_assert_int_eq(netdev_send_batch(n1, 0, f, 3), 2);
+	ck_assert_uint_eq(batch_calls, 1);
+	ck_assert_uint_eq(batch_frames, 3);
+	ck_assert_uint_eq(host.sends, 0);
+	ck_assert_int_eq(netdev_send_batch(n2, 0, f, 3), 3);
+	ck_assert_uint_eq(host.sends, 3);
+	ck_assert_mem_eq(host.last, c, 60);
+	vm_destroy(v);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("host-netdev");
@@ -514,6 +559,7 @@ static Suite *suite(void)
 	tcase_add_test(te, test_api_errors);
 	tcase_add_test(te, test_host_type_netdev_ops);
 	tcase_add_test(te, test_host_type_carries_frames);
+	tcase_add_test(te, test_send_batch);
 	suite_add_tcase(s, te);
 	return s;
 }
