@@ -101,7 +101,7 @@ elif [ -n "$hostnet" ]; then
 		a=$(ip addr show eth1 | sed -n 's/.*inet \([0-9./]*\).*/\1/p')
 		gw=$(ip route | sed -n 's/^default via \([0-9.]*\).*/\1/p')
 		echo "@@DHCP $a $gw@@"
-		s=$(nc -w 20 "$gw" "$port" </dev/null | sha256sum)
+		s=$(timeout 90 nc -w 20 "$gw" "$port" </dev/null | sha256sum)
 		echo "@@FETCHSHA ${s%% *}@@"
 	else
 		echo "@@DHCP fail@@"
