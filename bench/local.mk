@@ -104,3 +104,20 @@ CLEANFILES += $(BENCH_FE_GUESTS)
 EXTRA_DIST += $(BENCH_FE)/run.sh $(BENCH_FE)/tiny.S $(BENCH_FE)/tiny.ld \
 	$(BENCH_FE)/exit-guest.S $(BENCH_FE)/exit-guest.ld bench/README.md \
 	bench/churn/run.sh
+
+# make bench-sandbox-run [BENCH_SANDBOX_RUNS=11] [KIT_CACHE=DIR]
+#   examples/sandbox-run's request cycle (create, boot, `true`, status,
+#   destroy) against QEMU -M pc doing the same with the same kernel and
+#   initramfs, interleaved; nested where KVM cannot run stock guests.
+BENCH_SANDBOX_RUNS = 11
+bench-sandbox-run: examples/sandbox-run$(EXEEXT) bench/boot/boot-timer$(EXEEXT)
+	mkdir -p bench/sandbox-run && cp examples/sandbox-run \
+	bench/boot/boot-timer bench/sandbox-run/
+	$(SHELL) $(srcdir)/bench/sandbox-run/run.sh --bindir bench/sandbox-run \
+	--cache "$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}" \
+	--runs $(BENCH_SANDBOX_RUNS) --systemdir $(top_srcdir)/tests/system \
+	--srcdir $(top_srcdir)
+.PHONY: bench-sandbox-run
+EXTRA_DIST += bench/sandbox-run/run.sh
+bench: bench-sandbox-run
+CLEANFILES += bench/sandbox-run/sandbox-run bench/sandbox-run/boot-timer

@@ -17,3 +17,16 @@ examples_net_tap_SOURCES = examples/net-tap.c
 examples_net_tap_LDADD = lib/libkvm-virtio.la
 examples_net_tap_LDFLAGS = -no-install
 EXTRA_DIST += examples/demo-guest.sh examples/demo-net.sh
+# sandbox-run: one VM per request (its guest: sandbox-guest.sh as the
+# /test.sh of tests/system/l2-initramfs.sh). -no-install: runs in place,
+# so tests can copy it into a nested L1.
+noinst_PROGRAMS += examples/sandbox-run
+examples_sandbox_run_SOURCES = examples/sandbox-run.c
+examples_sandbox_run_LDADD = lib/libkvm-virtio.la
+examples_sandbox_run_LDFLAGS = -no-install
+EXTRA_DIST += examples/sandbox-guest.sh
+# net-passt: unprivileged networking through passt (a "stream" netdev).
+noinst_PROGRAMS += examples/net-passt
+examples_net_passt_SOURCES = examples/net-passt.c
+examples_net_passt_LDADD = lib/libkvm-virtio.la
+examples_net_passt_LDFLAGS = -no-install

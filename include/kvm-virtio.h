@@ -47,6 +47,23 @@
  *   chardev "socket"       (0.3) a UNIX socket path and its role, for
  *                          vhost-user: vm_add_chardev().
  *   netdev "null"          works: drops what it is sent, receives nothing.
+ *   netdev "callback"      works: frames to and from the host program in
+ *                          process (vm_netdev_set_ops(), vm_netdev_push();
+ *                          see "Host netdevs"). Host netdev types registered
+ *                          with parent "netdev" are built on it.
+ *   netdev "stream"        works: frames over a stream socket with QEMU's
+ *                          -netdev stream framing (4-byte big-endian length,
+ *                          then the frame), as passt and gvproxy speak it:
+ *                          addr.type=unix (addr.path) or inet (addr.host, a
+ *                          numeric address, default 127.0.0.1; addr.port),
+ *                          server=on to listen for one peer at a time, or
+ *                          fd= a connected stream socket (dup'ed). No
+ *                          privileges needed. A client connects at
+ *                          vm_start() (waiting up to 5 s); while no peer is
+ *                          connected the guest's frames are dropped (counted
+ *                          in tx_drop_backend), as in QEMU; a peer that
+ *                          leaves is not reconnected to (a server accepts
+ *                          the next one).
  *   netdev "vhost-user"    works (0.3): the frontend of the vhost-user
  *                          protocol; the packet path runs in the backend
  *                          process (e.g. DPDK), on rings it maps from guest
@@ -109,6 +126,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include <kvm-virtio/version.h>
 
@@ -127,6 +146,7 @@ extern "C" {
 struct vm;       /* opaque: one virtual machine */
 struct vm_error; /* opaque: an error code plus a message */
 struct vm_obj;   /* opaque: a netdev or device instance */
+struct vm_netdev_ops; /* host netdev callbacks, see "Host netdevs" */
 
 /* ---------------------------------------------------------------------- */
 /* Version                                                                 */
@@ -948,7 +968,18 @@ VM_EXPORT const struct vm_prop_desc *vm_type_prop(struct vm *vm,
  * @finalize: frees what instance_init/realize kept; realize may not have
  *            run; every level's runs, child first; may be NULL.
  * @props: property table, borrowed for the VM's lifetime; may be NULL.
- * @opaque: passed to class_init; given back by vm_type_opaque().
+ * @opaque: passed to class_init; given back by vm_type_opaque() and
+ *          passed to @netdev_ops' callbacks.
+ * @netdev_ops: since 0.3 (appended: a caller's older, smaller struct means
+ *          NULL): for a type whose parent is "netdev", the callbacks that
+ *          take the guest's frames (struct vm_netdev_ops); the host hands
+ *          frames to the guest with vm_netdev_push(). Such a type is built
+ *          on the built-in "callback" netdev (class_is_a "callback" and
+ *          "netdev"); with a NULL @netdev_ops and no vm_netdev_set_ops()
+ *          on an instance, that instance refuses the guest's frames
+ *          (counted in vm_net_stats.tx_drop_backend). Must be
+ *          NULL for device types and for parents that are concrete
+ *          built-in netdevs (-EINVAL).
  */
 struct vm_type_info {
 	size_t size;
@@ -962,6 +993,7 @@ struct vm_type_info {
 	void (*finalize)(struct vm_obj *obj);
 	const struct vm_prop_desc *props;
 	void *opaque;
+	const struct vm_netdev_ops *netdev_ops; /* since 0.3 */
 };
 
 /**
@@ -976,8 +1008,10 @@ VM_EXPORT void *vm_type_opaque(const struct vm_obj *obj);
  * @vm: the VM, not started.
  * @info: the description, copied (the props table is borrowed).
  * @errp: error out.
+ * @info->size may be that of version 0.1 (up to @opaque) or this one.
  * Returns: 0, -EEXIST (name taken), -ENOENT (unknown parent), -EINVAL (bad
- * size, name, parent or property table), -EBUSY (the VM was started).
+ * size, name, parent, property table or @netdev_ops), -EBUSY (the VM was
+ * started).
  * Since: 0.1.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
@@ -993,6 +1027,104 @@ VM_EXPORT VM_WARN_UNUSED int vm_type_register(struct vm *vm,
  */
 VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
 			   ...) __attribute__((format(printf, 3, 4)));
+
+/* ---------------------------------------------------------------------- */
+/* Host netdevs: frames between the guest's NIC and the host program       */
+
+/*
+ * A netdev of type "callback", or of a host type whose parent is "netdev"
+ * (vm_type_register()), carries Ethernet frames (no virtio-net header)
+ * between the device that links to it and the host program:
+ *   guest -> host: the device's I/O thread calls the netdev's ->send with
+ *     each frame the guest transmits (->send_batch where a device hands
+ *     over several at once; virtio-net-pci sends one at a time today);
+ *   host -> guest: the host calls vm_netdev_push() from any thread; the
+ *     netdev keeps up to VM_NETDEV_RX_FRAMES frames the device has not yet
+ *     placed in the guest's receive buffers and refuses more with -EAGAIN
+ *     (never dropping one silently); once the guest has taken frames and
+ *     there is room again, ->rx_ready is called (once per -EAGAIN spell).
+ * One queue pair (queue 0). Frames are 1..VM_NETDEV_MAX_FRAME bytes.
+ */
+
+#define VM_NETDEV_RX_FRAMES 256  /* frames a host netdev holds for the guest */
+#define VM_NETDEV_MAX_FRAME 65536 /* largest frame pushed or sent */
+
+/** struct vm_netdev_frame - one frame of a batch, as an iovec array. */
+struct vm_netdev_frame {
+	const struct iovec *iov;
+	int iovcnt;
+};
+
+/**
+ * struct vm_netdev_ops - a host netdev's callbacks; versioned by @size
+ * (sizeof(struct vm_netdev_ops) as compiled by the caller; fields are only
+ * ever appended, a smaller struct means the later ones are NULL).
+ * @send: a frame from the guest (@iov, borrowed for the call). Returns the
+ *        bytes taken (>= 0); -EAGAIN: not now, the device keeps the frame
+ *        and offers it again after about 1 ms (nothing is lost); any other
+ *        negative errno: the frame is dropped and counted in
+ *        vm_net_stats.tx_drop_backend. Required.
+ * @send_batch: optional: several frames at once; returns how many were
+ *        taken, in order (the rest are offered again later), or a
+ *        negative errno as @send for the first one. Without it the
+ *        library calls @send for each.
+ * @rx_ready: optional: vm_netdev_push() on @queue returned -EAGAIN and
+ *        there is room again.
+ * Every callback gets the netdev, the @opaque given with the ops
+ * (vm_netdev_set_ops(), or vm_type_info.opaque for a type's ops) and the
+ * queue. They run on the device's I/O thread, never two at a time for one
+ * queue, with no library lock held: they may call vm_netdev_push() (an ARP
+ * reply from inside @send is fine) but no other vm_* call on the VM, and
+ * must not block for long (the queue waits meanwhile, and vm_destroy()
+ * waits for a callback that runs). Once vm_destroy() has returned none
+ * is called again.
+ */
+struct vm_netdev_ops {
+	size_t size;
+	ssize_t (*send)(struct vm_obj *netdev, void *opaque, unsigned queue,
+			const struct iovec *iov, int iovcnt);
+	int (*send_batch)(struct vm_obj *netdev, void *opaque, unsigned queue,
+			  const struct vm_netdev_frame *frames, unsigned n);
+	void (*rx_ready)(struct vm_obj *netdev, void *opaque, unsigned queue);
+};
+
+/**
+ * vm_netdev_set_ops() - give one host netdev instance its callbacks.
+ * @netdev: a netdev of type "callback" or of a host type derived from
+ *          "netdev" (vm_obj_find() after vm_add_netdev()), not realized.
+ * @ops: the callbacks, borrowed until vm_destroy(); replace a type's
+ *          vm_type_info.netdev_ops for this instance.
+ * @opaque: passed to them.
+ * Returns: 0; -EINVAL (NULL @netdev or @ops, @ops->size too small or no
+ * ->send, a netdev of another type); -EBUSY (the VM was started).
+ * Thread-safety: as the other calls on the VM. Since: 0.3.
+ */
+VM_EXPORT int vm_netdev_set_ops(struct vm_obj *netdev,
+				const struct vm_netdev_ops *ops, void *opaque);
+
+/**
+ * vm_netdev_pushv() - hand one frame to the guest through a host netdev.
+ * @netdev: as for vm_netdev_set_ops(), realized (vm_start() succeeded).
+ * @queue: the queue pair, 0.
+ * @iov, @iovcnt: the frame, copied before the call returns.
+ *
+ * Returns: 0, the frame is queued for the guest (in order); -EAGAIN, the
+ * netdev already holds VM_NETDEV_RX_FRAMES frames (the guest gives no
+ * receive buffers, its link is down or no device links to the netdev):
+ * nothing was queued, ->rx_ready follows when there is room; -EMSGSIZE
+ * (empty or larger than VM_NETDEV_MAX_FRAME); -EINVAL (NULL, @queue out of
+ * range, @iovcnt < 0, not a host netdev); -ENODEV (not realized:
+ * vm_start() not run or failed); -ENOMEM.
+ * Thread-safety: any thread, concurrently with anything but vm_destroy()
+ * of the VM (every call must have returned before that one starts).
+ * Since: 0.3.
+ */
+VM_EXPORT int vm_netdev_pushv(struct vm_obj *netdev, unsigned queue,
+			      const struct iovec *iov, int iovcnt);
+
+/** vm_netdev_push() - vm_netdev_pushv() of one buffer. Since: 0.3. */
+VM_EXPORT int vm_netdev_push(struct vm_obj *netdev, unsigned queue,
+			     const void *frame, size_t len);
 
 /* ---------------------------------------------------------------------- */
 /* Network devices                                                         */

@@ -101,6 +101,33 @@ static int link_attach(struct vm_obj *o, const struct vm_prop_desc *d,
 	return 0;
 }
 
+/* The base_realize of every level, parents first (type.h). */
+static int base_realize_chain(struct vm_obj *o, const struct obj_class *k,
+			      struct vm_error **errp)
+{
+	int rc;
+
+	if (!k)
+		return 0;
+	rc = base_realize_chain(o, k->parent, errp);
+	if (rc < 0 || !k->type->base_realize)
+		return rc;
+	rc = k->type->base_realize(o, errp);
+	if (rc < 0) { /* undo the parents' */
+		for (k = k->parent; k; k = k->parent)
+			if (k->type->base_unrealize)
+				k->type->base_unrealize(o);
+	}
+	return rc;
+}
+
+static void base_unrealize_chain(struct vm_obj *o)
+{
+	for (const struct obj_class *k = o->klass; k; k = k->parent)
+		if (k->type->base_unrealize)
+			k->type->base_unrealize(o);
+}
+
 /* "device 'd1': " unless the message already starts so. */
 static void prefix_once(struct vm_obj *o, struct vm_error **errp)
 {
@@ -126,6 +153,9 @@ int obj_realize(struct vm_obj *o, struct vm_error **errp)
 		if (rc < 0)
 			goto fail;
 	}
+	rc = base_realize_chain(o, o->klass, &err);
+	if (rc < 0)
+		goto fail;
 	if (k) {
 		prev = obj_hook_enter(o, k);
 		rc = k->type->realize(o, &err);
@@ -148,6 +178,7 @@ int obj_realize(struct vm_obj *o, struct vm_error **errp)
 	else if (k && k->host)
 		prefix_once(o, &err);
 	verr_force_code(err, rc);
+	base_unrealize_chain(o);
 fail:
 	if (host)
 		(void)foreach_host_link(o, link_detach, NULL);
@@ -164,6 +195,7 @@ void obj_unrealize_hooks(struct vm_obj *o)
 		k->type->unrealize(o);
 		obj_hook_leave(o, prev);
 	}
+	base_unrealize_chain(o);
 	if (o->klass->host)
 		(void)foreach_host_link(o, link_detach, NULL);
 }

@@ -5,7 +5,8 @@
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config linux-libc-dev
 libcap-ng-dev libseccomp-dev check clang qemu-system-x86 busybox-static cpio
-kmod xz-utils iproute2 binutils iperf3 ethtool python3 python3-pytest"
+kmod xz-utils iproute2 binutils iperf3 ethtool python3 python3-pytest
+passt"
 missing=""
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (--enable-fuzzing);
 # clang only recommends it, and recommends are not installed here.

@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../net/netdev.h"
 #include "obj.h"
 #include "type.h"
+
+/* The smallest vm_type_info accepted: version 0.1's, up to ->opaque. */
+#define TYPE_INFO_V1_SIZE                                                     \
+	(offsetof(struct vm_type_info, opaque) + sizeof(void *))
 
 /* Deepest type chain accepted; a cycle among host types stops here. */
 #define TYPE_MAX_DEPTH 16
@@ -246,22 +251,52 @@ static int check_host_props(const struct vm_type_info *info,
 	return 0;
 }
 
+/* A host netdev type whose parent is "netdev" is built on the host netdev
+ * adapter, so that its frames have somewhere to go (lib/net/host.c). */
+static const char *host_parent(const struct vm_type_info *info)
+{
+	return strcmp(info->parent, TYPE_NETDEV) ? info->parent
+						 : TYPE_NETDEV_HOST;
+}
+
+static int check_netdev_ops(const struct vm_type_info *info,
+			    const struct obj_class *pk,
+			    struct vm_error **errp)
+{
+	if (!info->netdev_ops)
+		return 0;
+	if (!class_is_a(pk, TYPE_NETDEV_HOST))
+		return verr_set(errp, -EINVAL,
+				"type '%s': netdev_ops need a parent derived from 'netdev' only (not '%s')",
+				info->name, info->parent);
+	if (!netdev_host_ops_valid(info->netdev_ops))
+		return verr_set(errp, -EINVAL,
+				"type '%s': netdev_ops without size or send",
+				info->name);
+	return 0;
+}
+
 int type_register_host(struct type_registry *r,
-		       const struct vm_type_info *info,
+		       const struct vm_type_info *user_info,
 		       struct vm_error **errp)
 {
+	struct vm_type_info info_copy = { 0 }, *info = &info_copy;
 	struct type_entry *e;
 	struct obj_class *pk;
 	int rc;
 
-	if (!info || info->size < sizeof(*info) || !info->name ||
-	    !*info->name || !info->parent)
+	if (!user_info || user_info->size < TYPE_INFO_V1_SIZE)
+		return verr_set(errp, -EINVAL,
+				"vm_type_register: missing size, name or parent");
+	/* An older caller's struct is shorter: the rest stays zero. */
+	memcpy(info, user_info, MIN(user_info->size, sizeof(*info)));
+	if (!info->name || !*info->name || !info->parent)
 		return verr_set(errp, -EINVAL,
 				"vm_type_register: missing size, name or parent");
 	if (type_exists(r, info->name))
 		return verr_set(errp, -EEXIST, "type '%s' already exists",
 				info->name);
-	rc = type_get_class(r, info->parent, &pk, errp);
+	rc = type_get_class(r, host_parent(info), &pk, errp);
 	if (rc < 0) {
 		verr_prefix(errp, "type '%s': ", info->name);
 		return rc;
@@ -271,6 +306,8 @@ int type_register_host(struct type_registry *r,
 				"type '%s': parent '%s' is neither a netdev nor a device",
 				info->name, info->parent);
 	rc = check_host_props(info, errp);
+	if (rc == 0)
+		rc = check_netdev_ops(info, pk, errp);
 	if (rc < 0)
 		return rc;
 	e = calloc(1, sizeof(*e));
@@ -278,7 +315,7 @@ int type_register_host(struct type_registry *r,
 		return verr_set(errp, -ENOMEM, "type '%s': out of memory",
 				info->name);
 	e->name = strdup(info->name);
-	e->parent = strdup(info->parent);
+	e->parent = strdup(host_parent(info));
 	if (!e->name || !e->parent) {
 		free(e->name);
 		free(e->parent);

@@ -53,6 +53,13 @@ struct type {
 	void (*unrealize)(struct vm_obj *o);
 	void (*finalize)(struct vm_obj *o);
 	const struct vm_prop_desc *props; /* offsets from the object start */
+	/* Library-internal, for built-in bases that host types derive from
+	 * (lib/net/host.c): every level's base_realize runs, parents first,
+	 * before the most derived realize (whoever declares it) and may
+	 * fail; every level's base_unrealize runs, child first, after
+	 * unrealize or when a later step of realize failed. */
+	int (*base_realize)(struct vm_obj *o, struct vm_error **errp);
+	void (*base_unrealize)(struct vm_obj *o);
 };
 
 /* A property of a class with where its value lives in the object. */

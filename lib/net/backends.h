@@ -5,7 +5,9 @@
 
 #include "../core/type.h"
 
+extern const struct type netdev_host_type;
 extern const struct type netdev_null_type;
+extern const struct type netdev_stream_type;
 extern const struct type netdev_tap_type;
 extern const struct type netdev_vhost_user_type;
 

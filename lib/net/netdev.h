@@ -39,6 +39,9 @@
 #include "../core/obj.h"
 
 #define TYPE_NETDEV "netdev"
+/* The host netdev adapter (host.c), base of host types with parent
+ * "netdev". */
+#define TYPE_NETDEV_HOST "callback"
 
 #define NETDEV_CAP_VNET_HDR (1u << 0) /* can carry a virtio-net header */
 #define NETDEV_CAP_VHOST (1u << 2)    /* can take whole queues */
@@ -178,5 +181,8 @@ void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 			    void *opaque);
 /* The backend's thread: tell the peer device (no lock of ours held). */
 void netdev_link_changed(struct netdev *nd, bool up);
+
+/* host.c: can @ops serve as a host netdev's callbacks (size, ->send)? */
+bool netdev_host_ops_valid(const struct vm_netdev_ops *ops);
 
 #endif

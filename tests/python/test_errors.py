@@ -202,3 +202,18 @@ def test_kick_signal_must_be_real_time():
            kv.VM, kick_signal=signal.SIGRTMAX + 1)
     kv.VM(kick_signal=signal.SIGRTMIN).close()
     kv.VM(kick_signal=signal.SIGRTMAX).close()
+
+
+def test_host_netdev_before_start(vm):
+    nd = vm.add_host_netdev("h0", send=lambda frame: None)
+    assert isinstance(nd, kv.HostNetdev)
+    assert nd.type == "callback" and nd.kind == "netdev"
+    assert not nd.realized
+    e = raises(kv.VMError, errno.ENODEV, "netdev 'h0': push", nd.push,
+               b"\x00" * 60)
+    assert e.errno == errno.ENODEV
+    raises(kv.VMError, errno.EMSGSIZE, "netdev 'h0': push", nd.push, b"")
+    raises(kv.VMError, errno.EMSGSIZE, "netdev 'h0': push", nd.push,
+           b"\x00" * 65537)
+    raises(kv.VMExistsError, errno.EEXIST, "'h0'", vm.add_host_netdev, "h0",
+           send=print)

@@ -93,24 +93,33 @@ cache=$(cd "$cache" && pwd)
 KIT_CACHE=$cache
 export KIT_CACHE
 
-# The stock-kernel guest of test-linux: kit, then its initramfs (rebuilt
-# when the kit or the scripts are newer).
+# An L2 initramfs OUT around SCRIPT, rebuilt when the kit or the scripts
+# are newer; removed (its test then skips) when it cannot be built.
+build_cpio() {
+    if [ ! -s "$1" ] || [ -n "$(find "$cache/kit.stamp" "$2" \
+            "$here/l2-initramfs.sh" -newer "$1" 2>/dev/null)" ]; then
+        if out=$("$here/l2-initramfs.sh" "$cache" "$1" "$2" 2>&1); then
+            echo "# $out"
+        else
+            echo "# kvm-tests: l2-initramfs.sh failed: $(basename "$1") missing"
+            echo "$out" | sed 's/^/#   /'
+            rm -f "$1"
+        fi
+    fi
+}
+
+# The stock-kernel guests of test-linux: kit, then the initramfs of its
+# own tests and that of examples/sandbox-run (which it runs too).
 if [ -n "$linux" ]; then
     cpio=$(dirname "$linux")/test-linux.cpio
-    guest_sh=$here/linux-guest.sh
     if ! out=$("$here/kit.sh" "$cache" 2>&1); then
         echo "# kvm-tests: kit.sh $cache failed: test-linux will skip"
         echo "$out" | tail -n 5 | sed 's/^/#   /'
         rm -f "$cpio"
-    elif [ ! -s "$cpio" ] || [ -n "$(find "$cache/kit.stamp" "$guest_sh" \
-            "$here/l2-initramfs.sh" -newer "$cpio" 2>/dev/null)" ]; then
-        if out=$("$here/l2-initramfs.sh" "$cache" "$cpio" "$guest_sh" 2>&1); then
-            echo "# $out"
-        else
-            echo "# kvm-tests: l2-initramfs.sh failed: test-linux will skip"
-            echo "$out" | sed 's/^/#   /'
-            rm -f "$cpio"
-        fi
+    else
+        build_cpio "$cpio" "$here/linux-guest.sh"
+        build_cpio "$(dirname "$linux")/sandbox.cpio" \
+            "$here/../../examples/sandbox-guest.sh"
     fi
     # Nested, the kit's vmlinux (50+ MB) is copied into L1 only on request.
     if [ -s "$cache/l2/vmlinux" ]; then
@@ -172,7 +181,12 @@ if [ -n "$direct_progs" ]; then
     KVM_TEST_PATH_RAN=direct "$here/kvm-tests.sh" --inner $direct_progs | renumber
 fi
 if [ -n "$nested_progs" ]; then
-    RUN_IN_KVM_MIRROR="${RUN_IN_KVM_MIRROR:-} $top_builddir/tests/system $top_builddir/tests/guests $here"
+    RUN_IN_KVM_MIRROR="${RUN_IN_KVM_MIRROR:-} $top_builddir/tests/system $top_builddir/tests/guests $here $top_builddir/examples"
+    # test-linux's host netdev test starts passt (in its own netns).
+    if passt_bin=$(command -v passt 2>/dev/null); then
+        RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $passt_bin"
+        export RUN_IN_KVM_FILES
+    fi
     KVM_PATH_GUEST=$nested_guest
     export RUN_IN_KVM_MIRROR KVM_PATH_GUEST
     nrc=$(mktemp)

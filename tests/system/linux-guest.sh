@@ -25,7 +25,7 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer= xfer= mtu= mq=
+action=poweroff ip= peer= xfer= mtu= mq= hostnet=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
@@ -34,6 +34,7 @@ for w in $cmdline; do
 	test.xfer=*) xfer=${w#test.xfer=} ;;
 	test.mtu=*) mtu=${w#test.mtu=} ;;
 	test.mq=*) mq=${w#test.mq=} ;;
+	test.hostnet=*) hostnet=${w#test.hostnet=} ;;
 	esac
 done
 received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
@@ -82,6 +83,29 @@ elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$mq" ]; then
 	taskset 2 nc -w 30 "$peer" 5004 </tmp/b &
 	wait
 	echo "@@MQDONE@@"
+elif [ -n "$hostnet" ]; then
+	# Host netdevs (test-linux's hostnet test, test.hostnet=PINGS:PORT):
+	# eth0 is a "callback" netdev whose host program answers ARP and ping
+	# for 10.0.3.1 itself; eth1 a "stream" netdev to passt: DHCP, then
+	# fetch from PORT on passt's gateway (a server the test runs there).
+	n=${hostnet%%:*} port=${hostnet#*:}
+	ip link set eth0 up && ip addr add 10.0.3.15/24 dev eth0
+	echo "@@CBPING $(ping -c "$n" -A -q -w 900 10.0.3.1 2>&1 | sed -n 's/.* transmitted, //p')@@"
+	printf '%s\n' '#!/bin/sh' \
+		'[ "$1" = bound ] || exit 0' \
+		'ifconfig "$interface" "$ip" netmask "$subnet"' \
+		'route add default gw "$router" dev "$interface"' >/tmp/dhcp.sh
+	chmod +x /tmp/dhcp.sh
+	ip link set eth1 up
+	if udhcpc -i eth1 -f -q -n -t 10 -T 3 -s /tmp/dhcp.sh >/dev/null 2>&1; then
+		a=$(ip addr show eth1 | sed -n 's/.*inet \([0-9./]*\).*/\1/p')
+		gw=$(ip route | sed -n 's/^default via \([0-9.]*\).*/\1/p')
+		echo "@@DHCP $a $gw@@"
+		s=$(timeout 90 nc -w 20 "$gw" "$port" </dev/null | sha256sum)
+		echo "@@FETCHSHA ${s%% *}@@"
+	else
+		echo "@@DHCP fail@@"
+	fi
 elif [ -n "$ip" ] && [ -n "$peer" ]; then
 	# Traffic (test-linux's tap ping test): address eth0, ping the host.
 	ip link set eth0 up && ip addr add "$ip" dev eth0 &&

@@ -14,7 +14,11 @@ KVM_TEST_PROGS = tests/system/test-machine tests/system/test-churn \
 if ENABLE_TESTS
 check_PROGRAMS += $(KVM_TEST_PROGS)
 TESTS += tests/system/kvm-tests.sh tests/system/run-examples.sh
+# examples/net-passt -spawn with a tiny guest, directly where /dev/kvm
+# runs tiny guests (a second or so), else it skips.
+TESTS += tests/system/test-net-passt.sh
 endif
+EXTRA_DIST += tests/system/test-net-passt.sh
 tests_system_test_machine_SOURCES = tests/system/test-machine.c tests/system/sys-util.h
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_machine_LDADD = $(TEST_LIBS)
@@ -28,10 +32,11 @@ tests_system_test_pause_SOURCES = tests/system/test-pause.c tests/system/sys-uti
 tests_system_test_pause_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_pause_LDADD = $(TEST_LIBS)
 tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
+	tests/system/hostnet.h tests/unit/echo-host.h \
 	tests/system/sha256.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
-CLEANFILES += tests/system/test-linux.cpio
+CLEANFILES += tests/system/test-linux.cpio tests/system/sandbox.cpio
 EXTRA_DIST += tests/system/kvm-tests.sh tests/system/linux-guest.sh \
 	tests/system/kit.sh tests/system/l1-run.sh tests/system/run-in-kvm.sh \
 	tests/system/kvm-path.sh tests/system/l2-initramfs.sh \

@@ -14,7 +14,9 @@
 #           the directory holding CMD's first word (e.g. the build's
 #           tests/system, with .libs/), every directory in $RUN_IN_KVM_MIRROR
 #           (space-separated), and the L2 kit (CACHE_DIR/l2 without vmlinux,
-#           unless RUN_IN_KVM_VMLINUX=1); plus the shared libraries of every
+#           unless RUN_IN_KVM_VMLINUX=1), every file in $RUN_IN_KVM_FILES
+#           (space-separated: host programs such as passt); plus the shared
+#           libraries of every
 #           ELF file copied (per ldd).  CMD then runs as given, in L1, from
 #           the same current directory, so relative and absolute paths work.
 #   none    exit 77 (automake SKIP) with the reason.
@@ -23,7 +25,7 @@
 # KVM_KIT=CACHE_DIR (absolute) and KVM_TEST_PATH_RAN=direct|nested.
 # Environment variables named in RUN_IN_KVM_ENV (default: srcdir top_srcdir
 # builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB
-# CK_RUN_CASE TEST_LINUX_NET) are passed
+# CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS) are passed
 # on into L1, as are KVM_KIT and KVM_TEST_PATH_RAN.
 # The path is kvm-path.sh's answer for --guest ${KVM_PATH_GUEST:-linux}
 # (tiny: the project's small guests only; linux: stock kernels).
@@ -87,12 +89,20 @@ for d in ${RUN_IN_KVM_MIRROR:-}; do
         say "note: RUN_IN_KVM_MIRROR entry $d is not a directory; skipped"
     fi
 done
+# Host files the command needs in L1 at the same path (e.g. passt).
+for f in ${RUN_IN_KVM_FILES:-}; do
+    if [ -e "$f" ]; then
+        args+=(--file "$f:$f")
+    else
+        say "note: RUN_IN_KVM_FILES entry $f does not exist; skipped"
+    fi
+done
 # The L2 kit at the same absolute path (vmlinux is 50+ MB: only on request).
 for f in "$KVM_KIT"/l2/*; do
     case $f in */vmlinux) [ "${RUN_IN_KVM_VMLINUX:-0}" = 1 ] || continue ;; esac
     args+=(--file "$f:$f")
 done
-for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET} \
+for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS} \
          KVM_KIT KVM_TEST_PATH_RAN; do
     args+=(--env "$v")
 done

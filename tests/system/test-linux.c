@@ -44,6 +44,7 @@
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
+#include "hostnet.h"
 #include "sha256.h"
 #include "sys-util.h"
 
@@ -81,6 +82,11 @@ static const char *nic_tap_queues;
  * virtio-net-pci properties (NULL-terminated, may be NULL). */
 static uint32_t boot_mem_mib;
 static const struct vm_prop *nic_props;
+/* Or, when set, this adds the VM's netdevs ("n0" and any other) instead,
+ * and nic2_netdev (if set) gets a second NIC "net1" (MAC NIC2_MAC). */
+static void (*nic_netdevs)(struct vm *vm);
+static const char *nic2_netdev;
+#define NIC2_MAC "52:54:00:12:34:58"
 
 static void boot_start(struct boot *b, const char *name, const char *kernel,
 		       uint32_t vcpus, uint32_t flags, const char *cmdline)
@@ -104,7 +110,8 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	if (getenv("VERBOSE"))
 		vm_set_log_fn(b->vm, log_to_stderr, NULL, VM_LOG_DEBUG);
 	/* A virtio-net-pci NIC on a null backend: the guest must bind it. */
-	rc = nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
+	rc = nic_netdevs ? (nic_netdevs(b->vm), 0) :
+	     nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
 				     (const struct vm_prop[]){
 					     { "ifname", nic_tap },
 					     { "queues", nic_tap_queues ? nic_tap_queues : "1" },
@@ -122,6 +129,13 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 			p[k++] = nic_props[i];
 		rc = vm_add_device(b->vm, "virtio-net-pci", p, &err);
 	}
+	if (rc == 0 && nic2_netdev)
+		rc = vm_add_device(b->vm, "virtio-net-pci",
+				   (const struct vm_prop[]){
+					   { "netdev", nic2_netdev },
+					   { "id", "net1" }, { "mac", NIC2_MAC },
+					   { NULL, NULL } },
+				   &err);
 	ck_assert_msg(rc == 0, "%s: vm_add_device: %s", name,
 		      vm_error_message(err));
 	b->t_start = now_ms();
@@ -447,6 +461,164 @@ START_TEST(test_tap_guest_pings_host)
 	boot_end(b);
 	free(b);
 	nic_tap = NULL;
+}
+END_TEST
+
+/* ---- host netdevs: a host that is only frames, and passt ---- */
+
+static struct hostnet hn;
+
+/* n0: "callback" answered by hostnet.h; n1: "stream" to passt. */
+static void hostnet_netdevs(struct vm *vm)
+{
+	struct vm_error *err = NULL;
+	char fd[16];
+	int rc;
+
+	snprintf(fd, sizeof(fd), "%d", hn.stream_fd);
+	rc = vm_add_netdev(vm, "callback", "n0", NULL, &err);
+	if (rc == 0)
+		rc = vm_netdev_set_ops(vm_obj_find(vm, "n0"), &hostnet_cb_ops,
+				       &hn);
+	if (rc == 0)
+		rc = vm_add_netdev(vm, "stream", "n1",
+				   (const struct vm_prop[]){ { "fd", fd },
+							     { NULL, NULL } },
+				   &err);
+	ck_assert_msg(rc == 0, "hostnet: netdevs: %s", vm_error_message(err));
+}
+
+/* In a network namespace of its own (CK_FORK: this test's process only):
+ * the guest pings the "callback" host TEST_HOSTNET_PINGS (10,000) times,
+ * all answered once; and through passt on a "stream" netdev it gets
+ * 10.0.2.15/24 by DHCP and fetches 1 MiB from a server at its gateway
+ * (one hop from passt, in a namespace of the test's: hostnet.h), sha256
+ * compared, unless passt crashes (Debian 12's does: reported, not failed).
+ * No root needed for passt's part on a user's host; here the namespaces
+ * keep it off any network. */
+START_TEST(test_host_netdevs_callback_ping_and_passt)
+{
+	char cmdline[256], want[96];
+	const char *v, *env = getenv("TEST_HOSTNET_PINGS"), *why;
+	unsigned pings = env && *env ? (unsigned)strtoul(env, NULL, 10) : 10000;
+	struct boot *b;
+
+	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
+		printf("# no private network namespace or /dev/net/tun (%s): host netdevs not tested\n",
+		       strerror(errno));
+		return;
+	}
+	if (system("command -v passt >/dev/null 2>&1") != 0) {
+		printf("# no passt here (scripts/deps.sh installs it): host netdevs not tested\n");
+		return;
+	}
+	why = hostnet_init(&hn);
+	ck_assert_msg(!why, "hostnet: %s: %s", why, strerror(errno));
+	b = calloc(1, sizeof(*b));
+	ck_assert_ptr_nonnull(b);
+	nic_netdevs = hostnet_netdevs;
+	nic2_netdev = "n1";
+	snprintf(cmdline, sizeof(cmdline),
+		 CMDLINE_BASE " test.action=poweroff test.hostnet=%u:%u", pings,
+		 hn.port);
+	boot_start(b, "hostnet", bzimage, 1, hugetlb_flag(), cmdline);
+	/* ~3 ms a ping nested on a quiet host, 40 ms seen on a loaded one */
+	boot_pump(b, BOOT_TIMEOUT_MS + pings * 40.0);
+	nic_netdevs = NULL;
+	nic2_netdev = NULL;
+	v = marker(b, "CBPING");
+	printf("# hostnet: callback ping: %s; host answered %u ARP, %u echo, refused %u\n",
+	       v ? v : "(none)", hn.arp_answers, hn.echo_answers, hn.refused);
+	snprintf(want, sizeof(want), "%u packets received, 0%% packet loss",
+		 pings);
+	if (!v || strcmp(v, want))
+		boot_print_console(b);
+	ck_assert_msg(v && !strcmp(v, want), "hostnet: ping '%s', want '%s'",
+		      v ? v : "(none)", want);
+	ck_assert_uint_eq(hn.echo_answers, pings);
+	ck_assert_uint_ge(hn.arp_answers, 1);
+	ck_assert_uint_eq(hn.refused, 0);
+	v = marker(b, "DHCP");
+	printf("# hostnet: passt DHCP: %s\n", v ? v : "(none)");
+	if (!v || strcmp(v, HOSTNET_GUEST_IP "/24 " HOSTNET_GW))
+		boot_print_console(b);
+	ck_assert_msg(v && !strcmp(v, HOSTNET_GUEST_IP "/24 " HOSTNET_GW),
+		      "hostnet: DHCP '%s'", v ? v : "(none)");
+	v = marker(b, "FETCHSHA");
+	snprintf(want, sizeof(want), "%s", v ? v : "(none)");
+	if (!b->done)
+		boot_print_console(b);
+	ck_assert_msg(b->done, "hostnet: no exit");
+	boot_end(b);
+	free(b);
+	hostnet_fini(&hn);
+	printf("# hostnet: fetched through passt: sha256 %s, sent %s (%llu bytes); passt %s\n",
+	       want, hn.sha, (unsigned long long)hn.sent,
+	       WIFSIGNALED(hn.passt_status) ? "died of a signal" : "ran to the end");
+	if (!hostnet_passt_trusted()) {
+		/* hostnet.h: TCP through Debian 12's passt is broken; what
+		 * it does before (DHCP, ARP, framing) was checked above. */
+		printf("# hostnet: this passt says \"unknown version\" (Debian 12's, known broken for TCP: hostnet.h): the fetch is reported, not checked\n");
+		return;
+	}
+	ck_assert_msg(!hn.fail, "hostnet: %s", hn.fail ? hn.fail : "");
+	ck_assert_str_eq(want, hn.sha);
+}
+END_TEST
+
+/* ---- examples/sandbox-run: one VM per request ---- */
+
+/* The example, run as a user would (its own process), on the stock
+ * kernel with sandbox.cpio (kvm-tests.sh builds it beside test-linux.cpio
+ * from examples/sandbox-guest.sh): TEST_SANDBOX_REQUESTS requests (3) of
+ * a command whose output and own exit status (7) must come back. */
+START_TEST(test_sandbox_run_example)
+{
+	const char *top = getenv("top_builddir"), *env = getenv("TEST_SANDBOX_REQUESTS");
+	unsigned n = env && *env ? (unsigned)strtoul(env, NULL, 10) : 3, got = 0;
+	char prog[4200], cpio[4400], cmd[16384], want[64];
+	static char out[1 << 16];
+	size_t len = 0, k;
+	const char *p;
+	FILE *f;
+	int st;
+
+	snprintf(prog, sizeof(prog), "%s/examples/sandbox-run", top ? top : ".");
+	snprintf(cpio, sizeof(cpio), "%s", initrd);
+	p = strrchr(cpio, '/');
+	snprintf(cpio + (p ? (size_t)(p - cpio) + 1 : 0),
+		 sizeof(cpio) - (p ? (size_t)(p - cpio) + 1 : 0), "sandbox.cpio");
+	if (access(prog, X_OK) || access(cpio, R_OK)) {
+		printf("# no %s or %s: sandbox-run not tested\n", prog, cpio);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s -kernel %s -initrd %s -n %u -timeout 240 -- "
+		 "'echo hello from $(uname -s); echo \"a  b\"; exit 7' 2>&1",
+		 prog, bzimage, cpio, n);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (len < sizeof(out) - 1 &&
+	       (k = fread(out + len, 1, sizeof(out) - 1 - len, f)) > 0)
+		len += k;
+	out[len] = '\0';
+	st = pclose(f);
+	for (p = out; *p;) { /* as TAP comments */
+		k = strcspn(p, "\n");
+		printf("#   | %.*s\n", (int)k, p);
+		p += k + (p[k] == '\n');
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 7,
+		      "sandbox-run: exit status %d, want 7", st);
+	ck_assert_msg(!strncmp(out, "hello from Linux\na  b\n", 22),
+		      "sandbox-run: output does not start with the command's");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "request %u: exit 7,", i);
+		got += strstr(out, want) != NULL;
+	}
+	ck_assert_uint_eq(got, n);
+	snprintf(want, sizeof(want), "latency: n=%u p50=", n);
+	ck_assert_msg(strstr(out, want), "sandbox-run: no latency line");
 }
 END_TEST
 
@@ -1108,15 +1280,21 @@ int main(void)
 	 * runs them in one of its builds, nested L1s wedge now and then). */
 	net = getenv("TEST_LINUX_NET");
 	if (net && !strcmp(net, "0")) {
-		printf("# net tests (ping, traffic, exit path, multiqueue) not run here: TEST_LINUX_NET=0\n");
+		printf("# net tests (ping, traffic, exit path, multiqueue, host netdevs, sandbox-run) not run here: TEST_LINUX_NET=0\n");
 		return check_run(s);
 	}
 	tc = tcase_create("net");
-	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000);
+	/* + 300 s: the host netdev test's 10,000 pings on a loaded host */
+	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
 	tcase_add_test(tc, test_tap_guest_pings_host);
 	tcase_add_test(tc, test_tap_traffic_both_ways);
 	tcase_add_test(tc, test_tap_traffic_on_the_exit_path);
 	tcase_add_test(tc, test_tap_multiqueue_both_pairs_carry_traffic);
+	/* Host netdevs (callback, stream + passt) in one boot, and
+	 * examples/sandbox-run: in this case too, so that the CI's one
+	 * nested net step (CK_RUN_CASE=net) runs them. */
+	tcase_add_test(tc, test_host_netdevs_callback_ping_and_passt);
+	tcase_add_test(tc, test_sandbox_run_example);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -7,7 +7,8 @@ check_PROGRAMS += tests/unit/test-virtio-net
 TESTS += tests/unit/test-virtio-net
 endif
 tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c \
-	tests/unit/vm-fixture.h tests/unit/fake-kvm.h $(virtio_mock_sources) \
+	tests/unit/vm-fixture.h tests/unit/vnet-fixture.h tests/unit/fake-kvm.h \
+	$(virtio_mock_sources) \
 	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
 tests_unit_test_virtio_net_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_virtio_net_LDADD = $(TEST_LIBS)
@@ -29,3 +30,15 @@ tests_unit_test_vhost_user_dpdk_SOURCES = tests/unit/test-vhost-user-dpdk.c \
 	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h $(vhost_user_mock_sources)
 tests_unit_test_vhost_user_dpdk_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_vhost_user_dpdk_LDADD = $(TEST_LIBS)
+# Host netdevs ("callback", host types derived from "netdev") through the
+# public calls, with the same mock guest.
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-host-netdev
+TESTS += tests/unit/test-host-netdev
+endif
+tests_unit_test_host_netdev_SOURCES = tests/unit/test-host-netdev.c \
+	tests/unit/vm-fixture.h tests/unit/vnet-fixture.h tests/unit/fake-kvm.h \
+	tests/unit/echo-host.h $(virtio_mock_sources) \
+	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
+tests_unit_test_host_netdev_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_host_netdev_LDADD = $(TEST_LIBS)

@@ -21,3 +21,12 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' \
 	LDFLAGS_EXTRA='$(LDFLAGS)' KIT_CACHE="$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}"; \
 	export top_builddir top_srcdir MAKE CC LDFLAGS_EXTRA KIT_CACHE;
 EXTRA_DIST += tests/unit/check-main.h
+
+# The "stream" netdev (QEMU's -netdev stream framing) against sockets.
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-stream
+TESTS += tests/unit/test-stream
+endif
+tests_unit_test_stream_SOURCES = tests/unit/test-stream.c
+tests_unit_test_stream_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_stream_LDADD = $(TEST_LIBS)

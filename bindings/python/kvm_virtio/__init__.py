@@ -32,7 +32,7 @@ from .errors import (VMError, VMInvalidError, VMRangeError, VMNotFoundError,
                      error_for)
 
 __all__ = [
-    "VM", "VMObject", "Status", "props_parse", "version", "version_info",
+    "VM", "VMObject", "HostNetdev", "Status", "props_parse", "version", "version_info",
     "host_kvm", "library_path", "LibraryNotFoundError", "VMError",
     "VMInvalidError", "VMRangeError", "VMNotFoundError", "VMExistsError",
     "VMBusyError", "VMNotSupportedError", "VMTimeoutError",
@@ -205,6 +205,27 @@ class VMObject:
         return "VMObject(%r)" % self.id
 
 
+class HostNetdev(VMObject):
+    """A "callback" netdev (VM.add_host_netdev()): the guest's frames go
+    to a Python callable, push() hands frames to the guest."""
+
+    def push(self, frame):
+        """Queue one Ethernet frame (bytes-like, 1..65536 bytes) for the
+        guest; any thread, while the VM is started. Returns True when it
+        was queued, False when the netdev already holds 256 frames the
+        guest has not taken (nothing queued: retry once rx_ready was
+        called). Raises VMError otherwise (errno ENODEV before start(),
+        EMSGSIZE for an empty or too large frame)."""
+        data = bytes(frame)
+        rc = _lib.lib().vm_netdev_push(self._ptr(), 0, data, len(data))
+        if rc == -11:  # EAGAIN
+            return False
+        if rc < 0:
+            raise error_for(rc, "netdev '%s': push: %s" % (
+                self.id, os.strerror(-rc)))
+        return True
+
+
 def _value(v):
     if v is True:
         return b"on"
@@ -252,6 +273,7 @@ class VM:
         self._keep = []          # ctypes callbacks and files kept alive
         self.console_errors = []
         self.log_errors = []
+        self.netdev_errors = []
         cfg = _lib.vm_config()
         cfg.size = ctypes.sizeof(_lib.vm_config)
         cfg.vcpus = vcpus
@@ -403,6 +425,48 @@ class VM:
             return VMObject(self, str(props["id"]))
         new = [o for o in self.objects() if o.id not in before]
         return new[0]
+
+    def add_host_netdev(self, id, send, rx_ready=None):
+        """Add a "callback" netdev whose frames are Python's: @send(frame)
+        gets each frame the guest sends (bytes, no virtio-net header) on
+        the NIC's I/O thread and returns None or True when it took it,
+        False for "not now" (the device offers it again ~1 ms later);
+        @rx_ready() is called after push() returned False, once there is
+        room again. Exceptions they raise are kept in netdev_errors (the
+        frame counts as dropped). Neither may call methods of this VM
+        but push(). Returns a HostNetdev."""
+        lib = _lib.lib()
+        _call(lib.vm_add_netdev, self._handle(), b"callback", _b(id), None)
+        obj = HostNetdev(self, id)
+
+        def send_tramp(nd, opaque, queue, iov, iovcnt):
+            try:
+                data = b"".join(ctypes.string_at(iov[i].iov_base,
+                                                 iov[i].iov_len)
+                                for i in range(iovcnt))
+                if send(data) is False:
+                    return -11  # EAGAIN
+                return len(data)
+            except BaseException as e:  # never unwind into C
+                self.netdev_errors.append(e)
+                return -5  # EIO: dropped, counted
+
+        def ready_tramp(nd, opaque, queue):
+            try:
+                if rx_ready is not None:
+                    rx_ready()
+            except BaseException as e:
+                self.netdev_errors.append(e)
+
+        ops = _lib.vm_netdev_ops()
+        ops.size = ctypes.sizeof(_lib.vm_netdev_ops)
+        ops.send = _lib.NETDEV_SEND_FN(send_tramp)
+        ops.rx_ready = _lib.NETDEV_RX_READY_FN(ready_tramp)
+        self._keep.append(ops)  # borrowed by the library until close()
+        rc = lib.vm_netdev_set_ops(obj._ptr(), ctypes.byref(ops), None)
+        if rc < 0:
+            raise error_for(rc, "netdev '%s': vm_netdev_set_ops failed" % id)
+        return obj
 
     def objects(self):
         """Chardevs, then netdevs, then devices, each in the order added."""

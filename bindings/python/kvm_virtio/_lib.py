@@ -95,6 +95,29 @@ class vm_net_stats(ctypes.Structure):
         [("queue", vm_net_queue_stats * VM_NET_MAX_QUEUE_PAIRS)]
 
 
+class iovec(ctypes.Structure):
+    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
+
+
+NETDEV_SEND_FN = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p,
+                                  ctypes.c_void_p, ctypes.c_uint,
+                                  ctypes.POINTER(iovec), ctypes.c_int)
+NETDEV_RX_READY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p,
+                                      ctypes.c_uint)
+
+
+class vm_netdev_ops(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("send", NETDEV_SEND_FN),
+        ("send_batch", ctypes.c_void_p),   # not used from Python
+        ("rx_ready", NETDEV_RX_READY_FN),
+    ]
+
+
+VM_NETDEV_RX_FRAMES = 256
+VM_NETDEV_MAX_FRAME = 65536
+
 VM_CONFIG_F_HUGETLB = 1 << 0
 VM_CONFIG_F_PREALLOC = 1 << 1
 VM_CONFIG_F_DROP_CAPS = 1 << 4
@@ -153,6 +176,10 @@ _PROTOS = {
                                         ctypes.POINTER(vm_net_stats), errpp]),
     "vm_type_prop": (ctypes.POINTER(vm_prop_desc), [vm_p, ctypes.c_char_p,
                                                      ctypes.c_uint]),
+    "vm_netdev_set_ops": (ctypes.c_int, [obj_p, ctypes.POINTER(vm_netdev_ops),
+                                         ctypes.c_void_p]),
+    "vm_netdev_push": (ctypes.c_int, [obj_p, ctypes.c_uint, ctypes.c_char_p,
+                                      ctypes.c_size_t]),
 }
 
 
