@@ -99,7 +99,11 @@ net_tests() {
 	# threads to one and the NIC's I/O threads to the other, so guest and
 	# device really run side by side (what killed guests under the old
 	# exit-path TX, issue 7).
+	# One L1 runs the whole case (100 MiB each way, 10,000 pings to a
+	# host netdev, passt, sandbox-run): more than l1-run's default 600 s
+	# on a slow host.
 	(cd "$dir" && RUN_IN_KVM_SMP="${NET_L1_SMP:-2}" \
+		RUN_IN_KVM_TIMEOUT="${NET_L1_TIMEOUT:-1500}" \
 		L1_TCG_THREAD="${NET_L1_TCG_THREAD:-multi}" \
 		TEST_LINUX_NET=1 CK_RUN_CASE=net top_builddir="$dir" \
 		"$top/tests/system/kvm-tests.sh" "$dir/tests/system/test-linux") \
