@@ -772,7 +772,7 @@ static void *xfer_thread(void *arg)
 			buf[i] = xorshift(&seed);
 		sha256_update(&h, buf, k);
 		for (size_t off = 0; off < k; off += (size_t)n) {
-			n = write(fd, (char *)buf + off, k - off);
+			n = send(fd, (char *)buf + off, k - off, MSG_NOSIGNAL);
 			if (n <= 0) {
 				x->fail = "send to the guest";
 				goto out;
