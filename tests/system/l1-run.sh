@@ -404,6 +404,12 @@ time.sleep(0.5)
 PY
 }
 
+# L1's kernel runs with highres=off nohz=off: its local APIC timer then
+# ticks periodically on every CPU, idle or not (250 Hz), instead of being
+# re-armed one-shot from the interrupt handler. The wedge is an interrupt
+# left in IRR without the CPU being told (README.md); every tick sets the
+# timer's IRR bit again, which makes QEMU's APIC tell the CPU, so a lost
+# wake-up lasts one tick instead of for ever.
 # run_once: boot L1 once.  Sets OUTCOME (exit|stall|timeout|died) and
 # EXIT_RC (from the @@L1-EXIT@@ marker), and prints the timings.
 run_once() {
@@ -419,7 +425,7 @@ run_once() {
         -chardev file,id=con,path="$RAW" -serial chardev:con \
         -monitor "unix:$WORK/monitor.sock,server=on,wait=off" \
         -no-reboot -kernel "$KERNEL" -initrd "$WORK/l1.cpio" \
-        -append "console=ttyS0 quiet panic=-1 mitigations=off ${APPEND}" \
+        -append "console=ttyS0 quiet panic=-1 mitigations=off highres=off nohz=off ${APPEND}" \
         </dev/null >"$WORK/qemu.out" 2>"$WORK/qemu.err" &
     QPID=$!
     # Stream the console file as it grows (-F: qemu truncates it on open).
