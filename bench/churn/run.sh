@@ -35,19 +35,7 @@ usage() {
     echo "usage: run.sh [--bindir DIR] [--guest ELF] [--iters N] [--rounds R] [--cpu C] [--systemdir DIR] [--cache DIR] [--inner]" >&2
     exit 2
 }
-while [ $# -gt 0 ]; do
-    case $1 in
-        --bindir)    BINDIR=${2:?}; shift 2 ;;
-        --guest)     GUEST=${2:?}; shift 2 ;;
-        --iters)     ITERS=${2:?}; shift 2 ;;
-        --rounds)    ROUNDS=${2:?}; shift 2 ;;
-        --cpu)       CPU=${2:?}; shift 2 ;;
-        --systemdir) SYSTEMDIR=${2:?}; shift 2 ;;
-        --cache)     CACHE=${2:?}; shift 2 ;;
-        --inner)     INNER=1; shift ;;
-        *)           usage ;;
-    esac
-done
+bench_opts "$@"
 case $ITERS$ROUNDS in ''|*[!0-9]*) usage ;; esac
 BINDIR=$(cd "$BINDIR" && pwd)
 [ -n "$GUEST" ] || GUEST=$BINDIR/../first-exit/exit-guest

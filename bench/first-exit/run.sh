@@ -60,18 +60,7 @@ usage() {
     echo "usage: run.sh [--bindir DIR] [--runs N] [--cache DIR] [--systemdir DIR] [--qemu PATH] [--smp N] [--inner]" >&2
     exit 2
 }
-while [ $# -gt 0 ]; do
-    case $1 in
-        --bindir)    BINDIR=${2:?}; shift 2 ;;
-        --runs)      RUNS=${2:?}; shift 2 ;;
-        --cache)     CACHE=${2:?}; shift 2 ;;
-        --systemdir) SYSTEMDIR=${2:?}; shift 2 ;;
-        --qemu)      QEMU=${2:?}; shift 2 ;;
-        --smp)       SMP=${2:?}; shift 2 ;;
-        --inner)     INNER=1; shift ;;
-        *)           usage ;;
-    esac
-done
+bench_opts "$@"
 case $RUNS in ''|*[!0-9]*|0) usage ;; esac
 BINDIR=$(cd "$BINDIR" && pwd)
 if [ -z "$QEMU" ]; then QEMU=$(command -v qemu-system-x86_64 2>/dev/null || true); fi
