@@ -47,3 +47,13 @@ bench_opts() {
         esac
     done
 }
+
+# bench_path [kvm-path.sh args]: where this benchmark runs, as
+# tests/system/kvm-path.sh decides (needs $SYSTEMDIR and the script's
+# say()): sets $path to direct or nested, and says why; no KVM: exit 77.
+bench_path() {
+    decision=$("$SYSTEMDIR/kvm-path.sh" --reason "$@") || exit 2
+    path=${decision%% *}
+    say "path=$path ${decision#* }"
+    case $path in none) say "SKIP: no KVM"; exit 77 ;; esac
+}

@@ -44,13 +44,8 @@ say() { echo "churn: $*" >&2; }
 [ -f "$GUEST" ] || { say "error: guest $GUEST missing"; exit 2; }
 
 if [ -z "$INNER" ]; then
-    decision=$("$SYSTEMDIR/kvm-path.sh" --reason --guest tiny) || exit 2
-    path=${decision%% *}
-    say "path=$path ${decision#* }"
-    case $path in
-        none) say "SKIP: no KVM"; exit 77 ;;
-        direct) INNER=1 ;;
-    esac
+    bench_path --guest tiny
+    if [ "$path" = direct ]; then INNER=1; fi
 fi
 if [ -z "$INNER" ]; then
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-churn.XXXXXX")

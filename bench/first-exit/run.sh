@@ -94,13 +94,8 @@ fi
 if [ -z "$INNER" ]; then
     [ -x "$SYSTEMDIR/kvm-path.sh" ] && [ -x "$SYSTEMDIR/l1-run.sh" ] ||
         { say "error: $SYSTEMDIR has no kvm-path.sh/l1-run.sh (give --systemdir)"; exit 2; }
-    decision=$("$SYSTEMDIR/kvm-path.sh" --reason --guest tiny) || exit 2
-    path=${decision%% *}
-    say "path=$path ${decision#* }"
-    case $path in
-        none) say "SKIP: no KVM"; exit 77 ;;
-        direct) INNER=1 ;;
-    esac
+    bench_path --guest tiny
+    if [ "$path" = direct ]; then INNER=1; fi
 fi
 if [ -z "$INNER" ]; then
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-first-exit.XXXXXX")

@@ -50,10 +50,7 @@ say() { echo "net-guest: $*" >&2; }
 
 # ------------------------------------------------------------ outer
 if [ -z "$INNER" ]; then
-    decision=$("$SYSTEMDIR/kvm-path.sh" --reason) || exit 2
-    path=${decision%% *}
-    say "path=$path ${decision#* }"
-    case $path in none) say "SKIP: no KVM"; exit 77 ;; esac
+    bench_path
     IPERF=$(command -v iperf3 2>/dev/null) || { say "SKIP: no iperf3 on this host (apt-get install iperf3)"; exit 77; }
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-net-guest.XXXXXX")
     trap 'rm -rf "$WORK"' EXIT

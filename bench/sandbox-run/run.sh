@@ -48,10 +48,7 @@ done
 
 # ------------------------------------------------------------ outer
 if [ -z "$INNER" ]; then
-    decision=$("$SYSTEMDIR/kvm-path.sh" --reason) || exit 2
-    path=${decision%% *}
-    say "path=$path ${decision#* }"
-    case $path in none) say "SKIP: no KVM"; exit 77 ;; esac
+    bench_path
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-sandbox.XXXXXX")
     trap 'rm -rf "$WORK"' EXIT
     P=$WORK/payload
