@@ -52,6 +52,7 @@
 #include "arch/x86/machine.h"
 #include "mock/guest-mem.h"
 #include "mock/pci-driver.h"
+#include "mock/sock-netdev.h"
 #include "mock/virtio-driver.h"
 #include "mock/virtio-pci-bar.h"
 #include "net/netdev.h"
@@ -70,74 +71,8 @@
 #define RAM1_GPA 0x100000000ull
 #define RAM1 0x10000ull
 
-/* ---- a socketpair netdev (as tests/unit/test-virtio-net.c) ---- */
+/* The netdev: tests/unit/mock/sock-netdev.c (a socketpair). */
 
-struct sock_priv {
-	int fd[2];   /* [0] the backend's end, [1] the fuzzer's ("the wire") */
-};
-
-static ssize_t sock_send(struct netdev *nd, unsigned q,
-			 const struct iovec *iov, int iovcnt)
-{
-	struct sock_priv *p = vm_obj_priv(&nd->obj);
-	ssize_t r = writev(p->fd[0], iov, iovcnt);
-
-	(void)q;
-	return r < 0 ? -errno : r;
-}
-
-static ssize_t sock_recv(struct netdev *nd, unsigned q,
-			 const struct iovec *iov, int iovcnt)
-{
-	struct sock_priv *p = vm_obj_priv(&nd->obj);
-	ssize_t r = readv(p->fd[0], iov, iovcnt);
-
-	(void)q;
-	return r < 0 ? -errno : r;
-}
-
-static int sock_rx_fd(struct netdev *nd, unsigned q)
-{
-	struct sock_priv *p = vm_obj_priv(&nd->obj);
-
-	(void)q;
-	return p->fd[0];
-}
-
-static const struct netdev_ops sock_ops = {
-	.send = sock_send, .recv = sock_recv, .rx_fd = sock_rx_fd,
-};
-
-static int sock_realize(struct vm_obj *o, struct vm_error **errp)
-{
-	struct sock_priv *p = vm_obj_priv(o);
-	struct netdev *nd = to_netdev(o);
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0, p->fd) < 0)
-		return vm_error_set(errp, -errno, "socketpair");
-	((struct netdev_class *)o->klass)->ops = &sock_ops;
-	nd->caps = NETDEV_CAP_RX_FD;
-	nd->queues = 1;
-	return 0;
-}
-
-static void sock_unrealize(struct vm_obj *o)
-{
-	struct sock_priv *p = vm_obj_priv(o);
-
-	close(p->fd[0]);
-	close(p->fd[1]);
-}
-
-static const struct vm_type_info sock_type = {
-	.size = sizeof(struct vm_type_info),
-	.name = "fuzz-sock",
-	.parent = "netdev",
-	.priv_size = sizeof(struct sock_priv),
-	.realize = sock_realize,
-	.unrealize = sock_unrealize,
-};
 
 /* ---- an irq sink safe for the rx thread ---- */
 
@@ -207,8 +142,8 @@ static int build_vm(void)
 	struct sock_priv *sp;
 
 	cfg.kernel = "/nonexistent";
-	if (vm_create(&cfg, &vm, NULL) || vm_type_register(vm, &sock_type, NULL) ||
-	    vm_add_netdev(vm, "fuzz-sock", "s0", NULL, NULL) ||
+	if (vm_create(&cfg, &vm, NULL) || vm_type_register(vm, &sock_netdev_type, NULL) ||
+	    vm_add_netdev(vm, "test-sock", "s0", NULL, NULL) ||
 	    vm_add_device(vm, "virtio-net-pci",
 			  (const struct vm_prop[]){ { "netdev", "s0" },
 						    { "id", "net0" },

@@ -66,7 +66,8 @@ tests_fuzz_vhost_user_fuzz_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
 # Check runner in a fuzzer).
 tests_fuzz_virtio_net_fuzz_SOURCES = tests/fuzz/fuzz-virtio-net.c \
 	$(FUZZ_COMMON) tests/unit/mock/check-shim.c $(virtio_mock_sources) \
-	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
+	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h \
+	tests/unit/mock/sock-netdev.c tests/unit/mock/sock-netdev.h
 tests_fuzz_virtio_net_fuzz_CFLAGS = $(FUZZ_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/tests/unit
 tests_fuzz_virtio_net_fuzz_LDADD = $(FUZZ_LIBS)

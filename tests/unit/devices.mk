@@ -9,7 +9,8 @@ endif
 tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c \
 	tests/unit/vm-fixture.h tests/unit/vnet-fixture.h tests/unit/fake-kvm.h \
 	$(virtio_mock_sources) \
-	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
+	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h \
+	tests/unit/mock/sock-netdev.c tests/unit/mock/sock-netdev.h
 tests_unit_test_virtio_net_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_virtio_net_LDADD = $(TEST_LIBS)
 

@@ -43,112 +43,10 @@
 #include "vm-fixture.h"
 #include "snapshot/format.h"
 #include "vnet-fixture.h"
+#include "mock/sock-netdev.h"
 #include "check-main.h"
 
 
-/* ---- a socketpair netdev, registered through the public type API ---- */
-
-struct sock_priv {
-	int fd[2];   /* [0] the backend's end, [1] the test's ("the wire") */
-};
-
-/* Knobs a test sets before realize (each test runs in its own process). */
-static struct {
-	int eagain;          /* send: -EAGAIN this many times first (atomic) */
-	int recv_err;        /* recv: always -EIO */
-	int vnet_hdr;        /* carry the header (NETDEV_CAP_VNET_HDR) */
-	uint64_t offloads;   /* nd->offloads */
-	uint64_t offl_set;   /* last set_offload() argument (atomic) */
-	unsigned queues;     /* nd->queues (0: 1) */
-	unsigned sends, recv_calls; /* atomic */
-} knob;
-
-static ssize_t sock_send(struct netdev *nd, unsigned q, const struct iovec *iov,
-			 int iovcnt)
-{
-	struct sock_priv *p = vm_obj_priv(&nd->obj);
-	ssize_t r;
-
-	__atomic_add_fetch(&knob.sends, 1, __ATOMIC_ACQ_REL);
-	if (__atomic_load_n(&knob.eagain, __ATOMIC_ACQUIRE) > 0) {
-		__atomic_sub_fetch(&knob.eagain, 1, __ATOMIC_ACQ_REL);
-		return -EAGAIN;
-	}
-	r = writev(p->fd[0], iov, iovcnt);
-	return r < 0 ? -errno : r;
-}
-
-static ssize_t sock_recv(struct netdev *nd, unsigned q, const struct iovec *iov,
-			 int iovcnt)
-{
-	struct sock_priv *p = vm_obj_priv(&nd->obj);
-	ssize_t r;
-
-	__atomic_add_fetch(&knob.recv_calls, 1, __ATOMIC_ACQ_REL);
-	if (knob.recv_err)
-		return -EIO;
-	r = readv(p->fd[0], iov, iovcnt);
-	return r < 0 ? -errno : r;
-}
-
-static int sock_set_vnet_hdr_len(struct netdev *nd, unsigned len)
-{
-	return 0;
-}
-
-static int sock_set_offload(struct netdev *nd, uint64_t f)
-{
-	__atomic_store_n(&knob.offl_set, f, __ATOMIC_RELEASE);
-	return 0;
-}
-
-static int sock_rx_fd(struct netdev *nd, unsigned q)
-{
-	struct sock_priv *p = vm_obj_priv(&nd->obj);
-
-	return p->fd[0];
-}
-
-static const struct netdev_ops sock_ops = {
-	.send = sock_send, .recv = sock_recv, .rx_fd = sock_rx_fd,
-	.set_vnet_hdr_len = sock_set_vnet_hdr_len,
-	.set_offload = sock_set_offload,
-};
-
-static int sock_realize(struct vm_obj *o, struct vm_error **errp)
-{
-	struct sock_priv *p = vm_obj_priv(o);
-	struct netdev *nd = to_netdev(o);
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0, p->fd) < 0)
-		return vm_error_set(errp, -errno, "socketpair");
-	/* Test-only: a host type has no netdev ops in the public API yet;
-	 * plug ours into its class (a copy of "netdev"'s). */
-	((struct netdev_class *)o->klass)->ops = &sock_ops;
-	/* no vnet header by default: the device makes it */
-	nd->caps = NETDEV_CAP_RX_FD | (knob.vnet_hdr ? NETDEV_CAP_VNET_HDR : 0);
-	nd->offloads = knob.offloads;
-	nd->queues = knob.queues ? knob.queues : 1;
-	return 0;
-}
-
-static void sock_unrealize(struct vm_obj *o)
-{
-	struct sock_priv *p = vm_obj_priv(o);
-
-	close(p->fd[0]);
-	close(p->fd[1]);
-}
-
-static const struct vm_type_info sock_type = {
-	.size = sizeof(struct vm_type_info),
-	.name = "test-sock",
-	.parent = "netdev",
-	.priv_size = sizeof(struct sock_priv),
-	.realize = sock_realize,
-	.unrealize = sock_unrealize,
-};
 
 /* ---- irq sinks safe for the I/O threads: plain, and a fake KVM ---- */
 
@@ -166,7 +64,7 @@ static void build_vm(const struct vm_prop *dev_props)
 
 	cfg.kernel = "/nonexistent";
 	ck_assert_int_eq(vm_create(&cfg, &vm, &err), 0);
-	ck_assert_int_eq(vm_type_register(vm, &sock_type, &err), 0);
+	ck_assert_int_eq(vm_type_register(vm, &sock_netdev_type, &err), 0);
 	ck_assert_int_eq(vm_add_netdev(vm, "test-sock", "s0", NULL, &err), 0);
 	ck_assert_int_eq(vm_add_device(vm, "virtio-net-pci", dev_props, &err),
 			 0);
@@ -182,7 +80,7 @@ static void setup(void)
 					   { "mac", MAC }, { NULL, NULL } });
 	ck_assert_int_eq(vm_realize_objects(vm, &err), 0);
 	find_device();
-	wire = ((struct sock_priv *)vm_obj_priv(vm_obj_find(vm, "s0")))->fd[1];
+	wire = sock_netdev_wire(vm, "s0");
 }
 
 static void teardown(void)
@@ -735,7 +633,7 @@ START_TEST(test_vnet_tx_backpressure_loses_nothing)
 {
 	uint8_t frame[3][64], got[128];
 
-	__atomic_store_n(&knob.eagain, 7, __ATOMIC_RELEASE);
+	__atomic_store_n(&sock_knob.eagain, 7, __ATOMIC_RELEASE);
 	linux_probe(LINUX_FEATURES);
 	for (unsigned i = 0; i < 3; i++) {
 		memset(frame[i], 0x30 + i, sizeof(frame[i]));
@@ -746,7 +644,7 @@ START_TEST(test_vnet_tx_backpressure_loses_nothing)
 		ck_assert_int_eq(wire_read(got, sizeof(got)), 64);
 		ck_assert_mem_eq(got, frame[i], 64);
 	}
-	ck_assert_uint_ge(__atomic_load_n(&knob.sends, __ATOMIC_ACQUIRE), 10);
+	ck_assert_uint_ge(__atomic_load_n(&sock_knob.sends, __ATOMIC_ACQUIRE), 10);
 	/* The frame is on the wire before the I/O thread counts it. */
 	for (int i = 0; i < 2000 && net_stats().tx_packets < 3; i++)
 		usleep(1000);
@@ -766,7 +664,7 @@ START_TEST(test_vnet_busy_tx_queue_does_not_starve_ctrl)
 	unsigned tx_done = 0;
 	int i;
 
-	__atomic_store_n(&knob.eagain, 1 << 30, __ATOMIC_RELEASE);
+	__atomic_store_n(&sock_knob.eagain, 1 << 30, __ATOMIC_RELEASE);
 	linux_probe_n(LINUX_FEATURES, 3);
 	memset(frame, 0x61, sizeof(frame));
 	/* one-descriptor chains (header + frame in one buffer) */
@@ -789,7 +687,7 @@ START_TEST(test_vnet_busy_tx_queue_does_not_starve_ctrl)
 		tx_done++;
 	/* the backend refuses everything: tx waits, ctrl still answered */
 	ck_assert_uint_eq(tx_done, 0);
-	__atomic_store_n(&knob.eagain, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&sock_knob.eagain, 0, __ATOMIC_RELEASE);
 	for (i = 0; i < 2000 && tx_done < 60; i++) {
 		while (vring_drv_get_used(&ring[TXQ], &id, &len))
 			tx_done++;
@@ -867,7 +765,7 @@ START_TEST(test_vnet_rx_backend_errors_back_off_then_link_down)
 {
 	struct vm_net_stats st;
 
-	knob.recv_err = 1;
+	sock_knob.recv_err = 1;
 	linux_probe(LINUX_FEATURES);
 	vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
 		(const struct vring_drv_buf[]){
@@ -882,7 +780,7 @@ START_TEST(test_vnet_rx_backend_errors_back_off_then_link_down)
 	ck_assert_uint_eq(virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
 				 offsetof(struct virtio_net_config, status), 2),
 			  0);
-	ck_assert_uint_le(__atomic_load_n(&knob.recv_calls, __ATOMIC_ACQUIRE),
+	ck_assert_uint_le(__atomic_load_n(&sock_knob.recv_calls, __ATOMIC_ACQUIRE),
 			  9);
 }
 END_TEST
@@ -891,8 +789,8 @@ END_TEST
 
 static void setup_offload(void)
 {
-	knob.vnet_hdr = 1;
-	knob.offloads = BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |
+	sock_knob.vnet_hdr = 1;
+	sock_knob.offloads = BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |
 			BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_GUEST_CSUM) |
 			BIT(VIRTIO_NET_F_GUEST_TSO4) | BIT(VIRTIO_NET_F_GUEST_TSO6);
 	setup();
@@ -920,10 +818,10 @@ START_TEST(test_vnet_offloads_carried_both_ways)
 	uint64_t csum_only = htole64(BIT(VIRTIO_NET_F_GUEST_CSUM));
 
 	f = virtio_drv_device_features(&vd);
-	ck_assert_uint_eq(f & knob.offloads, knob.offloads);
+	ck_assert_uint_eq(f & sock_knob.offloads, sock_knob.offloads);
 	ck_assert(f & BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS));
 	linux_probe(LINUX_FEATURES);
-	ck_assert_uint_eq(__atomic_load_n(&knob.offl_set, __ATOMIC_ACQUIRE),
+	ck_assert_uint_eq(__atomic_load_n(&sock_knob.offl_set, __ATOMIC_ACQUIRE),
 			  BIT(VIRTIO_NET_F_GUEST_CSUM) |
 				  BIT(VIRTIO_NET_F_GUEST_TSO4) |
 				  BIT(VIRTIO_NET_F_GUEST_TSO6));
@@ -954,7 +852,7 @@ START_TEST(test_vnet_offloads_carried_both_ways)
 	/* GUEST_OFFLOADS_SET: a subset is applied, an unoffered bit is not */
 	memcpy(cmd + 2, &csum_only, 8);
 	ck_assert_uint_eq(ctrl(cmd, sizeof(cmd)), VIRTIO_NET_OK);
-	ck_assert_uint_eq(__atomic_load_n(&knob.offl_set, __ATOMIC_ACQUIRE),
+	ck_assert_uint_eq(__atomic_load_n(&sock_knob.offl_set, __ATOMIC_ACQUIRE),
 			  BIT(VIRTIO_NET_F_GUEST_CSUM));
 	csum_only = htole64(BIT(VIRTIO_NET_F_GUEST_ECN));
 	memcpy(cmd + 2, &csum_only, 8);
@@ -999,13 +897,13 @@ END_TEST
 START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
 {
 	vm_destroy(vm);
-	knob.queues = 2;
+	sock_knob.queues = 2;
 	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
 					   { "mq", "on" }, { "queues", "2" },
 					   { NULL, NULL } });
 	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
 	find_device();
-	wire = ((struct sock_priv *)vm_obj_priv(vm_obj_find(vm, "s0")))->fd[1];
+	wire = sock_netdev_wire(vm, "s0");
 	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 5);
 	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_MQ));
 	ck_assert_uint_eq(ctrl("\x00\x00\x01", 3), VIRTIO_NET_OK);
@@ -1051,7 +949,7 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 
 	cfg.kernel = "/nonexistent";
 	ck_assert_int_eq(vm_create(&cfg, &b, NULL), 0);
-	ck_assert_int_eq(vm_type_register(b, &sock_type, NULL), 0);
+	ck_assert_int_eq(vm_type_register(b, &sock_netdev_type, NULL), 0);
 	ck_assert_int_eq(vm_add_netdev(b, "test-sock", "s0", NULL, NULL), 0);
 	ck_assert_int_eq(vm_add_device(b, "virtio-net-pci",
 		(const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
@@ -1069,7 +967,7 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	vbar.mmio = drv.mmio;
 	ck_assert_uint_eq(mock_pci_bar_get(&drv, slot, VIO_PCI_BAR), bar4);
 	gm.gm = *machine_mem(mb);
-	wire_b = ((struct sock_priv *)vm_obj_priv(vm_obj_find(b, "s0")))->fd[1];
+	wire_b = sock_netdev_wire(b, "s0");
 	for (unsigned i = 0; i < 6; i++)
 		mac[i] = (uint8_t)virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF + i, 1);
 	ck_assert_mem_eq(mac, mac2, 6);
