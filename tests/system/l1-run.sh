@@ -357,10 +357,11 @@ scan_markers() {
 # messages: the vCPUs' registers sampled three times a second apart (a
 # moving RIP is a livelock, a fixed one a hang; CR3 tells L1's own code
 # from an L2 it runs under emulated SVM) and the local APIC (a timer
-# interrupt pending in IRR but never taken points at the emulator).
+# interrupt pending in IRR but never taken points at the emulator), for
+# every CPU.
 monitor_dump() {
     command -v python3 >/dev/null 2>&1 || { msg "(no python3: no monitor dump)"; return 0; }
-    python3 - "$WORK/monitor.sock" <<'PY' 2>&1 | sed 's/^/l1-run: monitor: /' >&2 || true
+    python3 - "$WORK/monitor.sock" "$SMP" <<'PY' 2>&1 | sed 's/^/l1-run: monitor: /' >&2 || true
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(5)
@@ -384,9 +385,10 @@ for i in range(3):
 for line in cmd("info cpus").splitlines():
     if "CPU #" in line:
         print(line.strip())
-for line in cmd("info lapic").splitlines():
-    if any(k in line for k in ("IRR", "ISR", "LVT0", "Timer", "PPR", "TPR", "ESR", "dumping")):
-        print(line)
+for apic in range(int(sys.argv[2])):
+    for line in cmd("info lapic %d" % apic).splitlines():
+        if any(k in line for k in ("IRR", "ISR", "Timer", "PPR", "dumping")):
+            print(line)
 PY
 }
 
