@@ -355,7 +355,7 @@ START_TEST(test_page_tables_identity_map_low_and_high_ram)
 }
 END_TEST
 
-START_TEST(test_page_tables_small_ram_still_map_4g)
+START_TEST(test_page_tables_small_ram_map_gib_0_and_the_pci_hole)
 {
 	struct gmem m;
 	struct x86_boot b;
@@ -363,7 +363,12 @@ START_TEST(test_page_tables_small_ram_still_map_4g)
 
 	mem_make(&m, 16 * MiB, 0);
 	ck_assert_int_eq(load(&m, k, NULL, NULL, &b, NULL), 0);
+	ck_assert_uint_eq(walk(&m, b.cr3, 0x1234567), 0x1234567);
+	ck_assert_uint_eq(walk(&m, b.cr3, 0xc0000000), 0xc0000000);
 	ck_assert_uint_eq(walk(&m, b.cr3, 0xfee00000), 0xfee00000);
+	/* GiBs 1 and 2 hold nothing: no page directory is spent on them */
+	ck_assert_uint_eq(walk(&m, b.cr3, 1 * GiB), UINT64_MAX);
+	ck_assert_uint_eq(walk(&m, b.cr3, 3 * GiB - 1), UINT64_MAX);
 	ck_assert_uint_eq(walk(&m, b.cr3, 4 * GiB), UINT64_MAX);
 	ck_assert_uint_eq(b.map_end, 4 * GiB);
 	file_free(k);
@@ -388,6 +393,31 @@ START_TEST(test_page_tables_beyond_fixed_area_need_gbpages)
 	ck_assert_uint_eq(b.map_end, 41 * GiB);
 	ck_assert_uint_eq(walk(&m, b.cr3, 41 * GiB - 1), 41 * GiB - 1);
 	ck_assert_uint_eq(walk(&m, b.cr3, 30 * GiB + 5), 30 * GiB + 5);
+	file_free(k);
+}
+END_TEST
+
+/* With 1 GiB pages the PDPT maps everything: no page directory is
+ * written, so those pages of guest RAM are never faulted in. */
+START_TEST(test_page_tables_gbpages_leave_page_directories_untouched)
+{
+	static const uint8_t zero[4096];
+	struct x86_boot_config cfg = { 0 };
+	struct gmem m;
+	struct x86_boot b;
+	char *k = elf_file(two_segs, 2, 0x100000);
+	uint64_t gpa;
+
+	mem_make(&m, 16 * MiB, 0);
+	cfg.kernel = k;
+	cfg.gbpages = 1;
+	ck_assert_int_eq(x86_boot_load(&m, &cfg, &b, NULL), 0);
+	ck_assert_uint_eq(b.map_end, 4 * GiB);
+	ck_assert_uint_eq(walk(&m, b.cr3, 0x1234567), 0x1234567);
+	ck_assert_uint_eq(walk(&m, b.cr3, 0xfee00000), 0xfee00000);
+	ck_assert_uint_eq(walk(&m, b.cr3, 4 * GiB), UINT64_MAX);
+	for (gpa = X86_PML4_ADDR + 2 * 4096; gpa < X86_PT_END; gpa += 4096)
+		ck_assert(!memcmp(gmem_ptr(&m, gpa, 4096), zero, 4096));
 	file_free(k);
 }
 END_TEST
@@ -949,8 +979,9 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_elf_with_xen_note_is_linux);
 	tcase_add_test(tc, test_gdt_has_flat_boot_cs_and_ds);
 	tcase_add_test(tc, test_page_tables_identity_map_low_and_high_ram);
-	tcase_add_test(tc, test_page_tables_small_ram_still_map_4g);
+	tcase_add_test(tc, test_page_tables_small_ram_map_gib_0_and_the_pci_hole);
 	tcase_add_test(tc, test_page_tables_beyond_fixed_area_need_gbpages);
+	tcase_add_test(tc, test_page_tables_gbpages_leave_page_directories_untouched);
 	tcase_add_test(tc, test_e820_small_ram);
 	tcase_add_test(tc, test_e820_ram_above_4g);
 	tcase_add_test(tc, test_elf_segment_in_high_ram);

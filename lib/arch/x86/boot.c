@@ -519,41 +519,64 @@ static void put_gdt(struct loader *l)
 	l->out->gdt_limit = sizeof(gdt) - 1;
 }
 
-/* PML4 at X86_PML4_ADDR, one PDPT after it (512 GiB), then page
- * directories of 2 MiB pages, one per GiB, as many as fit below
- * X86_PT_END. */
+/* Whether GiB @g of guest-physical space holds RAM, or is the top GiB
+ * below 4 GiB (the PCI hole: BARs, ECAM, IOAPIC, LAPIC; test guests poke
+ * those), or GiB 0 (where every boot structure sits). Only those GiBs are
+ * mapped: a GiB with nothing in it needs no page directory, and each page
+ * directory is a page of guest RAM faulted in before the first
+ * instruction (two of them for a small VM). */
+static int gib_used(const struct loader *l, uint64_t g)
+{
+	const uint64_t lo = g * SZ_1G, hi = lo + SZ_1G;
+	unsigned r;
+
+	if (g == 0 || g == SZ_4G / SZ_1G - 1)
+		return 1;
+	for (r = 0; r < l->mem->nr && r < GMEM_MAX_REGIONS; r++)
+		if (overlaps(lo, hi, l->mem->r[r].gpa,
+			     l->mem->r[r].gpa + l->mem->r[r].size))
+			return 1;
+	return 0;
+}
+
+/* PML4 at X86_PML4_ADDR, one PDPT after it (512 GiB). With 1 GiB pages
+ * (cfg->gbpages) the PDPT maps every GiB itself; without, a page
+ * directory of 2 MiB pages follows for each GiB gib_used() wants, as many
+ * as fit below X86_PT_END. */
 static void put_page_tables(struct loader *l)
 {
 	const uint64_t pdpt_gpa = X86_PML4_ADDR + PAGE_SZ;
 	const uint64_t pd_gpa = pdpt_gpa + PAGE_SZ;
 	const uint64_t nr_pd = (X86_PT_END - pd_gpa) / PAGE_SZ;
-	uint64_t *pml4, *pdpt, *pd, ram_end = 0, want, g, i;
+	uint64_t *pml4, *pdpt, *pd, ram_end = 0, want, g, i, k = 0;
 	unsigned r;
 
 	for (r = 0; r < l->mem->nr && r < GMEM_MAX_REGIONS; r++)
 		ram_end = MAX(ram_end, l->mem->r[r].gpa + l->mem->r[r].size);
-	/* Always the whole low 4 GiB (MMIO hole included: test guests poke
-	 * the IOAPIC/LAPIC), then RAM above; one PDPT reaches 512 GiB. */
+	/* Always up to 4 GiB (the MMIO hole included), then RAM above; one
+	 * PDPT reaches 512 GiB. */
 	want = ALIGN_UP(MAX(ram_end, SZ_4G), SZ_1G) / SZ_1G;
 	want = MIN(want, 512);
 
 	/* Clear the PML4 and the PDPT only: every page directory used is
 	 * written whole below and the unused ones are not referenced, so
-	 * they need not be touched (each page touched is a fault and a page
-	 * of guest RAM allocated before the guest runs). */
+	 * they need not be touched. */
 	pml4 = low_ptr(l, X86_PML4_ADDR, X86_PT_END - X86_PML4_ADDR);
 	memset(pml4, 0, 2 * PAGE_SZ);
 	pdpt = pml4 + 512;
 	pd = pdpt + 512;
 	pml4[0] = pdpt_gpa | PTE_P | PTE_RW;
 	for (g = 0; g < want; g++) {
-		if (g < nr_pd) {
-			pdpt[g] = (pd_gpa + g * PAGE_SZ) | PTE_P | PTE_RW;
-			for (i = 0; i < 512; i++)
-				pd[g * 512 + i] = (g * SZ_1G + i * SZ_2M) |
-						  PTE_P | PTE_RW | PTE_PS;
-		} else if (l->cfg->gbpages) {
+		if (l->cfg->gbpages) {
 			pdpt[g] = (g * SZ_1G) | PTE_P | PTE_RW | PTE_PS;
+		} else if (!gib_used(l, g)) {
+			continue;
+		} else if (k < nr_pd) {
+			pdpt[g] = (pd_gpa + k * PAGE_SZ) | PTE_P | PTE_RW;
+			for (i = 0; i < 512; i++)
+				pd[k * 512 + i] = (g * SZ_1G + i * SZ_2M) |
+						  PTE_P | PTE_RW | PTE_PS;
+			k++;
 		} else {
 			break;
 		}

@@ -71,7 +71,7 @@ struct x86_boot {
 	uint64_t kernel_start;  /* first byte of the loaded image */
 	uint64_t initrd_addr;   /* 0 if none */
 	uint64_t initrd_size;
-	uint64_t map_end;       /* identity map covers [0, map_end) */
+	uint64_t map_end;       /* identity map ends at map_end (holes: above) */
 };
 
 /* Load everything into @mem. Errors name the file and the reason: not a
@@ -87,10 +87,13 @@ struct x86_boot {
  * x86_acpi_build() puts its tables; build those first or after, and pass
  * the RSDP address in cfg->acpi_rsdp.
  *
- * Identity map: 2 MiB pages from 0 to max(4 GiB, end of RAM) as far as the
- * fixed area allows (21 GiB); beyond that 1 GiB pages when cfg->gbpages,
- * else left unmapped (Linux only needs its image, boot_params and cmdline
- * mapped; out->map_end says how far the map goes). */
+ * Identity map from 0 to max(4 GiB, end of RAM): 1 GiB pages when
+ * cfg->gbpages; else 2 MiB pages for each GiB that holds RAM, GiB 0 and
+ * the GiB below 4 GiB (the PCI hole), as far as the fixed area allows (21
+ * page directories), a GiB with neither RAM nor the hole left unmapped,
+ * and so is everything past the last page directory (Linux only needs its
+ * image, boot_params and cmdline mapped; out->map_end says where the map
+ * ends). */
 int __must_check x86_boot_load(struct gmem *mem,
 			       const struct x86_boot_config *cfg,
 			       struct x86_boot *out, struct vm_error **errp);
