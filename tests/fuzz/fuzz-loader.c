@@ -176,9 +176,13 @@ static void check_layout(const struct gmem *gm, const struct x86_boot *b,
 		FUZZ_CHECK(bp->hdr.ramdisk_image == (uint32_t)a &&
 			   bp->hdr.ramdisk_size == (uint32_t)b->initrd_size);
 	}
-	FUZZ_CHECK(bp->hdr.cmd_line_ptr == X86_CMDLINE_ADDR);
-	c = gmem_ptr(gm, X86_CMDLINE_ADDR, strlen(cmd) + 1);
-	FUZZ_CHECK(c && !strcmp(c, cmd));
+	if (*cmd) {
+		FUZZ_CHECK(bp->hdr.cmd_line_ptr == X86_CMDLINE_ADDR);
+		c = gmem_ptr(gm, X86_CMDLINE_ADDR, strlen(cmd) + 1);
+		FUZZ_CHECK(c && !strcmp(c, cmd));
+	} else {
+		FUZZ_CHECK(bp->hdr.cmd_line_ptr == 0); /* none: not written */
+	}
 	FUZZ_CHECK(bp->e820_entries >= 2 &&
 		   bp->e820_entries <= E820_MAX_ENTRIES_ZEROPAGE);
 	for (i = 0; i < bp->e820_entries; i++) {

@@ -481,6 +481,25 @@ START_TEST(test_elf_segment_in_high_ram)
 }
 END_TEST
 
+START_TEST(test_no_cmdline_is_a_null_pointer_and_touches_nothing)
+{
+	static const uint8_t zero[16];
+	struct gmem m;
+	struct x86_boot b;
+	char *k = elf_file(two_segs, 2, 0x100000);
+
+	mem_make(&m, 16 * MiB, 0);
+	memset(gp(&m, X86_CMDLINE_ADDR, 16), 0, 16);
+	ck_assert_int_eq(load(&m, k, NULL, "", &b, NULL), 0);
+	ck_assert_uint_eq(bp_of(&m)->hdr.cmd_line_ptr, 0);
+	ck_assert_uint_eq(bp_of(&m)->ext_cmd_line_ptr, 0);
+	ck_assert_int_eq(load(&m, k, NULL, NULL, &b, NULL), 0);
+	ck_assert_uint_eq(bp_of(&m)->hdr.cmd_line_ptr, 0);
+	ck_assert(!memcmp(gp(&m, X86_CMDLINE_ADDR, 16), zero, 16));
+	file_free(k);
+}
+END_TEST
+
 START_TEST(test_cmdline_and_initrd_placement)
 {
 	struct gmem m;
@@ -985,6 +1004,7 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_e820_small_ram);
 	tcase_add_test(tc, test_e820_ram_above_4g);
 	tcase_add_test(tc, test_elf_segment_in_high_ram);
+	tcase_add_test(tc, test_no_cmdline_is_a_null_pointer_and_touches_nothing);
 	tcase_add_test(tc, test_cmdline_and_initrd_placement);
 	tcase_add_test(tc, test_acpi_rsdp_goes_to_boot_params);
 	tcase_add_test(tc, test_initrd_never_overlaps_ebda_with_low_elf);

@@ -434,6 +434,13 @@ static int put_cmdline(struct loader *l, struct vm_error **errp)
 		return verr_set(errp, -E2BIG,
 				"kernel '%s': cmdline is %zu bytes, the kernel "
 				"accepts at most %zu", l->path, len, max);
+	if (!len) {
+		/* No cmdline: cmd_line_ptr 0 says so (Linux copies nothing),
+		 * and its page of guest RAM is never faulted in. */
+		l->bp->hdr.cmd_line_ptr = 0;
+		l->bp->ext_cmd_line_ptr = 0;
+		return 0;
+	}
 	dst = low_ptr(l, X86_CMDLINE_ADDR, X86_CMDLINE_MAX);
 	/* The string and its NUL only: the kernel reads no further, and
 	 * clearing all 64 KiB would fault in 16 pages of guest RAM. */

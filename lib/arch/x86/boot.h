@@ -79,7 +79,8 @@ struct x86_boot {
  * does not fit below initrd_addr_max, I/O errors.
  *
  * Memory written: GDT at X86_GDT_ADDR, boot_params page at X86_BOOT_PARAMS,
- * page tables in [X86_PML4_ADDR, X86_PT_END), cmdline at X86_CMDLINE_ADDR,
+ * page tables in [X86_PML4_ADDR, X86_PT_END), cmdline at X86_CMDLINE_ADDR
+ * (a non-empty one: without, cmd_line_ptr is 0 and nothing is written),
  * the kernel, the initrd (highest page-aligned spot under
  * min(initrd_addr_max, end of low RAM) that clears the kernel and the two
  * reserved ranges below). Nothing from the kernel file or the initrd ever
