@@ -115,6 +115,10 @@
  *                          or a KVM that refuses, falls back to vCPU exits);
  *                          its queues are served by its own I/O threads
  *                          (one per queue pair, iothreads=N caps them);
+ *                          poll-us=N (default 0) keeps a transmit queue's
+ *                          kicks off for N us after its last frame while
+ *                          its thread polls the ring: fewer vCPU exits for
+ *                          host CPU time;
  *                          checksum/TSO offloads follow what the tap takes;
  *                          mq=on with queues=N (multiqueue tap) serves N
  *                          pairs. vm_net_set_link() and vm_net_get_stats()

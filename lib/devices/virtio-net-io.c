@@ -32,6 +32,15 @@
  * burst if the driver wants it (used_event / NO_INTERRUPT). A queue whose
  * burst ran out is served again after every other queue had its turn, so
  * one busy queue (or a guest that keeps publishing) cannot pin a thread.
+ * poll-us (virtio-net-pci property, 0 by default): a transmit queue that
+ * ran empty keeps the driver's kicks off for that long after its last
+ * chain, and its thread looks at the ring on every turn (poll() with
+ * timeout 0) instead of sleeping: a guest that sends again within the
+ * window does so without a kick, i.e. without a vCPU exit (vhost-net's
+ * busyloop_timeout, QEMU's poll-us, for the same trade: host CPU for
+ * exits). The window closes, and kicks are asked for again, when it runs
+ * out or a pause is asked for, so a paused or snapshotted queue always
+ * has kicks on.
  *
  * Threads: the device has ->nthreads I/O threads "vnet-<id>-<t>" (one per
  * queue pair by default, fewer with iothreads=); thread t serves pair p
@@ -351,7 +360,7 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 	struct vnet_burst b = { NULL, false, false, 0, 0 };
 	int (*one)(struct vnet *, struct vnet_queue *, struct vq *,
 		   struct vnet_burst *);
-	bool notify = false;
+	bool notify = false, polling = false;
 	unsigned budget;
 
 	pthread_mutex_lock(&vqs->lock);
@@ -376,6 +385,21 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 
 		if (r == VNET_DID)
 			continue;
+		/* poll-us: a transmit queue that just had work keeps kicks
+		 * off and is looked at again by the thread's next turn
+		 * (poll() with timeout 0) until the window closes. */
+		if (r == VNET_EMPTY && n->poll_ns && vqs->kind == VNET_Q_TX &&
+		    !LD(n->pz.on)) {
+			uint64_t now = vnet_now_ns();
+
+			if (b.packets || !vqs->poll_until)
+				vqs->poll_until = now + n->poll_ns;
+			if (now < vqs->poll_until) {
+				polling = true;
+				break;
+			}
+		}
+		vqs->poll_until = 0;
 		/* Empty: ask for kicks again, then look once more, since a
 		 * buffer may have come before the request was visible. */
 		if (r == VNET_EMPTY && vq_set_notification(vq, true))
@@ -402,7 +426,7 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 		INC(vqs->st.interrupts, 1);
 		vio_notify_queue(&n->vdev, q);
 	}
-	return budget == 0;
+	return budget == 0 || polling;
 }
 
 bool vnet_io_serve(struct vnet *n, unsigned t)
@@ -499,7 +523,12 @@ static void *vnet_thread_main(void *opaque)
 		int timeout = more ? 0 : -1;
 		unsigned k;
 
-		vnet_pause_point(n); /* parks here while paused */
+		if (more && LD(n->pz.on))
+			(void)vnet_io_serve(n, t->idx); /* closes poll windows */
+		if (LD(n->pz.on)) {
+			vnet_pause_point(n); /* parks here while paused */
+			timeout = 0;          /* then one turn for every queue */
+		}
 		k = vnet_pollset(n, t, pfd, &timeout);
 
 		if (poll(pfd, k, timeout) < 0 && errno != EINTR)

@@ -39,6 +39,7 @@ struct vnet_pci {
 	uint32_t host_mtu;
 	char *addr;
 	uint32_t iothreads;
+	uint32_t poll_us;
 	uint8_t ioeventfd, io_inline;
 	uint8_t csum, guest_csum, gso, guest_tso4, guest_tso6, host_tso4,
 		host_tso6, host_ecn, guest_ecn, mrg_rxbuf, ctrl_vq, event_idx,
@@ -117,7 +118,7 @@ static int vnet_pci_build(struct vnet_pci *n, struct vm_error **errp)
 		.name = n->obj.id, .log = vm_log(n->obj.vm),
 		.gm = machine_mem(m), .peer = n->peer,
 		.pairs = n->nr_queue_pairs, .iothreads = n->iothreads,
-		.inline_io = n->io_inline,
+		.inline_io = n->io_inline, .poll_us = n->poll_us,
 		.rx_size = (uint16_t)n->rx_queue_size,
 		.tx_size = (uint16_t)n->tx_queue_size,
 		.mtu = (uint16_t)n->host_mtu, .allowed = vnet_pci_allowed(n),
@@ -268,6 +269,9 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 		  "library's test hook asks (fuzzers). The NIC is dead otherwise"),
 	PROP_U32("iothreads", S, iothreads, 0, "0", 0, VNET_MAX_QUEUE_PAIRS,
 		 "I/O threads serving the queues (0: one per queue pair)"),
+	PROP_U32("poll-us", S, poll_us, 0, "0", 0, 1000000,
+		 "after a transmit burst, keep the guest's kicks off and poll "
+		 "its ring for this long before asking for kicks again (0: off)"),
 	PROP_U32("vectors", S, vectors, 0, "0", 0, 2048,
 		 "MSI-X vectors (0: 2 * queue pairs + 2)"),
 	PROP_U32("rx_queue_size", S, rx_queue_size, 0, "256", 64, 1024,

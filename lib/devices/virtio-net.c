@@ -416,6 +416,7 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	if (n->vhost)
 		n->nthreads = 1; /* the control queue only */
 	n->inline_io = c->inline_io;
+	n->poll_ns = (uint64_t)c->poll_us * 1000u;
 
 	n->vdev.name = c->name;
 	n->vdev.device_id = VIRTIO_ID_NET;

@@ -66,6 +66,8 @@ struct vnet_queue {
 	struct iovec *iov2;     /* scratch copy, same size */
 	/* tx */
 	uint8_t tx_blocked;     /* atomic: backend said -EAGAIN, wait for it */
+	uint64_t poll_until;    /* poll-us window: kicks stay off until then
+				 * (monotonic ns; 0: not polling); ->lock */
 	/* rx */
 	uint8_t rx_want;        /* atomic: guest has buffers, poll backend */
 	uint8_t *bounce;        /* VNET_BOUNCE_SIZE bytes */
@@ -87,6 +89,7 @@ struct vnet_config {
 	uint32_t pairs;                /* queue pairs, 1..NETDEV_MAX_QUEUES */
 	uint32_t iothreads;            /* I/O threads, 0: one per pair */
 	bool inline_io;                /* no threads: vnet_io_serve() only */
+	uint32_t poll_us;              /* tx kick-free polling window, 0: off */
 	uint16_t rx_size, tx_size;     /* powers of two */
 	uint16_t mtu;                  /* 0: VIRTIO_NET_F_MTU not offered */
 	/* Features the device properties allow (VIRTIO_NET_F_* bits); the
@@ -135,6 +138,7 @@ struct vnet {
 	/* I/O threads */
 	unsigned nthreads;
 	bool inline_io;                /* no threads started (x-io-inline) */
+	uint64_t poll_ns;              /* poll-us in ns; read-only after init */
 	struct vnet_thread *th;
 	uint8_t stop;                  /* atomic */
 	struct vnet_pause pz;          /* set up with the threads (vnet_io_start) */

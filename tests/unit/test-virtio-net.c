@@ -912,6 +912,50 @@ START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
 }
 END_TEST
 
+/* poll-us: after a transmit burst the device keeps the driver's kicks
+ * off for the window and looks at the ring itself, so frames published
+ * within it leave without a kick (no vCPU exit); once the window is over
+ * it asks for kicks again (EVENT_IDX: avail_event is the next index) and
+ * a frame without a kick then waits for one. */
+START_TEST(test_vnet_tx_poll_window_takes_frames_without_kicks)
+{
+	uint8_t frame[60], got[128];
+	uint32_t id, len;
+
+	vm_destroy(vm);
+	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					   { "poll-us", "400000" },
+					   { NULL, NULL } });
+	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
+	find_device();
+	wire = sock_netdev_wire(vm, "s0");
+	linux_probe(LINUX_FEATURES);
+	memset(frame, 0x11, sizeof(frame));
+	tx_post(frame, sizeof(frame));
+	virtio_drv_kick(&vd, TXQ);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
+	/* within the window: published, never kicked, sent all the same */
+	for (uint8_t i = 2; i <= 3; i++) {
+		memset(frame, 0x10 + i, sizeof(frame));
+		tx_post(frame, sizeof(frame));
+		ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
+		ck_assert_uint_eq(got[0], 0x10 + i);
+	}
+	for (int i = 0; i < 3; i++)
+		ck_assert(wait_used(&ring[TXQ], &id, &len));
+	ck_assert_uint_eq(net_stats().kick_exits, 1);
+	ck_assert_uint_eq(net_stats().tx_packets, 3);
+	/* after it: kicks asked for again, and an unkicked frame waits */
+	usleep(800000);
+	ck_assert_uint_eq(vring_drv_avail_event(&ring[TXQ]), 3);
+	tx_post(frame, sizeof(frame));
+	ck_assert(wire_quiet(200));
+	virtio_drv_kick(&vd, TXQ);
+	ck_assert_int_eq(wire_read(got, sizeof(got)), 60);
+	ck_assert_uint_eq(net_stats().kick_exits, 2);
+}
+END_TEST
+
 /* ---- snapshot state with a driver at work (issue 12) ---- */
 
 /* The whole device (PCI function, virtio device and transport, virtio-net
@@ -1016,6 +1060,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_rx_backend_errors_back_off_then_link_down);
 	tcase_add_test(tc, test_vnet_host_sets_link);
 	tcase_add_test(tc, test_vnet_ctrl_queue_is_2_without_mq);
+	tcase_add_test(tc, test_vnet_tx_poll_window_takes_frames_without_kicks);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fast-path");
 	tcase_add_checked_fixture(tc, setup_fast, teardown);
