@@ -111,6 +111,22 @@ mkdir -p /sys/kernel/debug
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 EXITS=/sys/kernel/debug/kvm/exits
 exits() { cat "$EXITS" 2>/dev/null || echo 0; }
+# Every counter of the host KVM's debugfs, "name value" per line, to say
+# where the exits go (halt, irq, io, mmio, msr, ...).
+kvm_counters() {
+    for f in /sys/kernel/debug/kvm/*; do
+        [ -f "$f" ] || continue
+        v=$(cat "$f" 2>/dev/null) || continue
+        case $v in ''|*[!0-9]*) continue ;; esac
+        echo "${f##*/} $v"
+    done
+}
+# per_mib BEFORE AFTER MIB: the exit-related counters that moved, per MiB.
+per_mib() {
+    awk -v m="${3:-0}" 'NR == FNR { a[$1] = $2; next }
+        $1 ~ /^(exits|halt_exits|irq_exits|irq_injections|irq_window_exits|insn_emulation|io_exits|mmio_exits|nmi_window_exits|signal_exits|request_irq_exits)$/ &&
+        ($1 in a) && m > 0 { printf "%s=%.1f ", $1, ($2 - a[$1]) / m }' "$1" "$2"
+}
 GUEST=10.0.3.2
 
 # iperf3's receiver line: Mbit/s (field before "Mbits/sec") and MBytes.
@@ -162,10 +178,13 @@ run_peer() {
         kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
         return 1
     fi
+    kvm_counters >"$T/c0"
     e0=$(exits)
     iperf OUT="$T/tx" -c "$GUEST" -t "$SECS" -f m -R
+    kvm_counters >"$T/c1"
     iperf OUT="$T/rx" -c "$GUEST" -t "$SECS" -f m
     e1=$(exits)
+    kvm_counters >"$T/c2"
     iperf OUT="$T/udp" -c "$GUEST" -t "$SECS" -u -b 0 -l 64 -R
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
@@ -182,6 +201,9 @@ run_peer() {
     # Mbit/s scaled by 1000 to keep integers for median().
     echo "$(awk -v v="$tx" 'BEGIN { printf "%.0f", v * 1000 }') $(awk -v v="$rx" 'BEGIN { printf "%.0f", v * 1000 }') $pk $epm" >>"$T/$name"
     say "round $round/$RUNS: $name tcp guest->host $tx Mbit/s, host->guest $rx Mbit/s, udp 64 B $pk pkt/s, $epm exits/MiB"
+    # Where the exits go, per MiB of each TCP run: the host KVM's counters.
+    say "round $round/$RUNS: $name guest->host per MiB: $(per_mib "$T/c0" "$T/c1" "$(mbytes "$T/tx")")"
+    say "round $round/$RUNS: $name host->guest per MiB: $(per_mib "$T/c1" "$T/c2" "$(mbytes "$T/rx")")"
 }
 
 say "host kernel $(uname -r), $(grep -c '^processor' /proc/cpuinfo) cpu(s); peers: $PEERS; $RUNS rounds of ${SECS} s tests, interleaved"
