@@ -16,6 +16,11 @@ bare flag, as QEMU's "vhostforce"). A Python keyword may use "_" where the
 property's name has "-" (disable_legacy= for "disable-legacy"); names the
 type spells with "_" (rx_queue_size) are passed as they are.
 
+A VM's host program may add netdev and device types of its own, written in
+Python: VM.register_type() (kvm_virtio.types says how the hooks, their
+exceptions and the typed properties work; VM.add_host_netdev() is the
+one-instance shortcut for frames alone).
+
 Every failure raises a VMError subclass (see kvm_virtio.errors) carrying the
 library's errno and message. Where the library is looked for: kvm_virtio._lib.
 """
