@@ -1040,8 +1040,10 @@ VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
  * (vm_type_register()), carries Ethernet frames (no virtio-net header)
  * between the device that links to it and the host program:
  *   guest -> host: the device's I/O thread calls the netdev's ->send with
- *     each frame the guest transmits (->send_batch where a device hands
- *     over several at once; virtio-net-pci sends one at a time today);
+ *     each frame the guest transmits, or, when the ops have ->send_batch,
+ *     ->send_batch with each TX burst (virtio-net-pci: up to 32 frames the
+ *     guest made available, in ring order; vm_net_stats.tx_batches counts
+ *     the calls);
  *   host -> guest: the host calls vm_netdev_push() from any thread; the
  *     netdev keeps up to VM_NETDEV_RX_FRAMES frames the device has not yet
  *     placed in the guest's receive buffers and refuses more with -EAGAIN
@@ -1068,10 +1070,12 @@ struct vm_netdev_frame {
  *        and offers it again after about 1 ms (nothing is lost); any other
  *        negative errno: the frame is dropped and counted in
  *        vm_net_stats.tx_drop_backend. Required.
- * @send_batch: optional: several frames at once; returns how many were
- *        taken, in order (the rest are offered again later), or a
- *        negative errno as @send for the first one. Without it the
- *        library calls @send for each.
+ * @send_batch: optional: several frames at once (@n >= 1); returns how
+ *        many were taken, in order: the rest stay in the guest's ring and
+ *        are offered again after about 1 ms, as after -EAGAIN; or a
+ *        negative errno as @send for the first one (-EAGAIN: none taken;
+ *        another: the first is dropped and counted, the rest are offered
+ *        again at once). Without it the library calls @send for each.
  * @rx_ready: optional: vm_netdev_push() on @queue returned -EAGAIN and
  *        there is room again.
  * Every callback gets the netdev, the @opaque given with the ops
@@ -1171,9 +1175,12 @@ struct vm_net_stats {
 	uint64_t irqfd_interrupts;   /* of those, sent through an irqfd */
 	uint64_t ctrl_commands;      /* control-queue commands served */
 	struct vm_net_queue_stats queue[VM_NET_MAX_QUEUE_PAIRS];
+	uint64_t tx_batches;         /* (0.4) TX bursts handed to a host
+					netdev's ->send_batch, one call each
+					(0 for other netdevs) */
 };
 
-#define VM_NET_STATS_INIT { sizeof(struct vm_net_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}} }
+#define VM_NET_STATS_INIT { sizeof(struct vm_net_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}}, 0 }
 
 /**
  * vm_net_set_link() - set the link state the guest sees on a NIC.

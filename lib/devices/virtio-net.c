@@ -268,6 +268,7 @@ void vnet_get_stats(struct vnet *n, struct vm_net_stats *out)
 		if (q >= 2 * n->pairs || LD(n->q[q].kind) == VNET_Q_CTRL)
 			continue;
 		if (q & 1) {
+			st.tx_batches += LD(s->batches);
 			st.tx_packets += LD(s->packets);
 			st.tx_bytes += LD(s->bytes);
 			st.tx_drop_backend += LD(s->drop_backend);
@@ -352,6 +353,18 @@ static int vnet_queues_init(struct vnet *n, const struct vnet_config *c)
 		vqs->iov2 = calloc(cap, sizeof(struct iovec));
 		if (!vqs->iov || !vqs->iov2)
 			return -ENOMEM;
+		if (i < 2 * c->pairs && (i & 1) && c->peer &&
+		    (c->peer->caps & NETDEV_CAP_TX_BATCH)) {
+			vqs->batch = calloc(VNET_TX_BATCH, sizeof(*vqs->batch));
+			vqs->batch_heads = calloc(VNET_TX_BATCH,
+						  sizeof(*vqs->batch_heads));
+			vqs->batch_lens = calloc(VNET_TX_BATCH,
+						 sizeof(*vqs->batch_lens));
+			vqs->batch_iov = calloc(2 * cap, sizeof(struct iovec));
+			if (!vqs->batch || !vqs->batch_heads ||
+			    !vqs->batch_lens || !vqs->batch_iov)
+				return -ENOMEM;
+		}
 		/* every even queue below 2 * pairs may serve rx */
 		if (i >= 2 * c->pairs || (i & 1) || !c->peer)
 			continue;
@@ -460,6 +473,10 @@ void vnet_fini(struct vnet *n)
 			free(vqs->bounce);
 			free(vqs->heads);
 			free(vqs->lens);
+			free(vqs->batch);
+			free(vqs->batch_heads);
+			free(vqs->batch_lens);
+			free(vqs->batch_iov);
 		}
 		free(n->q);
 		n->q = NULL;

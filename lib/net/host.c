@@ -276,7 +276,9 @@ static int host_base_realize(struct vm_obj *o, struct vm_error **errp)
 		return verr_set_errno(errp, -errno, "netdev '%s': eventfd",
 				      o->id);
 	h->efd = fd;
-	h->nd.caps = NETDEV_CAP_RX_FD;
+	h->nd.caps = NETDEV_CAP_RX_FD |
+		     (h->ops && OPS_HAS(h->ops, send_batch) ? NETDEV_CAP_TX_BATCH
+							    : 0);
 	h->nd.queues = 1;
 	pthread_mutex_lock(&h->lock);
 	h->open = true;

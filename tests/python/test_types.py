@@ -306,3 +306,23 @@ def test_send_exception_drops_and_false_retries(need_kvm, guest):
     assert calls == [0, 1, 2, 2, 3, 4, 5, 6, 7]
     assert [type(e) for e in vm.netdev_errors] == [RuntimeError]
     assert stats["tx_drop_backend"] == 1 and stats["tx_packets"] == 7
+
+
+def test_send_batch_gets_the_tx_bursts(need_kvm, guest):
+    """With send_batch, virtio-net-pci hands each TX burst over in one
+    call (net-echo sends one frame per burst); send is not called."""
+    batches, singles = [], []
+
+    def send_batch(obj, frames, queue):
+        batches.append(len(frames))
+        for f in frames:
+            obj.push(ping(f), queue)
+        return len(frames)
+
+    st, out, stats, vm = run_echo(guest, send=lambda o, f, q:
+                                  singles.append(f),
+                                  send_batch=send_batch)
+    assert st.code == 0x4e, (st, out)
+    assert sum(batches) == 8 and not singles
+    assert stats["tx_batches"] == len(batches)
+    assert stats["tx_packets"] == 8 and not vm.netdev_errors

@@ -92,7 +92,8 @@ class vm_net_stats(ctypes.Structure):
             "rx_drop_oversize", "rx_drop_backend", "tx_drop_backend",
             "tx_drop_malformed", "tx_drop_link_down", "kicks", "kick_exits",
             "interrupts", "irqfd_interrupts", "ctrl_commands")] + \
-        [("queue", vm_net_queue_stats * VM_NET_MAX_QUEUE_PAIRS)]
+        [("queue", vm_net_queue_stats * VM_NET_MAX_QUEUE_PAIRS),
+         ("tx_batches", ctypes.c_uint64)]                  # since 0.4
 
 
 class iovec(ctypes.Structure):
