@@ -49,7 +49,9 @@
  *   netdev "null"          works: drops what it is sent, receives nothing.
  *   netdev "callback"      works: frames to and from the host program in
  *                          process (vm_netdev_set_ops(), vm_netdev_push();
- *                          see "Host netdevs"). Host netdev types registered
+ *                          see "Host netdevs"), queues=N pairs (0.4); TX
+ *                          bursts in one ->send_batch call where the ops
+ *                          have one (0.4). Host netdev types registered
  *                          with parent "netdev" are built on it.
  *   netdev "stream"        works: frames over a stream socket with QEMU's
  *                          -netdev stream framing (4-byte big-endian length,
@@ -1049,7 +1051,12 @@ VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
  *     placed in the guest's receive buffers and refuses more with -EAGAIN
  *     (never dropping one silently); once the guest has taken frames and
  *     there is room again, ->rx_ready is called (once per -EAGAIN spell).
- * One queue pair (queue 0). Frames are 1..VM_NETDEV_MAX_FRAME bytes.
+ * Queue pairs: property queues=N (1..16, default 1; since 0.4) gives the
+ * netdev N pairs, each with its own frames both ways: the callbacks get
+ * the queue a frame came from, vm_netdev_push() names the queue it goes
+ * to (a device offers them with mq=on; pairs the guest does not use keep
+ * their pushed frames until the FIFO is full). Frames are
+ * 1..VM_NETDEV_MAX_FRAME bytes.
  */
 
 #define VM_NETDEV_RX_FRAMES 256  /* frames a host netdev holds for the guest */
@@ -1113,7 +1120,7 @@ VM_EXPORT int vm_netdev_set_ops(struct vm_obj *netdev,
 /**
  * vm_netdev_pushv() - hand one frame to the guest through a host netdev.
  * @netdev: as for vm_netdev_set_ops(), realized (vm_start() succeeded).
- * @queue: the queue pair, 0.
+ * @queue: the queue pair, 0 .. queues-1 (the netdev's queues property).
  * @iov, @iovcnt: the frame, copied before the call returns.
  *
  * Returns: 0, the frame is queued for the guest (in order); -EAGAIN, the
