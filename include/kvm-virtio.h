@@ -63,9 +63,15 @@
  *                          privileges needed. A client connects at
  *                          vm_start() (waiting up to 5 s); while no peer is
  *                          connected the guest's frames are dropped (counted
- *                          in tx_drop_backend), as in QEMU; a peer that
- *                          leaves is not reconnected to (a server accepts
- *                          the next one).
+ *                          in tx_drop_backend), as in QEMU; a server accepts
+ *                          the next peer; a client whose peer left stays
+ *                          disconnected unless reconnect=N (0.4; seconds,
+ *                          as QEMU's): then it connects again every N
+ *                          seconds on a thread of its own, the NIC's link
+ *                          is down meanwhile (the guest sees its carrier
+ *                          go; its frames count in tx_drop_link_down) and
+ *                          up again once connected. reconnect= with
+ *                          server=on or fd= fails vm_start (-EINVAL).
  *   netdev "vhost-user"    works (0.3): the frontend of the vhost-user
  *                          protocol; the packet path runs in the backend
  *                          process (e.g. DPDK), on rings it maps from guest

@@ -243,6 +243,29 @@ void vnet_set_link(struct vnet *n, bool up)
 	vnet_io_wake(n, -1); /* rx resumes or stops reading the backend */
 }
 
+void vnet_link_lost(struct vnet *n, const char *what)
+{
+	__atomic_store_n(&n->link_forced_down, 1, __ATOMIC_RELEASE);
+	vlog_warn(n->vdev.log, n->name, "netdev '%s': %s: link down",
+		  n->peer->obj.id, what);
+	vnet_set_link(n, false);
+}
+
+/* netdev_link_changed() of a NETDEV_CAP_LINK backend (a reconnecting
+ * stream), on the backend's thread: the link follows its peer. */
+static void vnet_peer_link(void *opaque, bool up)
+{
+	struct vnet *n = opaque;
+
+	if (!up) {
+		vnet_link_lost(n, "peer gone");
+		return;
+	}
+	vlog_info(n->vdev.log, n->name, "netdev '%s': peer back: link up",
+		  n->peer->obj.id);
+	vnet_set_link(n, true);
+}
+
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *out)
@@ -452,6 +475,8 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	if (rc < 0)
 		goto fail;
 	vnet_vhost_init(n);
+	if (!n->vhost && c->peer && (c->peer->caps & NETDEV_CAP_LINK))
+		netdev_set_link_notify(c->peer, vnet_peer_link, n);
 	return 0;
 fail:
 	vnet_fini(n);
@@ -460,8 +485,12 @@ fail:
 
 void vnet_fini(struct vnet *n)
 {
-	if (n->vdev.vqs)
+	if (n->vdev.vqs) {
 		vnet_vhost_fini(n);
+		if (!n->vhost && n->peer &&
+		    (n->peer->caps & NETDEV_CAP_LINK))
+			netdev_set_link_notify(n->peer, NULL, NULL);
+	}
 	vnet_io_stop(n);
 	if (n->q) {
 		for (unsigned i = 0; i < n->vdev.nr_queues; i++) {

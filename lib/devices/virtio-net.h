@@ -162,6 +162,9 @@ void vnet_fini(struct vnet *n);
 
 /* Host API (any thread): the link as the guest sees it, and counters. */
 void vnet_set_link(struct vnet *n, bool up);
+/* The backend lost its peer (its own thread, no device lock held): link
+ * down, logged once with @what. */
+void vnet_link_lost(struct vnet *n, const char *what);
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *st);
 
 /* virtio-net-io.c: start/stop the I/O threads; wake thread @t (or all

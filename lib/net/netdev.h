@@ -49,6 +49,9 @@
 /* ->send_batch takes a burst in one call (not a loop over ->send): the
  * device hands its TX bursts over with netdev_send_batch(). */
 #define NETDEV_CAP_TX_BATCH (1u << 4)
+/* The backend reports losing and regaining its peer with
+ * netdev_link_changed() (the device's link follows). */
+#define NETDEV_CAP_LINK (1u << 5)
 
 #define NETDEV_MAX_QUEUES 16
 
