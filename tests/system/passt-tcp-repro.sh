@@ -45,6 +45,7 @@ ns=kvpr$$
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/passt-repro.XXXXXX")
 pids=''
 cleanup() {
+    [ -n "${passt_pid:-}" ] && pids="$pids $passt_pid"
     for p in $pids; do kill "$p" 2>/dev/null; done
     for p in $pids; do wait "$p" 2>/dev/null; done
     for n in g p s; do ip netns del "$ns$n" 2>/dev/null; done
@@ -54,6 +55,9 @@ trap cleanup EXIT INT TERM
 
 for n in g p s; do ip netns add "$ns$n" || skip "cannot create a network namespace"; done
 inns() { n=$1; shift; ip netns exec "$ns$n" "$@"; }
+# In the background: exec, so that $! is the program itself (cleanup kills
+# it by that pid).
+inns_bg() { n=$1; shift; exec ip netns exec "$ns$n" "$@"; }
 inns g ip link set lo up && inns p ip link set lo up && inns s ip link set lo up &&
 inns p ip link add p0 type veth peer name s0 &&
 inns p ip link set s0 netns "${ns}s" &&
@@ -132,7 +136,7 @@ print("client got %d bytes sha256 %s (%s after %.1f s)"
       % (n, h.hexdigest(), how, time.monotonic() - t0), flush=True)
 EOF
 
-inns s python3 "$tmp/server.py" "$bytes" >"$tmp/server.out" 2>&1 &
+(inns_bg s python3 "$tmp/server.py" "$bytes") >"$tmp/server.out" 2>&1 &
 pids="$pids $!"
 i=0
 until grep -q ready "$tmp/server.out" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -142,10 +146,10 @@ echo "passt-tcp-repro: $(passt --version 2>&1 | grep -v syslog | head -n 1), pas
 # and write
 chmod 755 "$tmp"
 mkdir -m 1777 "$tmp/sock"
-inns p passt $verbosity -f -e -4 --no-map-gw -1 -s "$tmp/sock/passt.sock" \
+(inns_bg p passt $verbosity -f -e -4 --no-map-gw -1 -s "$tmp/sock/passt.sock") \
     >"$tmp/passt.out" 2>&1 &
 passt_pid=$!
-inns g python3 "$tmp/bridge.py" "$tmp/sock/passt.sock" >"$tmp/bridge.out" 2>&1 &
+(inns_bg g python3 "$tmp/bridge.py" "$tmp/sock/passt.sock") >"$tmp/bridge.out" 2>&1 &
 pids="$pids $!"
 i=0
 until grep -q bridged "$tmp/bridge.out" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
