@@ -30,3 +30,9 @@ noinst_PROGRAMS += examples/net-passt
 examples_net_passt_SOURCES = examples/net-passt.c
 examples_net_passt_LDADD = lib/libkvm-virtio.la
 examples_net_passt_LDFLAGS = -no-install
+# vhost-user: the seed's chardev + vhost-user netdev + virtio-net-pci, the
+# packet path in a backend process (run-examples.sh: DPDK's testpmd).
+noinst_PROGRAMS += examples/vhost-user
+examples_vhost_user_SOURCES = examples/vhost-user.c
+examples_vhost_user_LDADD = lib/libkvm-virtio.la
+examples_vhost_user_LDFLAGS = -no-install

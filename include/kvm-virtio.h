@@ -49,7 +49,9 @@
  *   netdev "null"          works: drops what it is sent, receives nothing.
  *   netdev "callback"      works: frames to and from the host program in
  *                          process (vm_netdev_set_ops(), vm_netdev_push();
- *                          see "Host netdevs"). Host netdev types registered
+ *                          see "Host netdevs"), queues=N pairs (0.4); TX
+ *                          bursts in one ->send_batch call where the ops
+ *                          have one (0.4). Host netdev types registered
  *                          with parent "netdev" are built on it.
  *   netdev "stream"        works: frames over a stream socket with QEMU's
  *                          -netdev stream framing (4-byte big-endian length,
@@ -61,9 +63,15 @@
  *                          privileges needed. A client connects at
  *                          vm_start() (waiting up to 5 s); while no peer is
  *                          connected the guest's frames are dropped (counted
- *                          in tx_drop_backend), as in QEMU; a peer that
- *                          leaves is not reconnected to (a server accepts
- *                          the next one).
+ *                          in tx_drop_backend), as in QEMU; a server accepts
+ *                          the next peer; a client whose peer left stays
+ *                          disconnected unless reconnect=N (0.4; seconds,
+ *                          as QEMU's): then it connects again every N
+ *                          seconds on a thread of its own, the NIC's link
+ *                          is down meanwhile (the guest sees its carrier
+ *                          go; its frames count in tx_drop_link_down) and
+ *                          up again once connected. reconnect= with
+ *                          server=on or fd= fails vm_start (-EINVAL).
  *   netdev "vhost-user"    works (0.3): the frontend of the vhost-user
  *                          protocol; the packet path runs in the backend
  *                          process (e.g. DPDK), on rings it maps from guest
@@ -1040,14 +1048,21 @@ VM_EXPORT int vm_error_set(struct vm_error **errp, int code, const char *fmt,
  * (vm_type_register()), carries Ethernet frames (no virtio-net header)
  * between the device that links to it and the host program:
  *   guest -> host: the device's I/O thread calls the netdev's ->send with
- *     each frame the guest transmits (->send_batch where a device hands
- *     over several at once; virtio-net-pci sends one at a time today);
+ *     each frame the guest transmits, or, when the ops have ->send_batch,
+ *     ->send_batch with each TX burst (virtio-net-pci: up to 32 frames the
+ *     guest made available, in ring order; vm_net_stats.tx_batches counts
+ *     the calls);
  *   host -> guest: the host calls vm_netdev_push() from any thread; the
  *     netdev keeps up to VM_NETDEV_RX_FRAMES frames the device has not yet
  *     placed in the guest's receive buffers and refuses more with -EAGAIN
  *     (never dropping one silently); once the guest has taken frames and
  *     there is room again, ->rx_ready is called (once per -EAGAIN spell).
- * One queue pair (queue 0). Frames are 1..VM_NETDEV_MAX_FRAME bytes.
+ * Queue pairs: property queues=N (1..16, default 1; since 0.4) gives the
+ * netdev N pairs, each with its own frames both ways: the callbacks get
+ * the queue a frame came from, vm_netdev_push() names the queue it goes
+ * to (a device offers them with mq=on; pairs the guest does not use keep
+ * their pushed frames until the FIFO is full). Frames are
+ * 1..VM_NETDEV_MAX_FRAME bytes.
  */
 
 #define VM_NETDEV_RX_FRAMES 256  /* frames a host netdev holds for the guest */
@@ -1068,10 +1083,12 @@ struct vm_netdev_frame {
  *        and offers it again after about 1 ms (nothing is lost); any other
  *        negative errno: the frame is dropped and counted in
  *        vm_net_stats.tx_drop_backend. Required.
- * @send_batch: optional: several frames at once; returns how many were
- *        taken, in order (the rest are offered again later), or a
- *        negative errno as @send for the first one. Without it the
- *        library calls @send for each.
+ * @send_batch: optional: several frames at once (@n >= 1); returns how
+ *        many were taken, in order: the rest stay in the guest's ring and
+ *        are offered again after about 1 ms, as after -EAGAIN; or a
+ *        negative errno as @send for the first one (-EAGAIN: none taken;
+ *        another: the first is dropped and counted, the rest are offered
+ *        again at once). Without it the library calls @send for each.
  * @rx_ready: optional: vm_netdev_push() on @queue returned -EAGAIN and
  *        there is room again.
  * Every callback gets the netdev, the @opaque given with the ops
@@ -1109,7 +1126,7 @@ VM_EXPORT int vm_netdev_set_ops(struct vm_obj *netdev,
 /**
  * vm_netdev_pushv() - hand one frame to the guest through a host netdev.
  * @netdev: as for vm_netdev_set_ops(), realized (vm_start() succeeded).
- * @queue: the queue pair, 0.
+ * @queue: the queue pair, 0 .. queues-1 (the netdev's queues property).
  * @iov, @iovcnt: the frame, copied before the call returns.
  *
  * Returns: 0, the frame is queued for the guest (in order); -EAGAIN, the
@@ -1171,9 +1188,12 @@ struct vm_net_stats {
 	uint64_t irqfd_interrupts;   /* of those, sent through an irqfd */
 	uint64_t ctrl_commands;      /* control-queue commands served */
 	struct vm_net_queue_stats queue[VM_NET_MAX_QUEUE_PAIRS];
+	uint64_t tx_batches;         /* (0.4) TX bursts handed to a host
+					netdev's ->send_batch, one call each
+					(0 for other netdevs) */
 };
 
-#define VM_NET_STATS_INIT { sizeof(struct vm_net_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}} }
+#define VM_NET_STATS_INIT { sizeof(struct vm_net_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}}, 0 }
 
 /**
  * vm_net_set_link() - set the link state the guest sees on a NIC.

@@ -5,7 +5,8 @@
 # _config.py records $(libdir), so an installed package finds the
 # installed library even where libdir is not in the loader's path.
 KVM_VIRTIO_PY = bindings/python/kvm_virtio/__init__.py \
-	bindings/python/kvm_virtio/_lib.py bindings/python/kvm_virtio/errors.py
+	bindings/python/kvm_virtio/_lib.py bindings/python/kvm_virtio/errors.py \
+	bindings/python/kvm_virtio/types.py
 if HAVE_PYTHON
 kvm_virtiodir = $(pythondir)/kvm_virtio
 kvm_virtio_PYTHON = $(KVM_VIRTIO_PY)

@@ -78,6 +78,7 @@ enum {
 	VNET_EMPTY = 0,  /* the guest's ring has nothing (more) for us */
 	VNET_DID = 1,    /* one item done */
 	VNET_WAIT = 2,   /* the backend is not ready (empty rx / full tx) */
+	VNET_DID_WAIT = 3, /* items done, then the backend was full */
 };
 
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -145,11 +146,19 @@ static unsigned iov_skip(const struct iovec *src, unsigned cnt, size_t skip,
 /* ---- the three handlers: one item each, queue lock held ---- */
 
 struct vnet_burst {
+	unsigned room;       /* chains the burst may still take */
+	unsigned items;      /* chains the last handler call took (1) */
 	const char *bad;     /* guest error to report after unlocking */
 	bool pushed;         /* used entries were added */
 	bool link_fail;      /* the backend keeps failing: link down */
 	uint64_t packets, bytes; /* added to the counters once per burst */
 };
+
+/* The backend is full (not an error): keep the frame, wait for it. */
+static bool vnet_tx_backpressure(ssize_t r)
+{
+	return r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS;
+}
 
 static int vnet_tx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
 		       struct vnet_burst *b)
@@ -186,7 +195,7 @@ static int vnet_tx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
 		iov = vqs->iov2;
 	}
 	r = netdev_send(n->peer, vqs->pair, iov, (int)cnt);
-	if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS) {
+	if (vnet_tx_backpressure(r)) {
 		/* Backpressure: keep the chain, wait for the backend. */
 		vq_unpop(vq, 1);
 		ST(vqs->tx_blocked, 1);
@@ -202,6 +211,86 @@ done:
 	if (vq_push(vq, e.head, 0) == 0)
 		b->pushed = true;
 	return VNET_DID;
+}
+
+/* Pop the chains of one batch into vqs->batch: sendable ones only, up to
+ * @max, while the iovec pool holds a chain of any size. A chain that is
+ * not sendable (malformed, header only) is given back and ends the batch,
+ * so the chains gathered are always the last ones popped. Returns how
+ * many were gathered; *@bad is set when the ring broke. */
+static unsigned vnet_tx_gather(struct vnet *n, struct vnet_queue *vqs,
+			       struct vq *vq, unsigned max, bool *bad)
+{
+	const unsigned pool = 2u * vq->max_size + 2u;
+	unsigned k = 0, used = 0;
+
+	while (k < max && pool - used >= vq->max_size + 1u) {
+		struct vq_elem e = { .iov = vqs->batch_iov + used,
+				     .iov_cap = vq->max_size };
+		unsigned cnt;
+		int rc = vq_pop(vq, n->gm, &e);
+
+		if (rc <= 0) {
+			*bad = rc < 0;
+			break;
+		}
+		if (e.in_num || e.out_len <= VNET_HDR_LEN) {
+			vq_unpop(vq, 1); /* vnet_tx_one's to judge */
+			break;
+		}
+		cnt = e.out_num;
+		if (!n->backend_hdr) /* in place: dst[k] is never past src[i] */
+			cnt = iov_skip(e.iov, e.out_num, VNET_HDR_LEN, e.iov,
+				       e.out_num);
+		vqs->batch[k].iov = e.iov;
+		vqs->batch[k].iovcnt = (int)cnt;
+		vqs->batch_heads[k] = e.head;
+		vqs->batch_lens[k] = e.out_len - VNET_HDR_LEN;
+		used += e.out_num;
+		k++;
+	}
+	return k;
+}
+
+/* TX to a backend that takes bursts (NETDEV_CAP_TX_BATCH): the gathered
+ * chains go in one netdev_send_batch(); those it did not take are given
+ * back and the queue waits as after -EAGAIN. A first chain that is not
+ * sendable, or a link that is down, goes through vnet_tx_one. */
+static int vnet_tx_batch(struct vnet *n, struct vnet_queue *vqs,
+			 struct vq *vq, struct vnet_burst *b)
+{
+	unsigned k, done, i;
+	bool bad = false;
+	int r;
+
+	if (!LD(n->link_up) || !n->peer)
+		return vnet_tx_one(n, vqs, vq, b);
+	k = vnet_tx_gather(n, vqs, vq, MIN(b->room, VNET_TX_BATCH), &bad);
+	if (!k)
+		return bad ? VNET_BAD : vnet_tx_one(n, vqs, vq, b);
+	r = netdev_send_batch(n->peer, vqs->pair, vqs->batch, k);
+	INC(vqs->st.batches, 1);
+	if (r < 0 && !vnet_tx_backpressure(r)) {
+		INC(vqs->st.drop_backend, 1); /* the first one */
+		done = 1;
+	} else {
+		done = r < 0 ? 0 : MIN((unsigned)r, k);
+		for (i = 0; i < done; i++) {
+			b->packets++;
+			b->bytes += vqs->batch_lens[i];
+		}
+	}
+	for (i = 0; i < done; i++)
+		if (vq_push(vq, vqs->batch_heads[i], 0) == 0)
+			b->pushed = true;
+	if (done < k)
+		vq_unpop(vq, (uint16_t)(k - done));
+	b->items = done;
+	if (!done || (done < k && r >= 0)) {
+		ST(vqs->tx_blocked, 1);
+		return done ? VNET_DID_WAIT : VNET_WAIT;
+	}
+	return bad && done == k ? VNET_BAD : VNET_DID;
 }
 
 /* Put the pending frame into the guest's buffers: VNET_DID, VNET_EMPTY
@@ -357,10 +446,10 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 {
 	struct vnet_queue *vqs = &n->q[q];
 	struct vq *vq = &n->vdev.vqs[q];
-	struct vnet_burst b = { NULL, false, false, 0, 0 };
+	struct vnet_burst b = { 0, 1, NULL, false, false, 0, 0 };
 	int (*one)(struct vnet *, struct vnet_queue *, struct vq *,
 		   struct vnet_burst *);
-	bool notify = false, polling = false;
+	bool notify = false, polling = false, waits = false;
 	unsigned budget;
 
 	pthread_mutex_lock(&vqs->lock);
@@ -373,16 +462,22 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 		pthread_mutex_unlock(&vqs->lock);
 		return false;
 	}
-	one = vqs->kind == VNET_Q_TX   ? vnet_tx_one
+	one = vqs->kind == VNET_Q_TX   ? (vqs->batch ? vnet_tx_batch
+						     : vnet_tx_one)
 	      : vqs->kind == VNET_Q_RX ? vnet_rx_one
 				       : vnet_ctrl_one;
 	if (vqs->kind == VNET_Q_TX)
 		ST(vqs->tx_blocked, 0);
 	/* §2.7.10: no kicks while we are at it. */
 	(void)vq_set_notification(vq, false);
-	for (budget = VNET_BURST; budget; budget--) {
-		int r = one(n, vqs, vq, &b);
+	for (budget = VNET_BURST; budget;) {
+		int r;
 
+		b.room = budget;
+		b.items = 1;
+		r = one(n, vqs, vq, &b);
+		if (r == VNET_DID || r == VNET_DID_WAIT)
+			budget -= MIN(budget, MAX(b.items, 1u));
 		if (r == VNET_DID)
 			continue;
 		/* poll-us: a transmit queue that just had work keeps kicks
@@ -402,8 +497,11 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 		vqs->poll_until = 0;
 		/* Empty: ask for kicks again, then look once more, since a
 		 * buffer may have come before the request was visible. */
-		if (r == VNET_EMPTY && vq_set_notification(vq, true))
+		if (r == VNET_EMPTY && vq_set_notification(vq, true)) {
+			budget--;
 			continue;
+		}
+		waits = r == VNET_DID_WAIT;
 		break;
 	}
 	if (b.pushed)
@@ -426,7 +524,7 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 		INC(vqs->st.interrupts, 1);
 		vio_notify_queue(&n->vdev, q);
 	}
-	return budget == 0 || polling;
+	return (budget == 0 && !waits) || polling;
 }
 
 bool vnet_io_serve(struct vnet *n, unsigned t)

@@ -118,10 +118,7 @@ static void vnet_vhost_link(void *opaque, bool up)
 	int rc = 0;
 
 	if (!up) {
-		__atomic_store_n(&n->link_forced_down, 1, __ATOMIC_RELEASE);
-		vlog_warn(n->vdev.log, n->name, "netdev '%s': backend gone: link down",
-			  n->peer->obj.id);
-		vnet_set_link(n, false);
+		vnet_link_lost(n, "backend gone");
 		return;
 	}
 	pthread_mutex_lock(&n->vdev.lock);

@@ -243,6 +243,29 @@ void vnet_set_link(struct vnet *n, bool up)
 	vnet_io_wake(n, -1); /* rx resumes or stops reading the backend */
 }
 
+void vnet_link_lost(struct vnet *n, const char *what)
+{
+	__atomic_store_n(&n->link_forced_down, 1, __ATOMIC_RELEASE);
+	vlog_warn(n->vdev.log, n->name, "netdev '%s': %s: link down",
+		  n->peer->obj.id, what);
+	vnet_set_link(n, false);
+}
+
+/* netdev_link_changed() of a NETDEV_CAP_LINK backend (a reconnecting
+ * stream), on the backend's thread: the link follows its peer. */
+static void vnet_peer_link(void *opaque, bool up)
+{
+	struct vnet *n = opaque;
+
+	if (!up) {
+		vnet_link_lost(n, "peer gone");
+		return;
+	}
+	vlog_info(n->vdev.log, n->name, "netdev '%s': peer back: link up",
+		  n->peer->obj.id);
+	vnet_set_link(n, true);
+}
+
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *out)
@@ -268,6 +291,7 @@ void vnet_get_stats(struct vnet *n, struct vm_net_stats *out)
 		if (q >= 2 * n->pairs || LD(n->q[q].kind) == VNET_Q_CTRL)
 			continue;
 		if (q & 1) {
+			st.tx_batches += LD(s->batches);
 			st.tx_packets += LD(s->packets);
 			st.tx_bytes += LD(s->bytes);
 			st.tx_drop_backend += LD(s->drop_backend);
@@ -352,6 +376,18 @@ static int vnet_queues_init(struct vnet *n, const struct vnet_config *c)
 		vqs->iov2 = calloc(cap, sizeof(struct iovec));
 		if (!vqs->iov || !vqs->iov2)
 			return -ENOMEM;
+		if (i < 2 * c->pairs && (i & 1) && c->peer &&
+		    (c->peer->caps & NETDEV_CAP_TX_BATCH)) {
+			vqs->batch = calloc(VNET_TX_BATCH, sizeof(*vqs->batch));
+			vqs->batch_heads = calloc(VNET_TX_BATCH,
+						  sizeof(*vqs->batch_heads));
+			vqs->batch_lens = calloc(VNET_TX_BATCH,
+						 sizeof(*vqs->batch_lens));
+			vqs->batch_iov = calloc(2 * cap, sizeof(struct iovec));
+			if (!vqs->batch || !vqs->batch_heads ||
+			    !vqs->batch_lens || !vqs->batch_iov)
+				return -ENOMEM;
+		}
 		/* every even queue below 2 * pairs may serve rx */
 		if (i >= 2 * c->pairs || (i & 1) || !c->peer)
 			continue;
@@ -439,6 +475,8 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	if (rc < 0)
 		goto fail;
 	vnet_vhost_init(n);
+	if (!n->vhost && c->peer && (c->peer->caps & NETDEV_CAP_LINK))
+		netdev_set_link_notify(c->peer, vnet_peer_link, n);
 	return 0;
 fail:
 	vnet_fini(n);
@@ -447,8 +485,12 @@ fail:
 
 void vnet_fini(struct vnet *n)
 {
-	if (n->vdev.vqs)
+	if (n->vdev.vqs) {
 		vnet_vhost_fini(n);
+		if (!n->vhost && n->peer &&
+		    (n->peer->caps & NETDEV_CAP_LINK))
+			netdev_set_link_notify(n->peer, NULL, NULL);
+	}
 	vnet_io_stop(n);
 	if (n->q) {
 		for (unsigned i = 0; i < n->vdev.nr_queues; i++) {
@@ -460,6 +502,10 @@ void vnet_fini(struct vnet *n)
 			free(vqs->bounce);
 			free(vqs->heads);
 			free(vqs->lens);
+			free(vqs->batch);
+			free(vqs->batch_heads);
+			free(vqs->batch_lens);
+			free(vqs->batch_iov);
 		}
 		free(n->q);
 		n->q = NULL;

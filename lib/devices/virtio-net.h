@@ -32,6 +32,8 @@
 #define VNET_CTRL_QUEUE_SIZE 64u
 /* Chains one wakeup serves per queue before the others get their turn. */
 #define VNET_BURST 64u
+/* Most frames one netdev_send_batch() call gets (NETDEV_CAP_TX_BATCH). */
+#define VNET_TX_BATCH 32u
 /* Consecutive backend receive errors before the link is reported down. */
 #define VNET_RX_ERR_MAX 8u
 /* RX bounce buffer: the header and the largest frame a backend gives. */
@@ -52,6 +54,7 @@ struct vnet_qstats {
 	uint64_t drop_backend;    /* tx: backend error; rx: receive error */
 	uint64_t drop_oversize;   /* rx: frame larger than the guest's buffers */
 	uint64_t drop_link;       /* tx: sent while the link was down */
+	uint64_t batches;         /* tx: netdev_send_batch() calls */
 };
 
 /* One virtqueue's data-path state. */
@@ -68,6 +71,12 @@ struct vnet_queue {
 	uint8_t tx_blocked;     /* atomic: backend said -EAGAIN, wait for it */
 	uint64_t poll_until;    /* poll-us window: kicks stay off until then
 				 * (monotonic ns; 0: not polling); ->lock */
+	/* tx to a backend with NETDEV_CAP_TX_BATCH (else NULL): the chains
+	 * of one burst, their iovecs from a pool of 2 * max_size + 1 */
+	struct netdev_frame *batch;  /* VNET_TX_BATCH entries */
+	uint16_t *batch_heads;
+	uint32_t *batch_lens;        /* frame bytes without the header */
+	struct iovec *batch_iov;
 	/* rx */
 	uint8_t rx_want;        /* atomic: guest has buffers, poll backend */
 	uint8_t *bounce;        /* VNET_BOUNCE_SIZE bytes */
@@ -153,6 +162,9 @@ void vnet_fini(struct vnet *n);
 
 /* Host API (any thread): the link as the guest sees it, and counters. */
 void vnet_set_link(struct vnet *n, bool up);
+/* The backend lost its peer (its own thread, no device lock held): link
+ * down, logged once with @what. */
+void vnet_link_lost(struct vnet *n, const char *what);
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *st);
 
 /* virtio-net-io.c: start/stop the I/O threads; wake thread @t (or all

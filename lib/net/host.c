@@ -10,22 +10,31 @@
  * type_register_host()), so a host type and a "callback" instance are the
  * same thing with the ops coming from the type or from vm_netdev_set_ops().
  *
- * Backpressure: the FIFO holds VM_NETDEV_RX_FRAMES frames. A push that
- * finds it full returns -EAGAIN and leaves ->want_ready set; the next recv
- * that makes room calls ->rx_ready once. The device stops pulling while
- * the guest has no receive buffers (virtio-net-io.c), so "full" means the
- * guest is not taking frames. The eventfd is readable exactly while the
- * FIFO is not empty (written when it becomes non-empty, drained when it
- * becomes empty, both under ->lock): it is the rx fd the device polls.
+ * Queues: property queues=N (1..NETDEV_MAX_QUEUES) gives N queue pairs;
+ * each has its own FIFO and eventfd, the guest's frames reach the host
+ * with the queue they came from, and the host pushes to the queue it
+ * chooses (a device with fewer pairs, or a guest that uses fewer, leaves
+ * the other queues' frames waiting: -EAGAIN once full).
+ *
+ * Backpressure: each FIFO holds VM_NETDEV_RX_FRAMES frames. A push that
+ * finds it full returns -EAGAIN and leaves its ->want_ready set; the next
+ * recv on that queue that makes room calls ->rx_ready once. The device
+ * stops pulling while the guest has no receive buffers (virtio-net-io.c),
+ * so "full" means the guest is not taking frames. A queue's eventfd is
+ * readable exactly while its FIFO is not empty (written when it becomes
+ * non-empty, drained when it becomes empty, both under ->lock): it is the
+ * rx fd the device polls.
  *
  * Threads: instance_init, set_ops, base_realize, base_unrealize and
  * finalize on the API thread; send, send_batch, recv and rx_fd on the
- * device's I/O thread (one queue, one thread); vm_netdev_push[v] on any
+ * device's I/O threads (one queue, one thread); vm_netdev_push[v] on any
  * host thread. The host's callbacks run on the I/O thread with no lock of
  * ours held.
- * Locking: ->lock guards ->open, ->efd's counter, the FIFO (->fifo, ->head,
- * ->count) and ->want_ready. ->ops, ->opaque and ->efd (the number) are
- * written on the API thread before realize returns, read-only afterwards.
+ * Locking: ->lock guards ->open, each queue's eventfd counter, FIFO
+ * (->fifo, ->head, ->count) and ->want_ready. ->ops, ->opaque, ->nq, ->q
+ * (the array) and the eventfd numbers are written on the API thread
+ * before realize returns (->q and the fds are freed after unrealize,
+ * when the device no longer calls in), read-only in between.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,6 +45,7 @@
 #include <unistd.h>
 
 #include "../core/obj.h"
+#include "../core/prop.h"
 #include "backends.h"
 #include "netdev.h"
 
@@ -55,17 +65,22 @@ struct host_frame {
 	uint8_t data[];
 };
 
+struct host_queue {
+	int efd;             /* readable while the FIFO is not empty */
+	bool want_ready;     /* a push was refused: call ->rx_ready */
+	unsigned head, count;
+	struct host_frame *fifo[VM_NETDEV_RX_FRAMES];
+};
+
 struct netdev_host {
 	struct netdev nd;
 	const struct vm_netdev_ops *ops;
 	void *opaque;
 	bool inst_ops;       /* ops given by vm_netdev_set_ops() */
-	int efd;             /* readable while the FIFO is not empty */
+	uint32_t nq;         /* property "queues" */
 	pthread_mutex_t lock;
 	bool open;           /* between base_realize and base_unrealize */
-	bool want_ready;     /* a push was refused: call ->rx_ready */
-	unsigned head, count;
-	struct host_frame *fifo[VM_NETDEV_RX_FRAMES];
+	struct host_queue *q; /* nq entries while realized */
 };
 
 static struct netdev_host *to_host(struct netdev *nd)
@@ -117,23 +132,25 @@ static ssize_t host_recv(struct netdev *nd, unsigned q,
 			 const struct iovec *iov, int iovcnt)
 {
 	struct netdev_host *h = to_host(nd);
+	struct host_queue *hq;
 	struct host_frame *f;
 	bool ready;
 	size_t off = 0;
 	uint64_t v;
 
 	pthread_mutex_lock(&h->lock);
-	if (!h->open || !h->count) {
+	hq = h->open && q < h->nq ? &h->q[q] : NULL;
+	if (!hq || !hq->count) {
 		pthread_mutex_unlock(&h->lock);
 		return -EAGAIN;
 	}
-	f = h->fifo[h->head];
-	h->fifo[h->head] = NULL;
-	h->head = (h->head + 1) % VM_NETDEV_RX_FRAMES;
-	if (--h->count == 0)
-		(void)!read(h->efd, &v, sizeof(v));
-	ready = h->want_ready;
-	h->want_ready = false;
+	f = hq->fifo[hq->head];
+	hq->fifo[hq->head] = NULL;
+	hq->head = (hq->head + 1) % VM_NETDEV_RX_FRAMES;
+	if (--hq->count == 0)
+		(void)!read(hq->efd, &v, sizeof(v));
+	ready = hq->want_ready;
+	hq->want_ready = false;
 	pthread_mutex_unlock(&h->lock);
 
 	for (int i = 0; i < iovcnt && off < f->len; i++) {
@@ -151,19 +168,22 @@ static ssize_t host_recv(struct netdev *nd, unsigned q,
 
 static int host_rx_fd(struct netdev *nd, unsigned q)
 {
-	return to_host(nd)->efd;
+	struct netdev_host *h = to_host(nd);
+
+	return h->q && q < h->nq ? h->q[q].efd : -ENOTSUP;
 }
 
 int vm_netdev_pushv(struct vm_obj *netdev, unsigned queue,
 		    const struct iovec *iov, int iovcnt)
 {
 	struct netdev_host *h = host_of(netdev);
+	struct host_queue *hq;
 	struct host_frame *f;
 	size_t len = 0, off = 0;
 	uint64_t one = 1;
 	int rc = 0;
 
-	if (!h || queue != 0 || iovcnt < 0 || (iovcnt && !iov))
+	if (!h || queue >= h->nq || iovcnt < 0 || (iovcnt && !iov))
 		return -EINVAL;
 	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > VM_NETDEV_MAX_FRAME - len)
@@ -181,15 +201,16 @@ int vm_netdev_pushv(struct vm_obj *netdev, unsigned queue,
 		off += iov[i].iov_len;
 	}
 	pthread_mutex_lock(&h->lock);
-	if (!h->open) {
+	hq = h->open ? &h->q[queue] : NULL;
+	if (!hq) {
 		rc = -ENODEV;
-	} else if (h->count == VM_NETDEV_RX_FRAMES) {
-		h->want_ready = true;
+	} else if (hq->count == VM_NETDEV_RX_FRAMES) {
+		hq->want_ready = true;
 		rc = -EAGAIN;
 	} else {
-		h->fifo[(h->head + h->count) % VM_NETDEV_RX_FRAMES] = f;
-		if (h->count++ == 0)
-			(void)!write(h->efd, &one, sizeof(one));
+		hq->fifo[(hq->head + hq->count) % VM_NETDEV_RX_FRAMES] = f;
+		if (hq->count++ == 0)
+			(void)!write(hq->efd, &one, sizeof(one));
 		f = NULL;
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -238,10 +259,46 @@ int vm_netdev_set_ops(struct vm_obj *netdev, const struct vm_netdev_ops *ops,
 
 static void host_instance_init(struct vm_obj *o)
 {
-	struct netdev_host *h = (struct netdev_host *)o;
+	pthread_mutex_init(&((struct netdev_host *)o)->lock, NULL);
+}
 
-	h->efd = -1;
-	pthread_mutex_init(&h->lock, NULL);
+/* Close and free what host_queues_open() made (API thread, not open). */
+static void host_queues_free(struct netdev_host *h)
+{
+	for (unsigned i = 0; h->q && i < h->nq; i++) {
+		struct host_queue *hq = &h->q[i];
+
+		for (; hq->count; hq->count--) {
+			free(hq->fifo[hq->head]);
+			hq->head = (hq->head + 1) % VM_NETDEV_RX_FRAMES;
+		}
+		if (hq->efd >= 0)
+			close(hq->efd);
+	}
+	free(h->q);
+	h->q = NULL;
+}
+
+static int host_queues_open(struct netdev_host *h, struct vm_error **errp)
+{
+	h->q = calloc(h->nq, sizeof(*h->q));
+	if (!h->q)
+		return verr_set(errp, -ENOMEM, "netdev '%s': out of memory",
+				h->nd.obj.id);
+	for (unsigned i = 0; i < h->nq; i++)
+		h->q[i].efd = -1;
+	for (unsigned i = 0; i < h->nq; i++) {
+		h->q[i].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (h->q[i].efd < 0) {
+			int rc = -errno;
+
+			host_queues_free(h);
+			return verr_set_errno(errp, rc,
+					      "netdev '%s': eventfd",
+					      h->nd.obj.id);
+		}
+	}
+	return 0;
 }
 
 static void host_finalize(struct vm_obj *o)
@@ -252,7 +309,7 @@ static void host_finalize(struct vm_obj *o)
 static int host_base_realize(struct vm_obj *o, struct vm_error **errp)
 {
 	struct netdev_host *h = (struct netdev_host *)o;
-	int fd;
+	int rc;
 
 	if (!h->inst_ops) {
 		/* The most derived host level that brings ops. */
@@ -271,17 +328,15 @@ static int host_base_realize(struct vm_obj *o, struct vm_error **errp)
 		return verr_set(errp, -EINVAL,
 				"netdev '%s': no frame callbacks: call vm_netdev_set_ops() before vm_start()",
 				o->id);
-	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (fd < 0)
-		return verr_set_errno(errp, -errno, "netdev '%s': eventfd",
-				      o->id);
-	h->efd = fd;
-	h->nd.caps = NETDEV_CAP_RX_FD;
-	h->nd.queues = 1;
+	rc = host_queues_open(h, errp);
+	if (rc < 0)
+		return rc;
+	h->nd.caps = NETDEV_CAP_RX_FD |
+		     (h->ops && OPS_HAS(h->ops, send_batch) ? NETDEV_CAP_TX_BATCH
+							    : 0);
+	h->nd.queues = h->nq;
 	pthread_mutex_lock(&h->lock);
 	h->open = true;
-	h->head = h->count = 0;
-	h->want_ready = false;
 	pthread_mutex_unlock(&h->lock);
 	return 0;
 }
@@ -292,15 +347,8 @@ static void host_base_unrealize(struct vm_obj *o)
 
 	pthread_mutex_lock(&h->lock);
 	h->open = false;
-	for (; h->count; h->count--) {
-		free(h->fifo[h->head]);
-		h->fifo[h->head] = NULL;
-		h->head = (h->head + 1) % VM_NETDEV_RX_FRAMES;
-	}
 	pthread_mutex_unlock(&h->lock);
-	if (h->efd >= 0)
-		close(h->efd);
-	h->efd = -1;
+	host_queues_free(h);
 }
 
 static const struct netdev_ops host_ops = {
@@ -309,6 +357,14 @@ static const struct netdev_ops host_ops = {
 	.recv = host_recv,
 	.rx_fd = host_rx_fd,
 };
+
+#define S struct netdev_host
+static const struct vm_prop_desc host_props[] = {
+	PROP_U32("queues", S, nq, 0, "1", 1, NETDEV_MAX_QUEUES,
+		 "queue pairs (each with its own frames both ways)"),
+	PROP_END,
+};
+#undef S
 
 static void host_class_init(struct obj_class *k)
 {
@@ -325,4 +381,5 @@ const struct type netdev_host_type = {
 	.base_realize = host_base_realize,
 	.base_unrealize = host_base_unrealize,
 	.finalize = host_finalize,
+	.props = host_props,
 };

@@ -46,6 +46,12 @@
 #define NETDEV_CAP_VNET_HDR (1u << 0) /* can carry a virtio-net header */
 #define NETDEV_CAP_VHOST (1u << 2)    /* can take whole queues */
 #define NETDEV_CAP_RX_FD (1u << 3)    /* netdev_rx_fd() works */
+/* ->send_batch takes a burst in one call (not a loop over ->send): the
+ * device hands its TX bursts over with netdev_send_batch(). */
+#define NETDEV_CAP_TX_BATCH (1u << 4)
+/* The backend reports losing and regaining its peer with
+ * netdev_link_changed() (the device's link follows). */
+#define NETDEV_CAP_LINK (1u << 5)
 
 #define NETDEV_MAX_QUEUES 16
 

@@ -21,7 +21,9 @@
  * left): frames from the guest are refused and counted (tx_drop_backend),
  * as QEMU drops them. A peer that closes, or sends a length of 0 or above
  * STREAM_MAX_FRAME, is disconnected (one receive error counted); a server
- * then accepts the next peer, a client stays disconnected.
+ * then accepts the next peer, a client stays disconnected, or with
+ * reconnect=N connects again every N seconds on a thread of its own
+ * (stream-reconnect.c), the device's link down meanwhile.
  *
  * The device polls ->epfd, an epoll set holding the listening socket
  * until a peer is accepted and the connection afterwards, so the fd it
@@ -30,7 +32,8 @@
  * Threads: realize/unrealize on the API thread; send, recv, rx_fd, tx_fd
  * on the device's I/O thread of queue pair 0, which serves both its rx and
  * its tx queue (virtio-net-io.c): one thread, so no lock. The socket fds
- * change only on that thread after realize.
+ * change only on that thread after realize (a reconnecting client's new
+ * socket is handed over through an atomic, see stream-reconnect.c).
  */
 #include <endian.h>
 #include <errno.h>
@@ -48,31 +51,7 @@
 
 #include "../core/prop.h"
 #include "backends.h"
-#include "netdev.h"
-
-#define STREAM_MAX_FRAME (65536u + 256u) /* what the device's buffer takes */
-#define STREAM_CONNECT_MS 5000
-
-struct netdev_stream {
-	struct netdev nd;
-	/* properties */
-	uint8_t server;
-	char *addr_type, *addr_path, *addr_host, *addr_port;
-	uint32_t fd;
-	/* sockets */
-	int lfd;                 /* listening socket (server), else -1 */
-	int cfd;                 /* the connection, -1 while none */
-	int epfd;                /* what the device polls: lfd or cfd */
-	bool unlink_path;        /* we created addr.path */
-	/* rx: a frame being read */
-	uint8_t hdr[4];
-	unsigned hdr_got;
-	uint32_t flen, fgot;
-	uint8_t *rbuf;           /* STREAM_MAX_FRAME */
-	/* tx: the rest of a frame the socket took in part */
-	uint8_t *tbuf;           /* 4 + STREAM_MAX_FRAME */
-	size_t tlen, toff;
-};
+#include "stream.h"
 
 static struct netdev_stream *to_stream(struct netdev *nd)
 {
@@ -92,7 +71,8 @@ static void poll_swap(struct netdev_stream *s, int old, int fd)
 	}
 }
 
-/* Drop the connection: a server listens again. */
+/* Drop the connection: a server listens again, a client with reconnect=
+ * has its thread reconnect. */
 static void stream_disconnect(struct netdev_stream *s)
 {
 	if (s->cfd < 0)
@@ -103,6 +83,8 @@ static void stream_disconnect(struct netdev_stream *s)
 	s->hdr_got = 0;
 	s->flen = s->fgot = 0;
 	s->tlen = s->toff = 0;
+	if (s->rc)
+		stream_reconnect_lost(s);
 }
 
 static void stream_accept(struct netdev_stream *s)
@@ -116,6 +98,25 @@ static void stream_accept(struct netdev_stream *s)
 		return;
 	s->cfd = fd;
 	poll_swap(s, s->lfd, fd);
+}
+
+/* No connection: a server accepts one, a reconnecting client takes the
+ * one its thread made. */
+static void stream_reopen(struct netdev_stream *s)
+{
+	int fd;
+
+	if (s->cfd >= 0)
+		return;
+	if (!s->rc) {
+		stream_accept(s);
+		return;
+	}
+	fd = stream_reconnect_take(s);
+	if (fd >= 0) {
+		s->cfd = fd;
+		poll_swap(s, -1, fd);
+	}
 }
 
 /* Read up to @len bytes: > 0 read, 0 nothing yet, < 0 the peer is gone
@@ -139,8 +140,7 @@ static ssize_t stream_recv(struct netdev *nd, unsigned q,
 	size_t off = 0;
 	ssize_t r;
 
-	if (s->cfd < 0)
-		stream_accept(s);
+	stream_reopen(s);
 	if (s->cfd < 0)
 		return -EAGAIN;
 	while (s->hdr_got < 4) {
@@ -206,8 +206,7 @@ static ssize_t stream_send(struct netdev *nd, unsigned q,
 	ssize_t r;
 	int rc;
 
-	if (s->cfd < 0)
-		stream_accept(s);
+	stream_reopen(s);
 	if (s->cfd < 0)
 		return -ENOTCONN;
 	for (int i = 0; i < iovcnt; i++)
@@ -289,10 +288,11 @@ static int set_nonblock(int fd)
 	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
 }
 
-/* Connect @fd (non-blocking) to @sa, waiting up to STREAM_CONNECT_MS. */
-static int connect_wait(int fd, const struct sockaddr *sa, socklen_t len)
+int stream_connect_wait(int fd, const struct sockaddr *sa, socklen_t len,
+			int cancel_fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p[2] = { { .fd = fd, .events = POLLOUT },
+			       { .fd = cancel_fd, .events = POLLIN } };
 	int err = 0;
 	socklen_t el = sizeof(err);
 
@@ -300,8 +300,10 @@ static int connect_wait(int fd, const struct sockaddr *sa, socklen_t len)
 		return 0;
 	if (errno != EINPROGRESS)
 		return -errno;
-	if (poll(&p, 1, STREAM_CONNECT_MS) == 0)
+	if (poll(p, cancel_fd >= 0 ? 2 : 1, STREAM_CONNECT_MS) == 0)
 		return -ETIMEDOUT;
+	if (p[1].revents)
+		return -ECANCELED;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		return -errno;
 	return -err;
@@ -333,7 +335,10 @@ static int stream_open_addr(struct netdev_stream *s, int family,
 		s->unlink_path = family == AF_UNIX;
 		return 0;
 	}
-	rc = connect_wait(fd, sa, len);
+	memcpy(&s->sa, sa, len);
+	s->sa_len = len;
+	s->family = family;
+	rc = stream_connect_wait(fd, sa, len, -1);
 	if (rc < 0) {
 		close(fd);
 		return verr_set_errno(errp, rc, "netdev '%s': connect to %s",
@@ -432,6 +437,7 @@ static int stream_open_fd(struct netdev_stream *s, struct vm_error **errp)
 
 static void stream_close(struct netdev_stream *s)
 {
+	stream_reconnect_stop(s);
 	if (s->cfd >= 0)
 		close(s->cfd);
 	if (s->lfd >= 0)
@@ -461,6 +467,10 @@ static int stream_realize(struct vm_obj *o, struct vm_error **errp)
 		return verr_set(errp, -EINVAL,
 				"netdev '%s': fd= excludes addr.type and server",
 				o->id);
+	if (s->reconnect && (by_fd || s->server))
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': reconnect= is for a client (not with %s)",
+				o->id, by_fd ? "fd=" : "server=on");
 	s->rbuf = malloc(STREAM_MAX_FRAME);
 	s->tbuf = malloc(4 + STREAM_MAX_FRAME);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -493,6 +503,14 @@ static int stream_realize(struct vm_obj *o, struct vm_error **errp)
 	poll_swap(s, -1, s->cfd >= 0 ? s->cfd : s->lfd);
 	s->nd.caps = NETDEV_CAP_RX_FD;
 	s->nd.queues = 1;
+	if (s->reconnect) {
+		rc = stream_reconnect_start(s, errp);
+		if (rc < 0) {
+			stream_close(s);
+			return rc;
+		}
+		s->nd.caps |= NETDEV_CAP_LINK;
+	}
 	return 0;
 }
 
@@ -526,6 +544,9 @@ static const struct vm_prop_desc stream_props[] = {
 		 "TCP port (addr.type=inet)"),
 	PROP_U32("fd", struct netdev_stream, fd, 0, NULL, 0, INT32_MAX,
 		 "a connected stream socket to use (dup'ed)"),
+	PROP_U32("reconnect", struct netdev_stream, reconnect, 0, "0", 0, 3600,
+		 "client: seconds between reconnect attempts once the peer "
+		 "left (0: stay disconnected); the link is down meanwhile"),
 	PROP_END,
 };
 

@@ -19,7 +19,7 @@ GUEST_ELFS = tests/guests/hello.elf tests/guests/spin.elf \
 	tests/guests/triple-fault.elf tests/guests/smp.elf \
 	tests/guests/high-mem.elf tests/guests/uart-irq.elf \
 	tests/guests/flood.elf tests/guests/exit.elf tests/guests/halt.elf \
-	tests/guests/count.elf tests/guests/tick.elf
+	tests/guests/count.elf tests/guests/tick.elf tests/guests/net-echo.elf
 
 tests/guests/hello.elf: $(GUEST_DEPS) $(srcdir)/tests/guests/hello.c
 	$(GUEST_LINK) $(srcdir)/tests/guests/hello.c
@@ -48,9 +48,13 @@ tests/guests/count.elf: $(GUEST_DEPS) $(srcdir)/tests/guests/count.c
 tests/guests/tick.elf: $(GUEST_DEPS) $(srcdir)/tests/guests/tick.c
 	$(GUEST_LINK) $(srcdir)/tests/guests/tick.c
 
+tests/guests/net-echo.elf: $(GUEST_DEPS) $(srcdir)/tests/guests/net-echo.c
+	$(GUEST_LINK) $(srcdir)/tests/guests/net-echo.c
+
 check_SCRIPTS += $(GUEST_ELFS)
 CLEANFILES += $(GUEST_ELFS)
 EXTRA_DIST += $(GUEST_DEPS) tests/guests/hello.c tests/guests/spin.c \
 	tests/guests/triple-fault.c tests/guests/smp.c tests/guests/high-mem.c \
 	tests/guests/uart-irq.c tests/guests/flood.c tests/guests/exit.c \
-	tests/guests/halt.c tests/guests/count.c tests/guests/tick.c
+	tests/guests/halt.c tests/guests/count.c tests/guests/tick.c \
+	tests/guests/net-echo.c

@@ -6,4 +6,5 @@ TESTS += tests/python/run-pytest.sh
 endif
 AM_TESTS_ENVIRONMENT += PYTHON='$(PYTHON)'; export PYTHON;
 EXTRA_DIST += tests/python/run-pytest.sh tests/python/conftest.py \
-	tests/python/test_errors.py tests/python/test_guest.py
+	tests/python/test_errors.py tests/python/test_guest.py \
+	tests/python/test_types.py

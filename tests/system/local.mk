@@ -19,6 +19,8 @@ TESTS += tests/system/kvm-tests.sh tests/system/run-examples.sh
 TESTS += tests/system/test-net-passt.sh
 endif
 EXTRA_DIST += tests/system/test-net-passt.sh
+# passt's TCP with no VM (a diagnostic run by hand, root: see its header).
+EXTRA_DIST += tests/system/passt-tcp-repro.sh
 tests_system_test_machine_SOURCES = tests/system/test-machine.c tests/system/sys-util.h
 tests_system_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_machine_LDADD = $(TEST_LIBS)

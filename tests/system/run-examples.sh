@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# tests/system/run-examples.sh: run examples/boot-linux and
-# examples/net-tap as a user would, as one TAP test for automake.
+# tests/system/run-examples.sh: run examples/boot-linux, examples/net-tap
+# and examples/vhost-user as a user would, as one TAP test for automake.
 #
 # The project's tiny guests (tests/guests) stand in for a Linux kernel:
 # they boot through the same vm_start() and talk on the same COM1, and
@@ -93,6 +93,71 @@ NS
     else
         bad "net-tap threads: $(tr '\n' ' ' <"$tmp/ns.out") / $(tr '\n' ' ' <"$tmp/spin.out" | cut -c1-200)"
     fi
+fi
+# vhost-user: the seed's chardev + vhost-user (queues=2) + virtio-net-pci
+# (disable-legacy=on) against DPDK's testpmd (macswap forwarding), as
+# tests/unit/dpdk-peer.c starts it: the tiny guest net-echo ("mirror")
+# sends 8 frames and checks that each comes back with its MAC addresses
+# swapped. Both roles: we connect to testpmd's socket, and (the seed's
+# ",server") we listen and testpmd connects (client=1). testpmd polls one
+# core while it runs: a few seconds each.
+pmd_start() { # $1: extra vdev options
+    rm -f "$tmp/pmd.in"
+    mkfifo "$tmp/pmd.in"
+    stdbuf -oL "$pmd" -l 0,1 --no-huge -m 256 --no-pci --no-shconf \
+        --file-prefix "kvex$$" --vdev "net_vhost0,iface=$tmp/vu.sock,queues=2$1" \
+        -- --rxq=2 --txq=2 --forward-mode=macswap --nb-cores=1 \
+        --disable-link-check --total-num-mbufs=8192 \
+        <"$tmp/pmd.in" >"$tmp/pmd.log" 2>&1 &
+    pmdpid=$!
+    exec 3>"$tmp/pmd.in" # testpmd exits when this closes
+}
+pmd_stop() {
+    exec 3>&-
+    i=0
+    while kill -0 "$pmdpid" 2>/dev/null && [ $i -lt 50 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    kill -KILL "$pmdpid" 2>/dev/null
+    wait "$pmdpid" 2>/dev/null
+}
+vu_check() { # $1: what, $2: status
+    if [ "$2" = 78 ] && grep -qx 'net-echo: ok' "$tmp/out" &&
+       grep -q 'virtio-net-pci net1 on vhost-user mynet3' "$tmp/err"; then
+        ok "vhost-user $1: 8 frames through testpmd and back, MACs swapped"
+    else
+        bad "vhost-user $1: status $2, stdout '$(cat "$tmp/out")', stderr '$(cat "$tmp/err")', testpmd: $(tail -n 3 "$tmp/pmd.log" | tr '\n' ' ')"
+    fi
+}
+pmd=$(command -v dpdk-testpmd)
+if [ -z "$pmd" ] || ! command -v stdbuf >/dev/null; then
+    skip "vhost-user client" "no dpdk-testpmd (Debian package dpdk-dev; scripts/deps.sh installs it)"
+    skip "vhost-user server" "no dpdk-testpmd (Debian package dpdk-dev; scripts/deps.sh installs it)"
+else
+    pmd_start ""
+    i=0
+    until grep -q 'Press enter to exit' "$tmp/pmd.log" || [ $i -ge 300 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    timeout 60 "$ex/vhost-user" -cmdline "console=ttyS0 mirror" \
+        "$guests/net-echo.elf" "$tmp/vu.sock" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    pmd_stop
+    vu_check "client (testpmd listens)" "$rc"
+    rm -f "$tmp/vu.sock"
+    # we listen first: vm_start() waits until testpmd has connected
+    timeout 60 "$ex/vhost-user" -server -cmdline "console=ttyS0 mirror" \
+        "$guests/net-echo.elf" "$tmp/vu.sock" >"$tmp/out" 2>"$tmp/err" &
+    vupid=$!
+    i=0
+    until [ -S "$tmp/vu.sock" ] || [ $i -ge 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    pmd_start ",client=1"
+    wait "$vupid"
+    rc=$?
+    pmd_stop
+    vu_check "server (the seed's, testpmd connects)" "$rc"
 fi
 echo "1..$n"
 exit "$failed"

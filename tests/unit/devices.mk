@@ -43,3 +43,21 @@ tests_unit_test_host_netdev_SOURCES = tests/unit/test-host-netdev.c \
 	tests/unit/mock/pci-driver.c tests/unit/mock/pci-driver.h
 tests_unit_test_host_netdev_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_host_netdev_LDADD = $(TEST_LIBS)
+# virtio-net-pci's link following a reconnecting "stream" netdev.
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-stream-link
+TESTS += tests/unit/test-stream-link
+endif
+tests_unit_test_stream_link_SOURCES = tests/unit/test-stream-link.c \
+	$(vhost_user_mock_sources)
+tests_unit_test_stream_link_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_stream_link_LDADD = $(TEST_LIBS)
+# ... with queues=2 behind mq=on (the net-vm mock driver).
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-host-netdev-mq
+TESTS += tests/unit/test-host-netdev-mq
+endif
+tests_unit_test_host_netdev_mq_SOURCES = tests/unit/test-host-netdev-mq.c \
+	$(vhost_user_mock_sources)
+tests_unit_test_host_netdev_mq_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_test_host_netdev_mq_LDADD = $(TEST_LIBS)

@@ -5,7 +5,8 @@
  * frames split across reads, several in one write, a short write that
  * keeps the rest, a peer that leaves or lies about a length; a socketpair
  * (fd=), a UNIX server, a TCP client to a listener of the test's on
- * 127.0.0.1; and every configuration error. The netdev is realized with
+ * 127.0.0.1, a UNIX client that reconnects (reconnect=) to a server that
+ * went away and came back; and every configuration error. The netdev is realized with
  * vm_realize_objects() and driven through the internal netdev calls, as
  * virtio-net-pci drives it.
  */
@@ -327,6 +328,93 @@ START_TEST(test_unix_server_accepts_again)
 }
 END_TEST
 
+/* ---- reconnect= ---- */
+
+static unsigned link_downs, link_ups;
+
+static void link_rec(void *opaque, bool up)
+{
+	__atomic_add_fetch(up ? &link_ups : &link_downs, 1, __ATOMIC_ACQ_REL);
+}
+
+static bool wait_count(unsigned *c, unsigned want, int ms)
+{
+	for (int i = 0; i < ms && __atomic_load_n(c, __ATOMIC_ACQUIRE) < want;
+	     i++)
+		usleep(1000);
+	return __atomic_load_n(c, __ATOMIC_ACQUIRE) >= want;
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(l, 0);
+	strcpy(sa.sun_path, path);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	return l;
+}
+
+/* One frame each way between the netdev and peer @c. */
+static void both_ways(struct netdev *nd, int c, uint8_t tag)
+{
+	uint8_t f[60], got[2048];
+
+	memset(f, tag, sizeof(f));
+	ck_assert_int_eq(send1(nd, f, 60), 60);
+	peer_expect(c, f, 60);
+	peer_send(c, f, 60);
+	ck_assert_int_eq(recv_wait(nd, got, sizeof(got)), 60);
+	ck_assert_mem_eq(got, f, 60);
+}
+
+/* reconnect=1 (a client): the UNIX server goes away, the link goes down
+ * and frames are refused; attempts against nobody change nothing; the
+ * server comes back on the same path, the client is connected again
+ * within about a second, the link comes up and frames flow both ways. */
+START_TEST(test_unix_client_reconnects)
+{
+	char path[128];
+	uint8_t f[60] = { 0 }, got[2048];
+	struct netdev *nd;
+	int l, c;
+
+	link_downs = link_ups = 0;
+	snprintf(path, sizeof(path), "%s/s", dir);
+	l = listen_unix(path);
+	nd = add_stream(PROPS({ "addr.type", "unix" }, { "addr.path", path },
+			      { "reconnect", "1" }));
+	ck_assert(nd->caps & NETDEV_CAP_LINK);
+	netdev_set_link_notify(nd, link_rec, NULL);
+	c = accept(l, NULL, NULL);
+	ck_assert_int_ge(c, 0);
+	both_ways(nd, c, 0x11);
+	/* the server goes away */
+	close(c);
+	close(l);
+	unlink(path);
+	ck_assert_int_eq(recv_wait(nd, got, sizeof(got)), -ECONNRESET);
+	ck_assert(wait_count(&link_downs, 1, 2000));
+	ck_assert_int_eq(send1(nd, f, 60), -ENOTCONN);
+	usleep(1300 * 1000); /* at least one attempt finds no one */
+	ck_assert_uint_eq(__atomic_load_n(&link_ups, __ATOMIC_ACQUIRE), 0);
+	/* ... and comes back */
+	l = listen_unix(path);
+	ck_assert_msg(readable(l, 5000), "no reconnect within 5 s");
+	c = accept(l, NULL, NULL);
+	ck_assert_int_ge(c, 0);
+	ck_assert(wait_count(&link_ups, 1, 2000));
+	both_ways(nd, c, 0x22);
+	ck_assert_uint_eq(link_downs, 1);
+	netdev_set_link_notify(nd, NULL, NULL);
+	vm_unrealize_objects(vm); /* joins the reconnect thread */
+	close(c);
+	close(l);
+}
+END_TEST
+
 /* server=off over TCP: connects to a listener of the test's on
  * 127.0.0.1 (addr.host defaults to it). */
 START_TEST(test_inet_client)
@@ -361,7 +449,7 @@ START_TEST(test_config_errors)
 	int p[2];
 	char fds[16], path[128];
 	const struct {
-		struct vm_prop props[4];
+		struct vm_prop props[5];
 		int code;
 		const char *text;
 	} rows[] = {
@@ -383,6 +471,11 @@ START_TEST(test_config_errors)
 		{ { { "fd", fds } }, -EINVAL, "is not a stream socket" },
 		{ { { "fd", fds }, { "server", "on" } }, -EINVAL,
 		  "fd= excludes addr.type and server" },
+		{ { { "addr.type", "unix" }, { "addr.path", path },
+		    { "server", "on" }, { "reconnect", "1" } },
+		  -EINVAL, "reconnect= is for a client (not with server=on)" },
+		{ { { "fd", fds }, { "reconnect", "1" } }, -EINVAL,
+		  "reconnect= is for a client (not with fd=)" },
 	};
 
 	snprintf(path, sizeof(path), "%s/nobody-here", dir);
@@ -412,6 +505,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_short_writes_lose_nothing);
 	tcase_add_test(tc, test_unix_server_accepts_again);
 	tcase_add_test(tc, test_inet_client);
+	tcase_add_test(tc, test_unix_client_reconnects);
 	tcase_add_test(tc, test_config_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -16,6 +16,11 @@ bare flag, as QEMU's "vhostforce"). A Python keyword may use "_" where the
 property's name has "-" (disable_legacy= for "disable-legacy"); names the
 type spells with "_" (rx_queue_size) are passed as they are.
 
+A VM's host program may add netdev and device types of its own, written in
+Python: VM.register_type() (kvm_virtio.types says how the hooks, their
+exceptions and the typed properties work; VM.add_host_netdev() is the
+one-instance shortcut for frames alone).
+
 Every failure raises a VMError subclass (see kvm_virtio.errors) carrying the
 library's errno and message. Where the library is looked for: kvm_virtio._lib.
 """
@@ -26,13 +31,14 @@ import threading
 
 from . import _lib
 from ._lib import LibraryNotFoundError
+from .types import Prop, TypeRegistry, send_trampolines, read_value
 from .errors import (VMError, VMInvalidError, VMRangeError, VMNotFoundError,
                      VMExistsError, VMBusyError, VMNotSupportedError,
                      VMTimeoutError, VMCancelledError, VMPermissionError,
                      error_for)
 
 __all__ = [
-    "VM", "VMObject", "HostNetdev", "Status", "props_parse", "version", "version_info",
+    "VM", "VMObject", "HostNetdev", "HostObject", "Prop", "Status", "props_parse", "version", "version_info",
     "host_kvm", "library_path", "LibraryNotFoundError", "VMError",
     "VMInvalidError", "VMRangeError", "VMNotFoundError", "VMExistsError",
     "VMBusyError", "VMNotSupportedError", "VMTimeoutError",
@@ -209,21 +215,53 @@ class HostNetdev(VMObject):
     """A "callback" netdev (VM.add_host_netdev()): the guest's frames go
     to a Python callable, push() hands frames to the guest."""
 
-    def push(self, frame):
+    def push(self, frame, queue=0):
         """Queue one Ethernet frame (bytes-like, 1..65536 bytes) for the
-        guest; any thread, while the VM is started. Returns True when it
-        was queued, False when the netdev already holds 256 frames the
-        guest has not taken (nothing queued: retry once rx_ready was
-        called). Raises VMError otherwise (errno ENODEV before start(),
-        EMSGSIZE for an empty or too large frame)."""
+        guest on queue pair @queue (0); any thread, while the VM is
+        started. Returns True when it was queued, False when the netdev
+        already holds 256 frames the guest has not taken (nothing queued:
+        retry once rx_ready was called). Raises VMError otherwise (errno
+        ENODEV before start(), EMSGSIZE for an empty or too large frame,
+        EINVAL for a queue out of range or a netdev that is not a host
+        netdev)."""
         data = bytes(frame)
-        rc = _lib.lib().vm_netdev_push(self._ptr(), 0, data, len(data))
+        rc = _lib.lib().vm_netdev_push(self._ptr(), queue, data, len(data))
         if rc == -11:  # EAGAIN
             return False
         if rc < 0:
             raise error_for(rc, "netdev '%s': push: %s" % (
                 self.id, os.strerror(-rc)))
         return True
+
+
+class HostObject(HostNetdev):
+    """An instance of a type registered from Python (VM.register_type()),
+    as its hooks get it and as VM.add_netdev()/add_device()/find() return
+    it. Valid until the VM is closed (its finalize ran).
+
+    state    -- a dict for the hooks' own per-instance data
+    value(n) -- property @n, typed (str/None, bool, int, "aa:bb:..."),
+                read from the storage of the level that declares it
+    push()   -- for a netdev type: a frame to the guest (HostNetdev.push)
+    """
+
+    def __init__(self, vm, id, p, pytype):
+        super().__init__(vm, id)
+        self._p = p
+        self._pytype = pytype
+        self._pending = []   # (hook, exception) of instance_init
+        self.state = {}
+
+    def _ptr(self):
+        if self._p is None:
+            return super()._ptr()
+        return self._p
+
+    def value(self, name):
+        return read_value(self, name)
+
+    def __repr__(self):
+        return "HostObject(%r, type=%r)" % (self.id, self._pytype.name)
 
 
 def _value(v):
@@ -274,6 +312,8 @@ class VM:
         self.console_errors = []
         self.log_errors = []
         self.netdev_errors = []
+        self.hook_errors = []
+        self._types = TypeRegistry(self)
         cfg = _lib.vm_config()
         cfg.size = ctypes.sizeof(_lib.vm_config)
         cfg.vcpus = vcpus
@@ -398,11 +438,58 @@ class VM:
             arr[i].value = _value(v)
         return arr
 
+    def register_type(self, name, parent, *, props=(), class_init=None,
+                      instance_init=None, realize=None, unrealize=None,
+                      finalize=None, send=None, send_batch=None,
+                      rx_ready=None):
+        """Register a type written in Python on this VM (vm_type_register).
+
+        parent   -- "netdev" or "device", a type registered before (Python
+                    or C), or a concrete built-in type
+        props    -- Prop objects: the level's typed properties
+        class_init()          -- once, on first use of the type
+        instance_init(obj)    -- every level's, parents first, at add_*()
+        realize(obj)          -- at start(); raise to fail it (VMError
+                                 keeps its errno, OSError gives its errno,
+                                 anything else EINVAL); the most derived
+                                 Python realize runs alone
+        unrealize(obj)        -- undoes realize (most derived one)
+        finalize(obj)         -- every level's, child first, at close()
+        send(obj, frame, queue)      -- netdev types: a frame the guest
+                                 sent; None/True taken, False not now
+        send_batch(obj, frames, queue) -- optional: a TX burst (list of
+                                 bytes) in one call; returns how many
+                                 were taken (None: all, False: none now)
+        rx_ready(obj, queue)  -- push() said False and there is room again
+        obj is a HostObject. Hooks must not call this VM's methods, except
+        obj.push() from send/send_batch/rx_ready. Raises VMError as the C
+        call (VMNotFoundError for an unknown parent, VMExistsError for a
+        name taken, VMInvalidError for send with a parent that is not
+        "netdev"-derived, VMBusyError after start()).
+        """
+        hooks = {"class_init": class_init, "instance_init": instance_init,
+                 "realize": realize, "unrealize": unrealize,
+                 "finalize": finalize, "send": send,
+                 "send_batch": send_batch, "rx_ready": rx_ready}
+        lib = _lib.lib()
+
+        def make_obj(p, pytype):
+            return HostObject(self, _s(lib.vm_obj_id(p)), p, pytype)
+
+        self._types.register(name, parent, props, hooks, make_obj)
+
+    def _obj(self, id):
+        """The HostObject of @id when a Python type made it, else a
+        VMObject."""
+        p = _lib.lib().vm_obj_find(self._handle(), _b(id))
+        return self._types.objs.get(p) or VMObject(self, id)
+
     def add_netdev(self, type, id, **props):
-        """Add a network backend (QEMU's -netdev type=..,id=..,props)."""
+        """Add a network backend (QEMU's -netdev type=..,id=..,props);
+        returns a HostObject for a Python type, else a VMObject."""
         arr = self._props(type, props)
         _call(_lib.lib().vm_add_netdev, self._handle(), _b(type), _b(id), arr)
-        return VMObject(self, id)
+        return self._obj(id)
 
     def add_chardev(self, backend, id, **props):
         """Add a character device (QEMU's -chardev backend,id=..,props);
@@ -422,9 +509,9 @@ class VM:
         arr = self._props(type, props)
         _call(lib.vm_add_device, self._handle(), _b(type), arr)
         if before is None:
-            return VMObject(self, str(props["id"]))
-        new = [o for o in self.objects() if o.id not in before]
-        return new[0]
+            return self._obj(str(props["id"]))
+        new = [o.id for o in self.objects() if o.id not in before]
+        return self._obj(new[0])
 
     def add_host_netdev(self, id, send, rx_ready=None):
         """Add a "callback" netdev whose frames are Python's: @send(frame)
@@ -438,30 +525,8 @@ class VM:
         lib = _lib.lib()
         _call(lib.vm_add_netdev, self._handle(), b"callback", _b(id), None)
         obj = HostNetdev(self, id)
-
-        def send_tramp(nd, opaque, queue, iov, iovcnt):
-            try:
-                data = b"".join(ctypes.string_at(iov[i].iov_base,
-                                                 iov[i].iov_len)
-                                for i in range(iovcnt))
-                if send(data) is False:
-                    return -11  # EAGAIN
-                return len(data)
-            except BaseException as e:  # never unwind into C
-                self.netdev_errors.append(e)
-                return -5  # EIO: dropped, counted
-
-        def ready_tramp(nd, opaque, queue):
-            try:
-                if rx_ready is not None:
-                    rx_ready()
-            except BaseException as e:
-                self.netdev_errors.append(e)
-
-        ops = _lib.vm_netdev_ops()
-        ops.size = ctypes.sizeof(_lib.vm_netdev_ops)
-        ops.send = _lib.NETDEV_SEND_FN(send_tramp)
-        ops.rx_ready = _lib.NETDEV_RX_READY_FN(ready_tramp)
+        ops = send_trampolines(send, None, rx_ready, None,
+                               self.netdev_errors)
         self._keep.append(ops)  # borrowed by the library until close()
         rc = lib.vm_netdev_set_ops(obj._ptr(), ctypes.byref(ops), None)
         if rc < 0:
@@ -480,9 +545,10 @@ class VM:
         return [VMObject(self, i) for i in ids]
 
     def find(self, id):
-        """The object with this id, or None."""
+        """The object with this id (a HostObject for a Python type), or
+        None."""
         if _lib.lib().vm_obj_find(self._handle(), _b(id)):
-            return VMObject(self, id)
+            return self._obj(id)
         return None
 
     def type_exists(self, name):
@@ -539,6 +605,9 @@ class VM:
         if self._vm:
             vm, self._vm = self._vm, None
             _lib.lib().vm_destroy(vm)
+        # vm_destroy() ran every hook of the VM's host types before it
+        # returned: the trampolines may go now.
+        self._types.objs.clear()
         self._keep = []
 
     destroy = close

@@ -92,7 +92,8 @@ class vm_net_stats(ctypes.Structure):
             "rx_drop_oversize", "rx_drop_backend", "tx_drop_backend",
             "tx_drop_malformed", "tx_drop_link_down", "kicks", "kick_exits",
             "interrupts", "irqfd_interrupts", "ctrl_commands")] + \
-        [("queue", vm_net_queue_stats * VM_NET_MAX_QUEUE_PAIRS)]
+        [("queue", vm_net_queue_stats * VM_NET_MAX_QUEUE_PAIRS),
+         ("tx_batches", ctypes.c_uint64)]                  # since 0.4
 
 
 class iovec(ctypes.Structure):
@@ -106,14 +107,29 @@ NETDEV_RX_READY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p,
                                       ctypes.c_uint)
 
 
+class vm_netdev_frame(ctypes.Structure):
+    _fields_ = [("iov", ctypes.POINTER(iovec)), ("iovcnt", ctypes.c_int)]
+
+
+NETDEV_SEND_BATCH_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
+                                        ctypes.c_void_p, ctypes.c_uint,
+                                        ctypes.POINTER(vm_netdev_frame),
+                                        ctypes.c_uint)
+
+
 class vm_netdev_ops(ctypes.Structure):
     _fields_ = [
         ("size", ctypes.c_size_t),
         ("send", NETDEV_SEND_FN),
-        ("send_batch", ctypes.c_void_p),   # not used from Python
+        ("send_batch", NETDEV_SEND_BATCH_FN),
         ("rx_ready", NETDEV_RX_READY_FN),
     ]
 
+
+# enum vm_prop_kind and VM_PROP_F_REQUIRED
+VM_PROP_STR, VM_PROP_BOOL, VM_PROP_U32, VM_PROP_U64, VM_PROP_MAC, \
+    VM_PROP_LINK = 1, 2, 3, 4, 5, 6
+VM_PROP_F_REQUIRED = 1 << 0
 
 VM_NETDEV_RX_FRAMES = 256
 VM_NETDEV_MAX_FRAME = 65536
@@ -133,6 +149,27 @@ LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int,
 CONSOLE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p,
                               ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)
 VISIT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, obj_p)
+CLASS_INIT_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+OBJ_HOOK_FN = ctypes.CFUNCTYPE(None, obj_p)
+REALIZE_FN = ctypes.CFUNCTYPE(ctypes.c_int, obj_p, errpp)
+
+
+class vm_type_info(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("name", ctypes.c_char_p),
+        ("parent", ctypes.c_char_p),
+        ("priv_size", ctypes.c_size_t),
+        ("class_init", CLASS_INIT_FN),
+        ("instance_init", OBJ_HOOK_FN),
+        ("realize", REALIZE_FN),
+        ("unrealize", OBJ_HOOK_FN),
+        ("finalize", OBJ_HOOK_FN),
+        ("props", ctypes.POINTER(vm_prop_desc)),
+        ("opaque", ctypes.c_void_p),
+        ("netdev_ops", ctypes.POINTER(vm_netdev_ops)),   # since 0.3
+    ]
+
 
 _PROTOS = {
     "vm_version": (ctypes.c_uint, []),
@@ -180,6 +217,11 @@ _PROTOS = {
                                          ctypes.c_void_p]),
     "vm_netdev_push": (ctypes.c_int, [obj_p, ctypes.c_uint, ctypes.c_char_p,
                                       ctypes.c_size_t]),
+    "vm_type_register": (ctypes.c_int, [vm_p, ctypes.POINTER(vm_type_info),
+                                        errpp]),
+    # variadic in C; called with a format that has no conversion left
+    "vm_error_set": (ctypes.c_int, [errpp, ctypes.c_int, ctypes.c_char_p]),
+    "vm_obj_priv_of": (ctypes.c_void_p, [obj_p, ctypes.c_char_p]),
 }
 
 

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tests/unit/test-stream-link.c: virtio-net-pci's link follows a
+ * reconnecting "stream" netdev (reconnect=1): with the mock guest driving
+ * the NIC (tests/unit/mock/net-vm.h) and a UNIX server of the test's, the
+ * server going away takes the guest's link down (config interrupt, the
+ * guest's frames dropped and counted as link-down drops), and its return
+ * brings the link up with the guest's next frame reaching the new peer.
+ */
+#include <check.h>
+#include <endian.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "mock/net-vm.h"
+#include "vm.h"
+#include "check-main.h"
+
+#define BIT(b) (1ull << (b))
+#define HDR 12u
+#define PROPS(...) ((const struct vm_prop[]){ __VA_ARGS__, { NULL, NULL } })
+#define WANTED                                                                \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |                    \
+	 BIT(VIRTIO_NET_F_STATUS))
+
+static struct net_vm t;
+static char dir[64], path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/kv-stlink-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+}
+
+static void teardown(void)
+{
+	if (t.vm)
+		net_vm_destroy(&t);
+	unlink(path);
+	rmdir(dir);
+}
+
+static int listen_at(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	strcpy(sa.sun_path, path);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	return l;
+}
+
+static struct vm_net_stats stats(void)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+
+	ck_assert_int_eq(vm_net_get_stats(t.vm, "net0", &st, NULL), 0);
+	return st;
+}
+
+static bool link_becomes(uint32_t up)
+{
+	for (int i = 0; i < 3000; i++) {
+		if (stats().link_up == up)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* The guest sends one 60-byte frame whose first byte is @tag. */
+static void guest_tx(uint8_t tag)
+{
+	uint64_t b = guest_alloc(&t.gm, HDR + 60, 16);
+	uint8_t *p = guest_ptr(&t.gm, b, HDR + 60);
+
+	memset(p, 0, HDR + 60);
+	p[HDR] = tag;
+	vring_drv_publish(&t.ring[1], vring_drv_add_chain(&t.ring[1],
+		(const struct vring_drv_buf[]){ { b, HDR + 60, false } }, 1));
+	virtio_drv_kick(&t.vd, 1);
+}
+
+/* The peer reads one framed frame and returns its first byte. */
+static int peer_read(int c)
+{
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	uint8_t buf[4 + 60];
+	size_t got = 0;
+
+	while (got < sizeof(buf)) {
+		ssize_t r;
+
+		if (poll(&p, 1, 2000) != 1)
+			return -1;
+		r = read(c, buf + got, sizeof(buf) - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	ck_assert_uint_eq(be32toh(*(uint32_t *)buf), 60);
+	return buf[4];
+}
+
+START_TEST(test_link_follows_the_peer)
+{
+	struct vm_error *err = NULL;
+	struct pollfd p = { .events = POLLIN };
+	unsigned msis;
+	int l, c, rc;
+
+	l = listen_at();
+	net_vm_build(&t, "stream",
+		     PROPS({ "addr.type", "unix" }, { "addr.path", path },
+			   { "reconnect", "1" }),
+		     PROPS({ "netdev", "v0" }, { "id", "net0" }));
+	rc = vm_realize_objects(t.vm, &err);
+	ck_assert_msg(rc == 0, "%s", vm_error_message(err));
+	c = accept(l, NULL, NULL);
+	net_vm_find(&t);
+	net_vm_probe(&t, WANTED, 2);
+	/* rx buffers: the device reads the socket (and sees it close) */
+	for (int i = 0; i < 8; i++) {
+		uint64_t b = guest_alloc(&t.gm, 2048, 64);
+
+		vring_drv_publish(&t.ring[0], vring_drv_add_chain(&t.ring[0],
+			(const struct vring_drv_buf[]){ { b, 2048, true } }, 1));
+	}
+	virtio_drv_kick(&t.vd, 0);
+	ck_assert_uint_eq(stats().link_up, 1);
+	guest_tx(0x11);
+	ck_assert_int_eq(peer_read(c), 0x11);
+
+	msis = __atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE);
+	close(c);
+	close(l);
+	unlink(path);
+	ck_assert_msg(link_becomes(0), "link still up with the server gone");
+	ck_assert_uint_gt(__atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE),
+			  msis); /* the config interrupt */
+	guest_tx(0x22); /* dropped: link down */
+	for (int i = 0; i < 2000 && stats().tx_drop_link_down < 1; i++)
+		usleep(1000);
+	ck_assert_uint_eq(stats().tx_drop_link_down, 1);
+
+	l = listen_at();
+	p.fd = l;
+	ck_assert_msg(poll(&p, 1, 5000) == 1, "no reconnect within 5 s");
+	c = accept(l, NULL, NULL);
+	ck_assert_msg(link_becomes(1), "link not back up");
+	guest_tx(0x33);
+	ck_assert_int_eq(peer_read(c), 0x33);
+	ck_assert_uint_eq(stats().tx_packets, 2);
+	net_vm_destroy(&t);
+	close(c);
+	close(l);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("stream-link");
+	TCase *tc = tcase_create("reconnect");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_link_follows_the_peer);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
