@@ -14,7 +14,8 @@
  * timeout once (the netdev then refuses further requests at once). The
  * backend's own thread calls vnet_vhost_link() when it goes away (link
  * down) or comes back (the rings are handed over again, under the device
- * lock, from their used index; then link up). vnet_vhost_pause/resume
+ * lock, from their used index; then link up; so do the rings of a device
+ * that vm_restore loads, ->vhost_loading). vnet_vhost_pause/resume
  * run on the thread in vm_pause/vm_resume, the vCPUs parked: the backend
  * stops every ring (GET_VRING_BASE) and starts them again from where it
  * stopped, so guest RAM and the rings stand still while the VM is paused
@@ -120,7 +121,11 @@ void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 	struct vm_error *err = NULL;
 
 	n->vhost_started = true;
-	if (vnet_vhost_hand_over(n, a, pairs, VNET_VHOST_FRESH, &err) < 0)
+	/* a restored guest's rings go on from where the snapshot left them
+	 * (the backend was stopped by the pause before the save) */
+	if (vnet_vhost_hand_over(n, a, pairs,
+				 n->vhost_loading ? VNET_VHOST_USED
+						  : VNET_VHOST_FRESH, &err) < 0)
 		vnet_vhost_fail(n, err);
 }
 

@@ -133,6 +133,9 @@ struct vnet {
 	bool vhost;
 	bool vhost_started;            /* guarded by the device lock */
 	bool vhost_paused;             /* taken back by vm_pause; same lock */
+	bool vhost_loading;            /* device_load (vm_restore) runs: the
+					  rings start from their used index;
+					  set before the vCPUs run */
 	/* I/O threads */
 	unsigned nthreads;
 	bool inline_io;                /* no threads started (x-io-inline) */
