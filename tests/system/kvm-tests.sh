@@ -187,16 +187,9 @@ if [ -n "$nested_progs" ]; then
         RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $passt_bin"
         export RUN_IN_KVM_FILES
     fi
-    # test-linux's vhost-user test runs DPDK's testpmd: the program, the
-    # PMDs it dlopens from its plugin directory (only these three there,
-    # so EAL loads no other), and stdbuf with its preload library.
-    if testpmd=$(command -v dpdk-testpmd 2>/dev/null); then
-        pmds=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -n 1)
-        RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $testpmd $(command -v stdbuf)"
-        for f in /usr/libexec/coreutils/libstdbuf.so "$pmds"/librte_mempool_ring.so \
-                "$pmds"/librte_net_vhost.so "$pmds"/librte_net_tap.so; do
-            [ -e "$f" ] && RUN_IN_KVM_FILES="$RUN_IN_KVM_FILES $f"
-        done
+    # test-linux's vhost-user test runs DPDK's testpmd.
+    if dpdk=$("$here/dpdk-files.sh"); then
+        RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $(echo $dpdk)"
         export RUN_IN_KVM_FILES
     fi
     KVM_PATH_GUEST=$nested_guest

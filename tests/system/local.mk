@@ -40,4 +40,5 @@ CLEANFILES += tests/system/test-linux.cpio tests/system/sandbox.cpio
 EXTRA_DIST += tests/system/kvm-tests.sh tests/system/linux-guest.sh \
 	tests/system/kit.sh tests/system/l1-run.sh tests/system/run-in-kvm.sh \
 	tests/system/kvm-path.sh tests/system/l2-initramfs.sh \
-	tests/system/README.md tests/system/run-examples.sh
+	tests/system/README.md tests/system/run-examples.sh \
+	tests/system/dpdk-files.sh
