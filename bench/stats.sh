@@ -40,6 +40,7 @@ bench_opts() {
             --iters)     ITERS=${2:?}; shift 2 ;;
             --rounds)    ROUNDS=${2:?}; shift 2 ;;
             --cpu)       CPU=${2:?}; shift 2 ;;
+            --backend)   BACKEND=${2:?}; shift 2 ;;
             --inner)     INNER=1; shift ;;
             --kernel)    KERNEL=${2:?}; shift 2 ;;
             --initrd)    INITRD=${2:?}; shift 2 ;;

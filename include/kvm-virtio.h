@@ -659,7 +659,14 @@ VM_EXPORT int vm_host_kvm(void);
  * makes it (a kick through vm_config.kick_signal), with any port or MMIO
  * read it was doing completed, and a NIC's I/O threads stop between two
  * bursts (no chain half-processed; frames the backend receives meanwhile
- * wait in the backend, e.g. the tap's queue). Guest time as the guest
+ * wait in the backend, e.g. the tap's queue). A vhost-user netdev's
+ * backend stops its rings too: GET_VRING_BASE for each ring it serves
+ * (one exchange each, bounded by the netdev's reply timeout), so guest
+ * RAM and the rings stand still (a snapshot is consistent); vm_resume()
+ * hands them back (SET_VRING_NUM/BASE/ADDR/KICK/CALL/ENABLE), each from
+ * the index the backend gave. A backend that does not answer is logged
+ * and the guest's link goes down, as when it goes away; the pause still
+ * succeeds. Guest time as the guest
  * reads it (kvmclock, TSC) keeps going. A pause is not a stop: vm_wait()
  * keeps waiting (and returns -ETIMEDOUT at its timeout). vm_stop() and
  * vm_destroy() work on a paused VM. The host side keeps working:
@@ -667,7 +674,8 @@ VM_EXPORT int vm_host_kvm(void);
  * the resume), vm_net_set_link() and vm_net_get_stats() work (a link
  * change is delivered at the resume).
  * Pausing a paused VM does nothing and returns 0. Takes microseconds to a
- * few milliseconds (one kick per vCPU, one wakeup per I/O thread).
+ * few milliseconds (one kick per vCPU, one wakeup per I/O thread, one
+ * round trip per vhost-user ring).
  * Returns: 0 or a negative errno.
  * Errors: -EINVAL NULL @vm; -ENODEV not started; -ESHUTDOWN the guest
  * stopped (power-off, reset, vm_stop(), ...) before or while pausing;

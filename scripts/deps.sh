@@ -12,7 +12,8 @@ missing=""
 # clang only recommends it, and recommends are not installed here.
 pkgs="$pkgs libclang-rt-dev"
 # dpdk-dev: dpdk-testpmd, the real vhost-user backend of
-# tests/unit/test-vhost-user-dpdk (its net_vhost driver is in dpdk's libs).
+# tests/unit/test-vhost-user-dpdk, test-linux's vhost-user test and
+# bench/vhost-user (its net_vhost and net_tap drivers are in dpdk's libs).
 pkgs="$pkgs dpdk-dev"
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||

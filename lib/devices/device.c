@@ -103,7 +103,9 @@ int device_load(struct vm_obj *o, const struct snap_index *ix, uint16_t inst,
 
 	if (!n)
 		return -ENOTSUP;
+	n->vhost_loading = true; /* the transport's load may start the rings */
 	rc = vio_pci_load(vp, ix, inst, errp);
+	n->vhost_loading = false;
 	if (rc == 0)
 		rc = vnet_load(n, ix, inst, errp);
 	if (rc < 0)

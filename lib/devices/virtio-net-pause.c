@@ -3,8 +3,10 @@
  * lib/devices/virtio-net-pause.c: quiescing virtio-net's I/O threads for
  * vm_pause(): each thread parks at the top of its loop, between two
  * wakeups, where it holds no queue lock and has no chain in hand (a burst
- * runs wholly under its queue's lock: virtio-net-io.c). The rings, the
- * used indexes and the device state then stand still until vnet_resume().
+ * runs wholly under its queue's lock: virtio-net-io.c); the rings a
+ * vhost-style backend serves are stopped in the backend (virtio-net-
+ * vhost.c). The rings, the used indexes and the device state then stand
+ * still until vnet_resume().
  *
  * Threads: vnet_pause()/vnet_resume() run on the thread that pauses the VM
  * (any thread but the device's I/O threads); vnet_pause_point() runs on
@@ -58,8 +60,10 @@ int vnet_pause(struct vnet *n)
 {
 	unsigned started = 0;
 
-	if (!n->th)
+	if (!n->th) {
+		vnet_vhost_pause(n);
 		return 0; /* not realized, or no threads yet */
+	}
 	for (unsigned i = 0; i < n->nthreads; i++)
 		started += n->th[i].started;
 	pthread_mutex_lock(&n->pz.lock);
@@ -72,11 +76,14 @@ int vnet_pause(struct vnet *n)
 	while (n->pz.parked < started && !LD(n->stop))
 		pthread_cond_wait(&n->pz.cond, &n->pz.lock);
 	pthread_mutex_unlock(&n->pz.lock);
+	/* A vhost-style backend's rings: it stops them itself. */
+	vnet_vhost_pause(n);
 	return 0;
 }
 
 void vnet_resume(struct vnet *n)
 {
+	vnet_vhost_resume(n);
 	if (!n->th)
 		return;
 	pthread_mutex_lock(&n->pz.lock);

@@ -14,8 +14,14 @@
  * timeout once (the netdev then refuses further requests at once). The
  * backend's own thread calls vnet_vhost_link() when it goes away (link
  * down) or comes back (the rings are handed over again, under the device
- * lock, from their used index; then link up).
- * Locking: ->vhost_started is guarded by the device lock. Lock order: the
+ * lock, from their used index; then link up; so do the rings of a device
+ * that vm_restore loads, ->vhost_loading). vnet_vhost_pause/resume
+ * run on the thread in vm_pause/vm_resume, the vCPUs parked: the backend
+ * stops every ring (GET_VRING_BASE) and starts them again from where it
+ * stopped, so guest RAM and the rings stand still while the VM is paused
+ * (a snapshot is consistent).
+ * Locking: ->vhost_started and ->vhost_paused are guarded by the device
+ * lock. Lock order: the
  * netdev's notify_lock -> device lock -> the netdev's own lock; the link
  * is changed (a config interrupt) only with the device lock dropped.
  */
@@ -54,13 +60,21 @@ static void vnet_vhost_fail(struct vnet *n, struct vm_error *err)
 	vnet_set_link(n, false);
 }
 
+/* Where the rings start when they are handed over. */
+enum vnet_vhost_from {
+	VNET_VHOST_FRESH,     /* index 0: the reset before DRIVER_OK */
+	VNET_VHOST_USED,      /* a new connection: the used index */
+	VNET_VHOST_RESUME,    /* vm_resume: where the backend stopped */
+};
+
 /* Device lock held: hand the ready data rings of the first @pairs pairs
  * to the backend, each from index 0 (fresh after the reset before
- * DRIVER_OK) or, with @restore (a new connection to a backend that went
- * away), from the used index the guest last saw: in-flight buffers are
- * lost as on a wire, the ring stays consistent. */
+ * DRIVER_OK), or from the used index the guest last saw (a new
+ * connection to a backend that went away: in-flight buffers are lost as
+ * on a wire, the ring stays consistent), or from the index the backend
+ * gave back at vm_pause (the used index if it gave none). */
 static int vnet_vhost_hand_over(struct vnet *n, const struct vio_activation *a,
-				unsigned pairs, bool restore,
+				unsigned pairs, enum vnet_vhost_from from,
 				struct vm_error **errp)
 {
 	struct netdev_vring vr[2 * NETDEV_MAX_QUEUES];
@@ -70,6 +84,7 @@ static int vnet_vhost_hand_over(struct vnet *n, const struct vio_activation *a,
 		.gm = n->gm,
 		.vr = vr,
 		.mtu = vio_dev_has_feature(d, VIRTIO_NET_F_MTU) ? n->mtu : 0,
+		.resume = from == VNET_VHOST_RESUME,
 	};
 
 	if (!a)
@@ -82,7 +97,7 @@ static int vnet_vhost_hand_over(struct vnet *n, const struct vio_activation *a,
 
 		if (!vq_is_ready(vq))
 			continue; /* the guest left it off */
-		if (restore)
+		if (from != VNET_VHOST_FRESH)
 			base = le16toh(__atomic_load_n(&vq->used->idx,
 						       __ATOMIC_ACQUIRE));
 		vr[s.nr_rings++] = (struct netdev_vring){
@@ -106,7 +121,11 @@ void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 	struct vm_error *err = NULL;
 
 	n->vhost_started = true;
-	if (vnet_vhost_hand_over(n, a, pairs, false, &err) < 0)
+	/* a restored guest's rings go on from where the snapshot left them
+	 * (the backend was stopped by the pause before the save) */
+	if (vnet_vhost_hand_over(n, a, pairs,
+				 n->vhost_loading ? VNET_VHOST_USED
+						  : VNET_VHOST_FRESH, &err) < 0)
 		vnet_vhost_fail(n, err);
 }
 
@@ -124,7 +143,7 @@ static void vnet_vhost_link(void *opaque, bool up)
 	pthread_mutex_lock(&n->vdev.lock);
 	if (n->vhost_started) /* the guest is running: its rings go back */
 		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
-					  true, &err);
+					  VNET_VHOST_USED, &err);
 	pthread_mutex_unlock(&n->vdev.lock);
 	/* interrupts (config change) only once the device lock is dropped */
 	if (rc < 0)
@@ -145,15 +164,52 @@ void vnet_vhost_fini(struct vnet *n)
 		netdev_set_link_notify(n->peer, NULL, NULL);
 }
 
-void vnet_vhost_stop(struct vnet *n)
+/* Device lock held: the backend gives the rings back (and stops). */
+static void vnet_vhost_take_back(struct vnet *n)
 {
 	struct vm_error *err = NULL;
 
-	if (!n->vhost_started)
-		return;
 	n->vhost_started = false;
 	if (netdev_vhost_stop(n->peer, &err) < 0) {
 		vlog_warn(n->vdev.log, n->name, "%s", vm_error_message(err));
 		vm_error_free(err);
 	}
+}
+
+void vnet_vhost_stop(struct vnet *n)
+{
+	n->vhost_paused = false; /* a reset: nothing to resume */
+	if (n->vhost_started)
+		vnet_vhost_take_back(n);
+}
+
+void vnet_vhost_pause(struct vnet *n)
+{
+	if (!n->vhost)
+		return;
+	pthread_mutex_lock(&n->vdev.lock);
+	if (n->vhost_started) {
+		vnet_vhost_take_back(n);
+		n->vhost_paused = true;
+	}
+	pthread_mutex_unlock(&n->vdev.lock);
+}
+
+void vnet_vhost_resume(struct vnet *n)
+{
+	struct vm_error *err = NULL;
+	int rc = 0;
+
+	if (!n->vhost)
+		return;
+	pthread_mutex_lock(&n->vdev.lock);
+	if (n->vhost_paused) {
+		n->vhost_paused = false;
+		n->vhost_started = true;
+		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
+					  VNET_VHOST_RESUME, &err);
+	}
+	pthread_mutex_unlock(&n->vdev.lock);
+	if (rc < 0) /* the config interrupt with the device lock dropped */
+		vnet_vhost_fail(n, err);
 }

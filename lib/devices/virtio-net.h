@@ -144,6 +144,10 @@ struct vnet {
 	/* vhost-style backend (NETDEV_CAP_VHOST): it serves the data queues */
 	bool vhost;
 	bool vhost_started;            /* guarded by the device lock */
+	bool vhost_paused;             /* taken back by vm_pause; same lock */
+	bool vhost_loading;            /* device_load (vm_restore) runs: the
+					  rings start from their used index;
+					  set before the vCPUs run */
 	/* I/O threads */
 	unsigned nthreads;
 	bool inline_io;                /* no threads started (x-io-inline) */
@@ -211,6 +215,11 @@ uint64_t vnet_vhost_offer(const struct netdev *peer, uint64_t f);
 void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 		      unsigned pairs);
 void vnet_vhost_stop(struct vnet *n);
+/* vm_pause / vm_resume (vCPUs parked, device lock not held): the backend
+ * stops every started ring and gives its index back / starts them again
+ * from there. No-ops without a vhost-style backend or started rings. */
+void vnet_vhost_pause(struct vnet *n);
+void vnet_vhost_resume(struct vnet *n);
 /* Register / drop the backend-loss handler (vnet_init / vnet_fini). */
 void vnet_vhost_init(struct vnet *n);
 void vnet_vhost_fini(struct vnet *n);

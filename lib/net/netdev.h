@@ -76,6 +76,10 @@ struct netdev_vhost_start {
 	unsigned nr_rings;
 	const struct netdev_vring *vr;
 	uint16_t mtu;                 /* 0: none configured */
+	/* vm_resume after vm_pause: each ring starts again from the index
+	 * the backend gave back when it stopped (GET_VRING_BASE at the
+	 * pause), where it gave one; vr[].base otherwise. */
+	bool resume;
 };
 
 /* One frame of a batch. */

@@ -5,7 +5,9 @@
  * the guest RAM fd of each region, NET_SET_MTU, then per ring
  * SET_VRING_NUM/BASE/ADDR/KICK/CALL and SET_VRING_ENABLE), taken back at
  * the guest's reset (GET_VRING_BASE, which also stops the ring in the
- * backend), and enabled or disabled by the guest's VQ_PAIRS_SET.
+ * backend), and enabled or disabled by the guest's VQ_PAIRS_SET. vm_pause
+ * takes them back the same way and vm_resume hands them over again, each
+ * from the base GET_VRING_BASE gave (as QEMU's stop/cont).
  *
  * Kick is the transport's ioeventfd and call its irqfd: no VMM thread
  * touches a packet. SET_VRING_ERR is not sent (optional in the spec).
@@ -76,7 +78,8 @@ static int vu_vring_fd(struct netdev_vhost_user *v, uint32_t req,
 }
 
 static int vu_ring_start(struct netdev_vhost_user *v,
-			 const struct netdev_vring *r, struct vm_error **errp)
+			 const struct netdev_vring *r, uint16_t base,
+			 struct vm_error **errp)
 {
 	struct vhu_msg m;
 	int rc;
@@ -84,7 +87,7 @@ static int vu_ring_start(struct netdev_vhost_user *v,
 	vhu_msg_state(&m, VHU_SET_VRING_NUM, r->index, r->size);
 	rc = vu_request(v, &m, NULL, 0, NULL, errp);
 	if (rc == 0) {
-		vhu_msg_state(&m, VHU_SET_VRING_BASE, r->index, r->base);
+		vhu_msg_state(&m, VHU_SET_VRING_BASE, r->index, base);
 		rc = vu_request(v, &m, NULL, 0, NULL, errp);
 	}
 	if (rc == 0) {
@@ -107,6 +110,17 @@ static int vu_ring_start(struct netdev_vhost_user *v,
 		rc = vu_vring_fd(v, VHU_SET_VRING_CALL, r->index, r->call_fd,
 				 errp);
 	return rc;
+}
+
+/* ->lock held: where ring @vr starts: with @resume, the base the backend
+ * gave back for it at the last stop, if it gave one. */
+static uint16_t vu_start_base(const struct netdev_vhost_user *v,
+			      const struct netdev_vring *vr, bool resume)
+{
+	for (unsigned i = 0; resume && i < v->nr_rings; i++)
+		if (v->ring[i].index == vr->index && v->ring[i].base_valid)
+			return v->ring[i].base;
+	return vr->base;
 }
 
 /* ->lock held: with protocol features the rings start disabled; enable
@@ -151,12 +165,18 @@ int vu_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 		vhu_msg_u64(&m, VHU_NET_SET_MTU, s->mtu, true);
 		rc = vu_request(v, &m, NULL, 0, NULL, errp);
 	}
-	v->nr_rings = 0;
-	for (unsigned i = 0; i < s->nr_rings && rc == 0; i++) {
-		rc = vu_ring_start(v, &s->vr[i], errp);
-		v->ring[i] = (struct vu_ring){ .index = s->vr[i].index,
-					       .started = rc == 0 };
-		v->nr_rings = i + 1;
+	{
+		uint16_t base[VU_MAX_RINGS];
+
+		for (unsigned i = 0; i < s->nr_rings; i++)
+			base[i] = vu_start_base(v, &s->vr[i], s->resume);
+		v->nr_rings = 0;
+		for (unsigned i = 0; i < s->nr_rings && rc == 0; i++) {
+			rc = vu_ring_start(v, &s->vr[i], base[i], errp);
+			v->ring[i] = (struct vu_ring){ .index = s->vr[i].index,
+						       .started = rc == 0 };
+			v->nr_rings = i + 1;
+		}
 	}
 	v->started = true;
 	if (rc == 0)
@@ -178,6 +198,7 @@ int vu_vhost_stop(struct netdev *nd, struct vm_error **errp)
 		if (!r->started)
 			continue;
 		r->started = false;
+		r->base_valid = false;
 		if (rc < 0 || v->broken)
 			continue; /* the backend is gone: nothing to ask */
 		vhu_msg_state(&m, VHU_GET_VRING_BASE, r->index, 0);
@@ -186,8 +207,10 @@ int vu_vhost_stop(struct netdev *nd, struct vm_error **errp)
 			rc = verr_set(errp, -EPROTO,
 				      "netdev '%s': GET_VRING_BASE: reply for ring %u, ring %u asked",
 				      nd->obj.id, reply.p.state.index, r->index);
-		if (rc == 0)
+		if (rc == 0) {
 			r->base = (uint16_t)reply.p.state.num;
+			r->base_valid = true;
+		}
 	}
 	v->started = false;
 	pthread_mutex_unlock(&v->lock);

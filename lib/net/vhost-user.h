@@ -35,6 +35,7 @@
 struct vu_ring {
 	uint32_t index;  /* virtqueue number */
 	uint16_t base;   /* last avail index the backend gave back */
+	bool base_valid; /* ->base came from GET_VRING_BASE at the last stop */
 	bool started;
 };
 

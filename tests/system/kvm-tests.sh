@@ -187,6 +187,11 @@ if [ -n "$nested_progs" ]; then
         RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $passt_bin"
         export RUN_IN_KVM_FILES
     fi
+    # test-linux's vhost-user test runs DPDK's testpmd.
+    if dpdk=$("$here/dpdk-files.sh"); then
+        RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $(echo $dpdk)"
+        export RUN_IN_KVM_FILES
+    fi
     KVM_PATH_GUEST=$nested_guest
     export RUN_IN_KVM_MIRROR KVM_PATH_GUEST
     nrc=$(mktemp)

@@ -303,6 +303,9 @@ mount -t sysfs sysfs /sys
 [ -n "$(ls -A /tmp)" ] || mount -t tmpfs -o mode=1777 tmpfs /tmp
 [ -n "$(ls -A /run)" ] || mount -t tmpfs -o mode=755 tmpfs /run
 chmod 1777 /tmp
+# The initramfs root (tmpfs) is 1777: as on a host, 755 (DPDK's EAL, for
+# one, refuses plugins below a world-writable directory).
+chmod 755 /
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm

@@ -25,7 +25,7 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer= xfer= mtu= mq= hostnet=
+action=poweroff ip= peer= xfer= mtu= mq= hostnet= vurestart=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
@@ -35,9 +35,21 @@ for w in $cmdline; do
 	test.mtu=*) mtu=${w#test.mtu=} ;;
 	test.mq=*) mq=${w#test.mq=} ;;
 	test.hostnet=*) hostnet=${w#test.hostnet=} ;;
+	test.vurestart=*) vurestart=${w#test.vurestart=} ;;
 	esac
 done
 received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
+# carrier_watch NAME TENTHS: wait (up to TENTHS x 0.1 s each) for eth0's
+# carrier to go 0, then 1, printing "@@NAME0 c@@" and "@@NAME1 c@@".
+carrier_watch() {
+	for want in 0 1; do
+		i=0
+		while [ "$(cat /sys/class/net/eth0/carrier)" != $want ] && [ $i -lt "$2" ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		echo "@@$1$want $(cat /sys/class/net/eth0/carrier)@@"
+	done
+}
 # The traffic test (test-linux's tap test with test.xfer=MiB): 1000 pings,
 # big pings at the MTU, TCP both ways with sha256 on both ends (the host
 # sends first: port 5002 here; then we send to its port 5001), then the
@@ -61,13 +73,20 @@ if [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$xfer" ]; then
 	nc -w 30 "$peer" 5001 </tmp/tx
 	rm -f /tmp/tx
 	echo "@@TXDONE@@"
-	for want in 0 1; do
+	carrier_watch CARRIER 300
+	# vhost-user (test.vurestart=1): we tell the host we are ready (a
+	# connection to its 5005), it restarts the backend (testpmd): the
+	# carrier drops, comes back once the backend is there again, and
+	# pings go through again.
+	if [ -n "$vurestart" ]; then
+		nc -w 10 "$peer" 5005 </dev/null
+		carrier_watch VUCARRIER 900
 		i=0
-		while [ "$(cat /sys/class/net/eth0/carrier)" != $want ] && [ $i -lt 300 ]; do
-			sleep 0.1; i=$((i + 1))
+		while ! ping -c 1 -W 1 "$peer" >/dev/null 2>&1 && [ $i -lt 30 ]; do
+			i=$((i + 1))
 		done
-		echo "@@CARRIER$want $(cat /sys/class/net/eth0/carrier)@@"
-	done
+		echo "@@VUPING $(ping -c 20 -A -q -w 60 "$peer" 2>&1 | received)@@"
+	fi
 elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$mq" ]; then
 	# Multiqueue (test.mq=MiB): one flow from each vCPU (XPS maps CPU n
 	# to tx queue n), sha256 of each on both ends.

@@ -35,11 +35,12 @@ tests_system_test_pause_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_pause_LDADD = $(TEST_LIBS)
 tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
 	tests/system/hostnet.h tests/unit/echo-host.h \
-	tests/system/sha256.h
+	tests/system/sha256.h tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
 CLEANFILES += tests/system/test-linux.cpio tests/system/sandbox.cpio
 EXTRA_DIST += tests/system/kvm-tests.sh tests/system/linux-guest.sh \
 	tests/system/kit.sh tests/system/l1-run.sh tests/system/run-in-kvm.sh \
 	tests/system/kvm-path.sh tests/system/l2-initramfs.sh \
-	tests/system/README.md tests/system/run-examples.sh
+	tests/system/README.md tests/system/run-examples.sh \
+	tests/system/dpdk-files.sh

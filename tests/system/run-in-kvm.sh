@@ -102,7 +102,7 @@ for f in "$KVM_KIT"/l2/*; do
     case $f in */vmlinux) [ "${RUN_IN_KVM_VMLINUX:-0}" = 1 ] || continue ;; esac
     args+=(--file "$f:$f")
 done
-for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS} \
+for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_VU_MIB} \
          KVM_KIT KVM_TEST_PATH_RAN; do
     args+=(--env "$v")
 done

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,10 +36,27 @@ static bool dpdk_peer_logged(const struct dpdk_peer *p, const char *what)
 	return strstr(buf, what) != NULL;
 }
 
+/* testpmd's log as TAP comments (its last 40 lines): what went wrong. */
+static void dpdk_peer_print_log(const struct dpdk_peer *p)
+{
+	char lines[40][160];
+	unsigned n = 0;
+	FILE *f = fopen(p->log, "r");
+
+	if (!f)
+		return;
+	while (fgets(lines[n % 40], sizeof(lines[0]), f))
+		n++;
+	fclose(f);
+	for (unsigned i = n > 40 ? n - 40 : 0; i < n; i++)
+		printf("#   testpmd| %s", lines[i % 40]);
+	fflush(stdout);
+}
+
 void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 		     bool client)
 {
-	char vdev[200], q[32], prefix[32];
+	char vdev[200], q[32], prefix[32], fwd[48];
 	int in[2];
 
 	ck_assert_ptr_nonnull(dpdk_peer_binary());
@@ -48,6 +66,7 @@ void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", sock,
 		 queues, client ? ",client=1" : "");
 	snprintf(q, sizeof(q), "%u", queues);
+	snprintf(fwd, sizeof(fwd), "--forward-mode=%s", p->fwd ? p->fwd : "macswap");
 	snprintf(prefix, sizeof(prefix), "kvmvirtio%d", (int)getpid());
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
 	p->pid = fork();
@@ -56,35 +75,59 @@ void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 		int log = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			       0644);
 		char rxq[40], txq[40];
+		const char *argv[32] = {
+			"stdbuf", "-oL", dpdk_peer_binary(), "-l", "0,1",
+			"--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+			"--file-prefix", prefix, "--vdev", vdev,
+		};
+		unsigned n = 14;
 
 		snprintf(rxq, sizeof(rxq), "--rxq=%s", q);
 		snprintf(txq, sizeof(txq), "--txq=%s", q);
+		/* EAL keeps its run-time files in /var/run/dpdk when root:
+		 * a minimal root (a nested L1's initramfs) has no /var */
+		(void)mkdir("/var", 0755);
+		(void)mkdir("/var/run", 0755);
 		dup2(in[0], 0);
 		if (log >= 0) {
 			dup2(log, 1);
 			dup2(log, 2);
 		}
+
+		if (p->port2) {
+			argv[n++] = "--vdev";
+			argv[n++] = p->port2;
+		}
+		argv[n++] = "--";
+		argv[n++] = rxq;
+		argv[n++] = txq;
+		argv[n++] = fwd;
+		argv[n++] = "--nb-cores=1";
+		argv[n++] = "--disable-link-check";
+		argv[n++] = "--total-num-mbufs=8192";
 		/* stdbuf: its stdout lines reach the log as they are printed */
-		execl("/usr/bin/stdbuf", "stdbuf", "-oL", dpdk_peer_binary(),
-		      "-l", "0,1",
-		      "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		      "--file-prefix", prefix, "--vdev", vdev, "--", rxq, txq,
-		      "--forward-mode=macswap", "--nb-cores=1", "--disable-link-check",
-		      "--total-num-mbufs=8192", (char *)NULL);
+		execv("/usr/bin/stdbuf", (char *const *)argv);
 		_exit(127);
 	}
 	close(in[0]);
 	p->stdin_fd = in[1];
-	/* listening: wait until it forwards (its vhost thread then serves
-	 * the socket); a loaded host may take seconds */
-	for (int i = 0; !client && i < 3000; i++) {
-		if (dpdk_peer_logged(p, "Press enter to exit"))
+	/* wait until it forwards (listening, its vhost thread then serves
+	 * the socket; as a client, it retries the connection on its own);
+	 * a loaded host may take seconds, a nested L1 more */
+	for (int i = 0; i < 12000; i++) {
+		bool gone = waitpid(p->pid, NULL, WNOHANG) != 0;
+
+		if (!gone && dpdk_peer_logged(p, "Press enter to exit"))
 			return;
-		ck_assert_msg(waitpid(p->pid, NULL, WNOHANG) == 0,
-			      "testpmd exited; see %s", p->log);
+		if (gone) {
+			dpdk_peer_print_log(p);
+			p->pid = 0;
+			ck_abort_msg("testpmd exited; see %s", p->log);
+		}
 		usleep(10000);
 	}
-	ck_assert_msg(client, "testpmd did not start within 30 s; see %s", p->log);
+	dpdk_peer_print_log(p);
+	ck_abort_msg("testpmd did not start within 120 s; see %s", p->log);
 }
 
 void dpdk_peer_stop(struct dpdk_peer *p)

@@ -4,7 +4,8 @@
  * vhost-user backend no one here wrote: one net_vhost port on a UNIX
  * socket, macswap forwarding (every frame taken from a tx ring comes back
  * on the rx ring of the same queue with its MAC addresses swapped), no
- * hugepages, no PCI. testpmd busy-polls one core while it runs, so tests
+ * hugepages, no PCI. Or, with ->port2 set, a second port (e.g. a net_tap
+ * the kernel sees) and ->fwd (e.g. "io") between the two. testpmd busy-polls one core while it runs, so tests
  * keep it short.
  */
 #ifndef TESTS_UNIT_DPDK_PEER_H
@@ -19,13 +20,17 @@ struct dpdk_peer {
 	bool client;         /* testpmd connects to our socket */
 	char sock[108];
 	char log[128];
+	const char *port2;   /* NULL, or a second --vdev */
+	const char *fwd;     /* NULL: macswap */
 };
 
 /* Path of dpdk-testpmd, or NULL if it is not installed. */
 const char *dpdk_peer_binary(void);
-/* Start testpmd on @sock with @queues queue pairs; @client: testpmd
- * connects to our socket (net_vhost client=1), else it listens and this
- * waits (up to 10 s) for its socket to appear. */
+/* Start testpmd on @sock with @queues queue pairs (->port2 and ->fwd as
+ * the caller set them); @client: testpmd connects to our socket
+ * (net_vhost client=1, retrying until it is there), else it listens.
+ * Waits (up to 120 s) until it forwards; if it exits or does not get
+ * there, its log is printed (TAP comments) and the test fails. */
 void dpdk_peer_start(struct dpdk_peer *p, const char *sock, unsigned queues,
 		     bool client);
 /* Stop it (SIGTERM, then SIGKILL after 5 s); its own socket is removed. */

@@ -10,7 +10,11 @@
  *          DRIVER_OK (SET_MEM_TABLE's fd is guest RAM's: same inode and
  *          size; every ring gets its kick and call fd), at VQ_PAIRS_SET
  *          and at reset (GET_VRING_BASE per ring); the device offers only
- *          what the backend can do; server role.
+ *          what the backend can do; server role; vm_pause's device hook
+ *          stops every ring (GET_VRING_BASE) and vm_resume's starts them
+ *          again from the bases the backend gave; a device saved paused
+ *          and loaded into a new VM (vm_restore) hands its rings over
+ *          from their used index.
  *   faults: each protocol fault at realize fails vm_start's phase 1 with
  *          a message naming the netdev and the request.
  */
@@ -33,8 +37,10 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "devices/device.h"
 #include "mock/net-vm.h"
 #include "net/vhost-user-proto.h"
+#include "snapshot/format.h"
 #include "virtio/pci-modern.h"
 #include "vm.h"
 #include "check-main.h"
@@ -609,6 +615,150 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 }
 END_TEST
 
+/* vm_pause (the device's pause hook, as vm_pause calls it with the vCPUs
+ * parked): the backend stops every started ring and gives its base back
+ * (GET_VRING_BASE; the script answers 7); nothing else is sent while
+ * paused; vm_resume: the rings go back, each from base 7 (not from the
+ * used index, which this test sets to something else), with the pairs
+ * the guest had enabled (both, after VQ_PAIRS_SET 2). A reset after that
+ * takes them back as usual. */
+START_TEST(test_vu_pause_stops_rings_resume_restarts_from_their_base)
+{
+	static const uint32_t ring_seq[] = {
+		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
+		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
+	};
+	struct vm_error *err = NULL;
+	struct vm_obj *dev;
+	unsigned at;
+
+	be_start();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	ck_assert_uint_eq(net_vm_ctrl(&t, 4, "\x04\x00\x02\x00", 4),
+			  VIRTIO_NET_OK);
+	at = 5 + 2 + 4 * 5 + 4 + 4; /* realize, start, rings, enables x2 */
+	be_wait(at);
+	for (unsigned i = 0; i < 4; i++) { /* not what a resume uses */
+		uint16_t *idx = guest_ptr(&t.gm, t.ring[i].used + 2, 2);
+
+		__atomic_store_n(idx, (uint16_t)(30 + i), __ATOMIC_RELEASE);
+	}
+	dev = vm_obj_find(t.vm, "net0");
+	ck_assert_ptr_nonnull(dev);
+	ck_assert_int_eq(device_pause(dev), 0);
+	for (unsigned i = 0; i < 4; i++, at++) {
+		expect_seq(at, (const uint32_t[]){ VHU_GET_VRING_BASE }, 1);
+		ck_assert_uint_eq(be.log[at].p.state.index, i);
+	}
+	usleep(100000);
+	ck_assert_uint_eq(be.n, at); /* quiet while paused */
+	device_resume(dev);
+	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES,
+					   VHU_SET_MEM_TABLE }, 2);
+	ck_assert_uint_eq(be.nfds[at + 1], machine_mem(t.mach)->nr);
+	at += 2;
+	for (unsigned i = 0; i < 4; i++, at += 5) {
+		expect_seq(at, ring_seq, 5);
+		ck_assert_uint_eq(be.log[at + 1].p.state.index, i);
+		ck_assert_uint_eq(be.log[at + 1].p.state.num, 7);
+		ck_assert_uint_eq(be.nfds[at + 3], 1);
+		ck_assert_uint_eq(be.nfds[at + 4], 1);
+	}
+	for (unsigned i = 0; i < 4; i++, at++) { /* both pairs, as before */
+		expect_seq(at, (const uint32_t[]){ VHU_SET_VRING_ENABLE }, 1);
+		ck_assert_uint_eq(be.log[at].p.state.index, i);
+		ck_assert_uint_eq(be.log[at].p.state.num, 1);
+	}
+	/* a second pause/resume: the same again */
+	ck_assert_int_eq(device_pause(dev), 0);
+	expect_seq(at, (const uint32_t[]){ VHU_GET_VRING_BASE }, 1);
+	at += 4;
+	device_resume(dev);
+	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES }, 1);
+	at += 2 + 4 * 5 + 4;
+	virtio_drv_set_status(&t.vd, 0);
+	for (unsigned i = 0; i < 4; i++, at++) {
+		expect_seq(at, (const uint32_t[]){ VHU_GET_VRING_BASE }, 1);
+		ck_assert_uint_eq(be.log[at].p.state.index, i);
+	}
+	/* paused after the reset: no rings, nothing to ask */
+	ck_assert_int_eq(device_pause(dev), 0);
+	device_resume(dev);
+	usleep(100000);
+	ck_assert_uint_eq(be.n, at);
+}
+END_TEST
+
+/* vm_snapshot of a paused VM, vm_restore into a new one (device_save and
+ * device_load, over a copy of guest RAM, as they do): the new VM's netdev
+ * connects, negotiates, and the transport's load (DRIVER_OK) hands each
+ * ring over from the used index in the restored RAM (3 + i here), not 0. */
+START_TEST(test_vu_restore_hands_rings_over_from_their_used_index)
+{
+	static const uint32_t ring_seq[] = {
+		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
+		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
+	};
+	const struct snap_hdr hdr = { 0 };
+	struct vm_error *err = NULL;
+	struct snap_index ix;
+	struct snap_w w;
+	struct vm_obj *dev;
+	unsigned at;
+	void *ram;
+	int rc;
+
+	be.accept_more = 1;
+	be_start();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	at = 5 + 2 + 4 * 5 + 4;
+	be_wait(at);
+	for (unsigned i = 0; i < 4; i++) {
+		uint16_t *idx = guest_ptr(&t.gm, t.ring[i].used + 2, 2);
+
+		__atomic_store_n(idx, (uint16_t)(3 + i), __ATOMIC_RELEASE);
+	}
+	dev = vm_obj_find(t.vm, "net0");
+	ck_assert_int_eq(device_pause(dev), 0);
+	snap_w_init(&w, &hdr);
+	ck_assert_int_eq(device_save(dev, &w, 0, NULL), 0);
+	ck_assert_int_eq(snap_w_finish(&w), 0);
+	ck_assert_int_eq(snap_index_build(&ix, w.buf, w.len, NULL), 0);
+	ram = malloc(64u << 20);
+	ck_assert_ptr_nonnull(ram);
+	memcpy(ram, machine_mem(t.mach)->base, 64u << 20);
+	net_vm_destroy(&t); /* the backend takes the next connection */
+	usleep(50000);
+	pthread_mutex_lock(&be.lock);
+	at = be.n;
+	pthread_mutex_unlock(&be.lock);
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	expect_seq(at, realize_seq, 5);
+	at += 5;
+	memcpy(machine_mem(t.mach)->base, ram, 64u << 20);
+	free(ram);
+	rc = device_load(vm_obj_find(t.vm, "net0"), &ix, 0, &err);
+	ck_assert_msg(rc == 0, "device_load: %s", vm_error_message(err));
+	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES,
+					   VHU_SET_MEM_TABLE }, 2);
+	at += 2;
+	for (unsigned i = 0; i < 4; i++, at += 5) {
+		expect_seq(at, ring_seq, 5);
+		ck_assert_uint_eq(be.log[at + 1].p.state.index, i);
+		ck_assert_uint_eq(be.log[at + 1].p.state.num, 3 + i);
+	}
+	snap_index_fini(&ix);
+	snap_w_fini(&w);
+}
+END_TEST
+
 static void *stop_later(void *opaque)
 {
 	usleep(200000);
@@ -759,6 +909,8 @@ int main(void)
 	tcase_add_test(tc, test_vu_server_role_through_a_chardev);
 	tcase_add_test(tc, test_vu_masked_vector_call_becomes_pending_bit);
 	tcase_add_test(tc, test_vu_reconnect_replays_ring_state);
+	tcase_add_test(tc, test_vu_pause_stops_rings_resume_restarts_from_their_base);
+	tcase_add_test(tc, test_vu_restore_hands_rings_over_from_their_used_index);
 	tcase_add_test(tc, test_vu_vm_stop_ends_a_wait_for_a_silent_backend);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
 			    sizeof(faults) / sizeof(faults[0]));
