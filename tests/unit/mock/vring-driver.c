@@ -98,6 +98,17 @@ void vring_drv_publish(struct vring_drv *r, uint16_t head)
 	__atomic_store_n(&a->idx, htole16(r->avail_idx), __ATOMIC_RELEASE);
 }
 
+void vring_drv_publish_n(struct vring_drv *r, const uint16_t *heads,
+			 unsigned n)
+{
+	struct vring_avail *a = avail(r);
+
+	for (unsigned i = 0; i < n; i++)
+		a->ring[(uint16_t)(r->avail_idx + i) % r->size] = htole16(heads[i]);
+	r->avail_idx = (uint16_t)(r->avail_idx + n);
+	__atomic_store_n(&a->idx, htole16(r->avail_idx), __ATOMIC_RELEASE);
+}
+
 void vring_drv_set_avail_idx(struct vring_drv *r, uint16_t idx)
 {
 	r->avail_idx = idx;

@@ -44,6 +44,10 @@ uint16_t vring_drv_add_indirect(struct vring_drv *r,
 				uint64_t *table);
 /* Put @head in the avail ring and publish it (release store of idx). */
 void vring_drv_publish(struct vring_drv *r, uint16_t head);
+/* Put @n heads in the avail ring and publish them with one idx store:
+ * the device sees all of them or none. */
+void vring_drv_publish_n(struct vring_drv *r, const uint16_t *heads,
+			 unsigned n);
 /* Store avail->idx directly (hostile tests). */
 void vring_drv_set_avail_idx(struct vring_drv *r, uint16_t idx);
 /* Next used element, if any: returns true and fills @id and @len. */
