@@ -25,7 +25,7 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer= xfer= mtu= mq= hostnet=
+action=poweroff ip= peer= xfer= mtu= mq= hostnet= snap=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
@@ -35,6 +35,7 @@ for w in $cmdline; do
 	test.mtu=*) mtu=${w#test.mtu=} ;;
 	test.mq=*) mq=${w#test.mq=} ;;
 	test.hostnet=*) hostnet=${w#test.hostnet=} ;;
+	test.snap=*) snap=${w#test.snap=} ;;
 	esac
 done
 received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
@@ -106,6 +107,36 @@ elif [ -n "$hostnet" ]; then
 	else
 		echo "@@DHCP fail@@"
 	fi
+elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$snap" ]; then
+	# Pause, clone, snapshot, restore (test-linux's issue 12 test,
+	# test.snap=1): a counter that pings the host once a round, and a
+	# reader of commands from the console (the host's console_in_fd):
+	# "w K" prints what /tmp/who held and writes K there, "r K" prints
+	# it, "t" prints what the host sent to TCP port 5005, "q" ends. (The
+	# reader blocks in read: busybox's read -t can time out mid-line and
+	# lose the line's start.)
+	stty -echo 2>/dev/null
+	ip link set eth0 up && ip addr add "$ip" dev eth0
+	echo template >/tmp/who
+	# stdin a pipe that never ends: nc reads the socket until the host
+	# closes it
+	sleep 100000 | nc -l -p 5005 >/tmp/tcp 2>/dev/null &
+	while read -r cmd arg; do
+		case $cmd in
+		w) echo "@@W$arg $(cat /tmp/who)@@"; echo "$arg" >/tmp/who ;;
+		r) echo "@@R$arg $(cat /tmp/who)@@" ;;
+		t) echo "@@TCP $(tr '\n' , </tmp/tcp)@@" ;;
+		q) : >/tmp/quit; break ;;
+		esac
+	done </dev/console &
+	i=0
+	while [ ! -e /tmp/quit ]; do
+		i=$((i + 1))
+		r=-
+		ping -c 1 -W 1 "$peer" >/dev/null 2>&1 && r=pong
+		echo "@@C$i $r@@"
+		sleep 1
+	done
 elif [ -n "$ip" ] && [ -n "$peer" ]; then
 	# Traffic (test-linux's tap ping test): address eth0, ping the host.
 	ip link set eth0 up && ip addr add "$ip" dev eth0 &&
