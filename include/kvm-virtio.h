@@ -387,6 +387,17 @@ struct vm_config {
  * -ENOTSUP naming the step when the filter cannot be built. Release
  * threads are not filtered. Since: 0.3. */
 #define VM_CONFIG_F_SECCOMP (1u << 5)
+/* No ACPI VM Generation ID device. By default (flag clear) the guest gets
+ * one: a device with _HID "VMGENCTR" / _CID "VM_GEN_COUNTER" in the DSDT
+ * whose ADDR names 16 bytes of reserved low memory holding a random
+ * generation ID, and a GPE0 block in the FADT. A VM made by vm_restore()
+ * or vm_clone() from a guest that has the device gets a new random ID when
+ * vm_start() runs it, and the guest an ACPI notification (GPE 0, SCI,
+ * Notify(0x80)): Linux >= 5.18 with CONFIG_VMGENID (Debian's generic
+ * kernel; not its cloud kernel) then reseeds its RNG and logs "crng
+ * reseeded due to virtual machine fork". For a restored VM or a clone the
+ * snapshot decides (this flag is ignored there). Since: 0.4. */
+#define VM_CONFIG_F_NO_VMGENID (1u << 6)
 
 #define VM_CONFIG_INIT                                                        \
 	{                                                                     \
@@ -791,9 +802,12 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * caches, its NIC's MAC (the device's saved MAC; give the clone's guest
  * another one itself, e.g. through its agent, before it talks on a shared
  * segment), and the guest clocks' values at the clone's instant. A
- * runtime must make each clone's guest unique itself (reseed its RNG,
- * give it its own addresses); this version has no VM Generation ID device
- * yet.
+ * runtime must make each clone's guest unique itself (give it its own
+ * addresses, keys and identity). The guest's RNG is told: with the VM
+ * Generation ID device (default, VM_CONFIG_F_NO_VMGENID), each clone's
+ * vm_start() gives it a new generation ID and an ACPI notification, on
+ * which a Linux guest with CONFIG_VMGENID reseeds its RNG; a guest
+ * without that driver (e.g. Debian's cloud kernel) is not told.
  * vm_resume() of a template is refused (-EBUSY) while clones live: its
  * writes would show through in the clones' unwritten pages.
  * Returns: 0 or a negative errno.

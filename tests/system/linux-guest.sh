@@ -25,7 +25,7 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer= xfer= mtu= mq= hostnet= snap=
+action=poweroff ip= peer= xfer= mtu= mq= hostnet= snap= vmgenid=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
@@ -36,6 +36,7 @@ for w in $cmdline; do
 	test.mq=*) mq=${w#test.mq=} ;;
 	test.hostnet=*) hostnet=${w#test.hostnet=} ;;
 	test.snap=*) snap=${w#test.snap=} ;;
+	test.vmgenid=*) vmgenid=${w#test.vmgenid=} ;;
 	esac
 done
 received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
@@ -107,6 +108,19 @@ elif [ -n "$hostnet" ]; then
 	else
 		echo "@@DHCP fail@@"
 	fi
+elif [ -n "$vmgenid" ]; then
+	# VM Generation ID (test-linux's issue 12 test, test.vmgenid=1, on
+	# the generic kernel: CONFIG_VMGENID): the driver bound, the RNG
+	# ready (the reseed is logged only then), then rounds of "@@G<n>
+	# <how many reseeds the kernel logged>@@" until the host ends us.
+	echo "@@VMGENID $(ls /sys/bus/acpi/drivers/vmgenid 2>/dev/null | grep -c VMGENCTR)@@"
+	head -c 1 /dev/random >/dev/null
+	i=0
+	while :; do
+		i=$((i + 1))
+		echo "@@G$i $(dmesg | grep -c 'crng reseeded due to virtual machine fork')@@"
+		sleep 1
+	done
 elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$snap" ]; then
 	# Pause, clone, snapshot, restore (test-linux's issue 12 test,
 	# test.snap=1): a counter that pings the host once a round, and a

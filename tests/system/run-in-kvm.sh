@@ -97,8 +97,10 @@ for f in ${RUN_IN_KVM_FILES:-}; do
         say "note: RUN_IN_KVM_FILES entry $f does not exist; skipped"
     fi
 done
-# The L2 kit at the same absolute path (vmlinux is 50+ MB: only on request).
-for f in "$KVM_KIT"/l2/*; do
+# The L2 kit at the same absolute path (vmlinux is 50+ MB: only on request),
+# and the generic kernel (test-linux boots it as an L2 too: it has
+# CONFIG_VMGENID, the cloud kernel not).
+for f in "$KVM_KIT"/l2/* "$KVM_KIT"/l1/vmlinuz; do
     case $f in */vmlinux) [ "${RUN_IN_KVM_VMLINUX:-0}" = 1 ] || continue ;; esac
     args+=(--file "$f:$f")
 done

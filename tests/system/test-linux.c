@@ -1300,39 +1300,55 @@ static void snap_say(struct snapvm *v, const char *fmt, ...)
 	ck_assert_int_eq(write(v->in[1], line, (size_t)n), n);
 }
 
-/* The last round counter the guest printed ("@@C<n> pong|-@@") and the
- * last one whose ping the host answered. */
-static void snap_counts(const struct boot *b, unsigned *last, unsigned *pong)
+/* Rounds the guest printed, "@@<tag><n> <value>@@": the last n, and the
+ * last n whose value is @want (0: none). */
+static void rounds(const struct boot *b, char tag, const char *want,
+		   unsigned *last, unsigned *hit)
 {
 	const char *p = b->text;
+	char pat[4] = { '@', '@', tag, 0 };
+	size_t wl = strlen(want);
 	char *e;
 
-	*last = *pong = 0;
-	while ((p = strstr(p, "@@C"))) {
+	*last = *hit = 0;
+	while ((p = strstr(p, pat))) {
 		unsigned long n = strtoul(p + 3, &e, 10);
 
 		p += 3;
 		if (e == p || *e != ' ')
 			continue;
 		*last = (unsigned)n;
-		if (!strncmp(e, " pong@@", 7))
-			*pong = (unsigned)n;
+		if (!strncmp(e + 1, want, wl) && !strncmp(e + 1 + wl, "@@", 2))
+			*hit = (unsigned)n;
 	}
 }
 
-/* Pump @v until the host answers a ping of a round after @after: that
- * round, or 0 after @ms. */
-static unsigned snap_wait_pong(struct snapvm *v, unsigned after, double ms)
+/* The counter rounds of test.snap: the last, the last the host answered. */
+static void snap_counts(const struct boot *b, unsigned *last, unsigned *pong)
+{
+	rounds(b, 'C', "pong", last, pong);
+}
+
+/* Pump @v until a round "@@<tag><n> <want>@@" with n > @after shows:
+ * that n, or 0 after @ms. */
+static unsigned wait_round(struct snapvm *v, char tag, const char *want,
+			   unsigned after, double ms)
 {
 	double end = now_ms() + ms;
-	unsigned last, pong;
+	unsigned last, hit;
 
 	for (;;) {
-		snap_counts(&v->b, &last, &pong);
-		if (pong > after || now_ms() > end || v->b.done)
-			return pong > after ? pong : 0;
+		rounds(&v->b, tag, want, &last, &hit);
+		if (hit > after || now_ms() > end || v->b.done)
+			return hit > after ? hit : 0;
 		boot_pump(&v->b, 100);
 	}
+}
+
+/* Pump @v until the host answers a ping of a round after @after. */
+static unsigned snap_wait_pong(struct snapvm *v, unsigned after, double ms)
+{
+	return wait_round(v, 'C', "pong", after, ms);
 }
 
 /* Pump @v until the marker named by @fmt shows: its value, copied to
@@ -1385,32 +1401,46 @@ static void snap_ram_kib(long *tmpl, long *clones)
 	fclose(f);
 }
 
-/* Clone @k of @tmpl on its own tap "kvcl<k>" in the calling thread's
- * (new) network namespace, started. */
-static void snap_clone_one(struct vm *tmpl, struct snapvm *v, unsigned k)
+/* A new VM in @v from @tmpl (vm_clone) or, with @tmpl NULL, from the
+ * snapshot file @path (vm_restore), its netdev "n0" a tap @ifname (in the
+ * calling thread's network namespace) or, with @ifname NULL, "null";
+ * started, its console in @v. */
+static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path,
+		       const char *ifname)
 {
 	struct vm_config cfg = VM_CONFIG_INIT;
 	struct vm_error *err = NULL;
-	char ifname[16];
 	int rc;
 
-	snprintf(ifname, sizeof(ifname), "kvcl%u", k);
 	ck_assert_int_eq(pipe2(v->b.out, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(v->in, O_CLOEXEC), 0);
 	v->b.st.size = sizeof(v->b.st);
 	cfg.console_fd = v->b.out[1];
 	cfg.console_in_fd = v->in[0];
 	v->b.t_start = now_ms();
-	rc = vm_clone(tmpl, &cfg, &v->b.vm, &err);
+	rc = tmpl ? vm_clone(tmpl, &cfg, &v->b.vm, &err)
+		  : vm_restore(&cfg, path, -1, &v->b.vm, &err);
 	if (rc == 0)
-		rc = vm_add_netdev(v->b.vm, "tap", "n0",
-				   (const struct vm_prop[]){ { "ifname", ifname },
+		rc = vm_add_netdev(v->b.vm, ifname ? "tap" : "null", "n0",
+				   (const struct vm_prop[]){ { ifname ? "ifname" : NULL,
+							       ifname },
 							     { NULL, NULL } },
 				   &err);
 	if (rc == 0)
 		rc = vm_start(v->b.vm, &err);
 	v->b.t_started = now_ms();
-	ck_assert_msg(rc == 0, "clone %u: %d %s", k, rc, vm_error_message(err));
+	ck_assert_msg(rc == 0, "%s: %d %s", tmpl ? "clone" : "restore", rc,
+		      vm_error_message(err));
+}
+
+/* Clone @k of @tmpl on its own tap "kvcl<k>" in the calling thread's
+ * (new) network namespace, started. */
+static void snap_clone_one(struct vm *tmpl, struct snapvm *v, unsigned k)
+{
+	char ifname[16];
+
+	snprintf(ifname, sizeof(ifname), "kvcl%u", k);
+	snap_spawn(v, tmpl, NULL, ifname);
 	ck_assert_int_eq(snap_host_tap(ifname), 0);
 }
 
@@ -1641,6 +1671,69 @@ START_TEST(test_linux_clone_snapshot_restore)
 }
 END_TEST
 
+/* The VM Generation ID as Linux's driver (drivers/virt/vmgenid.c) sees
+ * it, on Debian's generic kernel (the kit's L1 kernel: the cloud kernel
+ * has no CONFIG_VMGENID), 1 vCPU, a null NIC: the driver binds at boot;
+ * each of TEST_VMGENID_CLONES (2) clones of the paused guest and a VM
+ * restored from its snapshot logs "crng reseeded due to virtual machine
+ * fork" once; the template, resumed after them, logs none (its
+ * generation did not change). */
+START_TEST(test_linux_vmgenid_clone_and_restore_reseed)
+{
+	const char *env = getenv("TEST_VMGENID_CLONES"), *tmp = getenv("TMPDIR");
+	unsigned clones = env && *env ? (unsigned)strtoul(env, NULL, 10) : 2;
+	char generic[4400], path[4200], val[16];
+	struct vm_error *err = NULL;
+	struct snapvm *v;
+	unsigned n0, last, hit;
+
+	snprintf(generic, sizeof(generic), "%s/l1/vmlinuz", kit_dir);
+	if (access(generic, R_OK)) {
+		printf("# no %s (the generic kernel): VM Generation ID not tested\n",
+		       generic);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/test-linux-vgid-%d", tmp ? tmp : "/tmp",
+		 (int)getpid());
+	v = calloc(clones + 2, sizeof(*v)); /* template, clones, restored */
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(pipe2(v[0].in, O_CLOEXEC), 0);
+	boot_start(&v[0].b, "vmgenid", generic, 1, 0,
+		   CMDLINE_BASE " test.action=poweroff test.vmgenid=1");
+	hit = wait_round(&v[0], 'G', "0", 0, BOOT_TIMEOUT_MS);
+	if (!hit)
+		boot_print_console(&v[0].b);
+	ck_assert_msg(hit, "vmgenid: the generic kernel never reached its rounds");
+	printf("# vmgenid: generic kernel at its rounds %.0f ms after vm_start\n",
+	       now_ms() - v[0].b.t_start);
+	ck_assert_str_eq(snap_wait(&v[0], val, sizeof(val), "VMGENID"), "1");
+	ck_assert_int_eq(vm_pause(v[0].b.vm, &err), 0);
+	boot_pump(&v[0].b, 200);
+	rounds(&v[0].b, 'G', "0", &n0, &hit);
+	ck_assert_int_eq(vm_snapshot(v[0].b.vm, path, -1, 0, &err), 0);
+	for (unsigned k = 1; k <= clones + 1; k++) {
+		snap_spawn(&v[k], k <= clones ? v[0].b.vm : NULL, path, NULL);
+		hit = wait_round(&v[k], 'G', "1", n0, 2 * SNAP_ROUND_MS);
+		printf("# vmgenid: %s %u: reseed logged %s (%.0f ms after its vm_start)\n",
+		       k <= clones ? "clone" : "restored VM", k,
+		       hit ? "once" : "NOT", now_ms() - v[k].b.t_start);
+		if (!hit)
+			boot_print_console(&v[k].b);
+		ck_assert_msg(hit, "vmgenid: VM %u did not log the reseed", k);
+	}
+	unlink(path);
+	for (unsigned k = 1; k <= clones + 1; k++)
+		snap_vm_end(&v[k]);
+	vm_release_wait(-1);
+	ck_assert_int_eq(vm_resume(v[0].b.vm, &err), 0);
+	ck_assert(wait_round(&v[0], 'G', "0", n0 + 1, SNAP_ROUND_MS));
+	rounds(&v[0].b, 'G', "1", &last, &hit);
+	ck_assert_msg(!hit, "vmgenid: the resumed template logged a reseed");
+	snap_vm_end(&v[0]);
+	free(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linux");
@@ -1687,6 +1780,7 @@ int main(void)
 		tc = tcase_create("net");
 		tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
 		tcase_add_test(tc, test_linux_clone_snapshot_restore);
+		tcase_add_test(tc, test_linux_vmgenid_clone_and_restore_reseed);
 		suite_add_tcase(s, tc);
 		return check_run(s);
 	}
@@ -1703,6 +1797,7 @@ int main(void)
 	tcase_add_test(tc, test_host_netdevs_callback_ping_and_passt);
 	tcase_add_test(tc, test_sandbox_run_example);
 	tcase_add_test(tc, test_linux_clone_snapshot_restore);
+	tcase_add_test(tc, test_linux_vmgenid_clone_and_restore_reseed);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
