@@ -717,7 +717,9 @@ VM_EXPORT int vm_paused(struct vm *vm);
  * CRC32C-checked records: the KVM clock, PIC/IOAPIC (and PIT), each
  * vCPU's registers, sregs, FPU/XSAVE, XCRs, MSRs (kvmclock's and the
  * TSC included), MP state, LAPIC, pending events and debug registers,
- * COM1, RTC and ACPI PM state, each device (its type, id and the
+ * COM1, RTC and ACPI PM state (GPE0 included since 0.4), the VM
+ * Generation ID's address when the guest has that device (0.4,
+ * VM_CONFIG_F_NO_VMGENID), each device (its type, id and the
  * properties it was given, netdev links included, then its PCI config
  * space and BAR placement, MSI-X table and PBA, virtio status, features,
  * config_generation, every queue's addresses, enable, vector and
@@ -800,8 +802,12 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * after the template). What a clone shares with its template: every page
  * it has not written, hence the guest's RNG state, keys, identity and
  * caches, its NIC's MAC (the device's saved MAC; give the clone's guest
- * another one itself, e.g. through its agent, before it talks on a shared
- * segment), and the guest clocks' values at the clone's instant. A
+ * another one itself, e.g. through its agent or `ip link set eth0
+ * address`, before it talks on a shared segment: Linux's virtio_net
+ * reads the device's MAC only when it probes the device, and on a
+ * config-change interrupt looks only at the link and announce bits, so a
+ * MAC the device changed later would not be seen until the driver is
+ * re-bound), and the guest clocks' values at the clone's instant. A
  * runtime must make each clone's guest unique itself (give it its own
  * addresses, keys and identity). The guest's RNG is told: with the VM
  * Generation ID device (default, VM_CONFIG_F_NO_VMGENID), each clone's
