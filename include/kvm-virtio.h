@@ -1212,6 +1212,34 @@ VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
 			      struct vm_error **errp);
 
 /**
+ * vm_net_set_mac() - change the MAC a NIC's config space shows, e.g. to
+ * give a clone (vm_clone()) its own.
+ * @vm: a started VM.
+ * @id: the device's id (e.g. "net0").
+ * @mac: "xx:xx:xx:xx:xx:xx".
+ * @errp: error out.
+ *
+ * The virtio-net config field "mac" becomes @mac, also across a device
+ * reset by the guest (it replaces the configured one), and the device
+ * raises a configuration-change interrupt (config_generation moves). What
+ * the guest does with it is the guest's: Linux's virtio_net reads the MAC
+ * only when it probes the device, and on a configuration change looks
+ * only at the status field (link, announce), so a running Linux keeps
+ * sending with its old address until its driver is bound again (e.g.
+ * `echo virtio0 > /sys/bus/virtio/drivers/virtio_net/unbind`, then
+ * `.../bind`) or it is told with `ip link set eth0 address`. The device
+ * does not rewrite the source address of frames. For the guest to see a
+ * carrier change as well, flap the link with vm_net_set_link(). A
+ * snapshot of the VM saves the new MAC as the device's current one.
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_net_set_link(), and -EINVAL for a @mac that is not six
+ * colon-separated hex bytes.
+ * Thread-safety: as vm_net_set_link(). Since: 0.4.
+ */
+VM_EXPORT int vm_net_set_mac(struct vm *vm, const char *id, const char *mac,
+			     struct vm_error **errp);
+
+/**
  * vm_net_get_stats() - read a NIC's counters.
  * @vm: a started VM.
  * @id: the device's id.
