@@ -126,7 +126,10 @@ elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$snap" ]; then
 	# test.snap=1): a counter that pings the host once a round, and a
 	# reader of commands from the console (the host's console_in_fd):
 	# "w K" prints what /tmp/who held and writes K there, "r K" prints
-	# it, "t" prints what the host sent to TCP port 5005, "q" ends. (The
+	# it, "t" prints what the host sent to TCP port 5005, "m K" binds
+	# virtio_net to the NIC again (it reads the device's MAC only when it
+	# probes: a clone's new one, vm_net_set_mac) and prints eth0's
+	# address, "q" ends. (The
 	# reader blocks in read: busybox's read -t can time out mid-line and
 	# lose the line's start.)
 	stty -echo 2>/dev/null
@@ -140,6 +143,11 @@ elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$snap" ]; then
 		w) echo "@@W$arg $(cat /tmp/who)@@"; echo "$arg" >/tmp/who ;;
 		r) echo "@@R$arg $(cat /tmp/who)@@" ;;
 		t) echo "@@TCP $(tr '\n' , </tmp/tcp)@@" ;;
+		m) d=$(readlink /sys/class/net/eth0/device)
+		   echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_net/unbind
+		   echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_net/bind
+		   ip link set eth0 up && ip addr add "$ip" dev eth0
+		   echo "@@M$arg $(cat /sys/class/net/eth0/address)@@" ;;
 		q) : >/tmp/quit; break ;;
 		esac
 	done </dev/console &
