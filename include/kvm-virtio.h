@@ -399,6 +399,17 @@ struct vm_config {
  * -ENOTSUP naming the step when the filter cannot be built. Release
  * threads are not filtered. Since: 0.3. */
 #define VM_CONFIG_F_SECCOMP (1u << 5)
+/* No ACPI VM Generation ID device. By default (flag clear) the guest gets
+ * one: a device with _HID "VMGENCTR" / _CID "VM_GEN_COUNTER" in the DSDT
+ * whose ADDR names 16 bytes of reserved low memory holding a random
+ * generation ID, and a GPE0 block in the FADT. A VM made by vm_restore()
+ * or vm_clone() from a guest that has the device gets a new random ID when
+ * vm_start() runs it, and the guest an ACPI notification (GPE 0, SCI,
+ * Notify(0x80)): Linux >= 5.18 with CONFIG_VMGENID (Debian's generic
+ * kernel; not its cloud kernel) then reseeds its RNG and logs "crng
+ * reseeded due to virtual machine fork". For a restored VM or a clone the
+ * snapshot decides (this flag is ignored there). Since: 0.4. */
+#define VM_CONFIG_F_NO_VMGENID (1u << 6)
 
 #define VM_CONFIG_INIT                                                        \
 	{                                                                     \
@@ -726,7 +737,9 @@ VM_EXPORT int vm_paused(struct vm *vm);
  * CRC32C-checked records: the KVM clock, PIC/IOAPIC (and PIT), each
  * vCPU's registers, sregs, FPU/XSAVE, XCRs, MSRs (kvmclock's and the
  * TSC included), MP state, LAPIC, pending events and debug registers,
- * COM1, RTC and ACPI PM state, each device (its type, id and the
+ * COM1, RTC and ACPI PM state (GPE0 included since 0.4), the VM
+ * Generation ID's address when the guest has that device (0.4,
+ * VM_CONFIG_F_NO_VMGENID), each device (its type, id and the
  * properties it was given, netdev links included, then its PCI config
  * space and BAR placement, MSI-X table and PBA, virtio status, features,
  * config_generation, every queue's addresses, enable, vector and
@@ -809,11 +822,18 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * after the template). What a clone shares with its template: every page
  * it has not written, hence the guest's RNG state, keys, identity and
  * caches, its NIC's MAC (the device's saved MAC; give the clone's guest
- * another one itself, e.g. through its agent, before it talks on a shared
- * segment), and the guest clocks' values at the clone's instant. A
- * runtime must make each clone's guest unique itself (reseed its RNG,
- * give it its own addresses); this version has no VM Generation ID device
- * yet.
+ * another one itself, e.g. through its agent or `ip link set eth0
+ * address`, before it talks on a shared segment: Linux's virtio_net
+ * reads the device's MAC only when it probes the device, and on a
+ * config-change interrupt looks only at the link and announce bits, so a
+ * MAC the device changed later would not be seen until the driver is
+ * re-bound), and the guest clocks' values at the clone's instant. A
+ * runtime must make each clone's guest unique itself (give it its own
+ * addresses, keys and identity). The guest's RNG is told: with the VM
+ * Generation ID device (default, VM_CONFIG_F_NO_VMGENID), each clone's
+ * vm_start() gives it a new generation ID and an ACPI notification, on
+ * which a Linux guest with CONFIG_VMGENID reseeds its RNG; a guest
+ * without that driver (e.g. Debian's cloud kernel) is not told.
  * vm_resume() of a template is refused (-EBUSY) while clones live: its
  * writes would show through in the clones' unwritten pages.
  * Returns: 0 or a negative errno.
@@ -1222,6 +1242,34 @@ struct vm_net_stats {
  */
 VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
 			      struct vm_error **errp);
+
+/**
+ * vm_net_set_mac() - change the MAC a NIC's config space shows, e.g. to
+ * give a clone (vm_clone()) its own.
+ * @vm: a started VM.
+ * @id: the device's id (e.g. "net0").
+ * @mac: "xx:xx:xx:xx:xx:xx".
+ * @errp: error out.
+ *
+ * The virtio-net config field "mac" becomes @mac, also across a device
+ * reset by the guest (it replaces the configured one), and the device
+ * raises a configuration-change interrupt (config_generation moves). What
+ * the guest does with it is the guest's: Linux's virtio_net reads the MAC
+ * only when it probes the device, and on a configuration change looks
+ * only at the status field (link, announce), so a running Linux keeps
+ * sending with its old address until its driver is bound again (e.g.
+ * `echo virtio0 > /sys/bus/virtio/drivers/virtio_net/unbind`, then
+ * `.../bind`) or it is told with `ip link set eth0 address`. The device
+ * does not rewrite the source address of frames. For the guest to see a
+ * carrier change as well, flap the link with vm_net_set_link(). A
+ * snapshot of the VM saves the new MAC as the device's current one.
+ * Returns: 0 or a negative errno.
+ * Errors: as vm_net_set_link(), and -EINVAL for a @mac that is not six
+ * colon-separated hex bytes.
+ * Thread-safety: as vm_net_set_link(). Since: 0.4.
+ */
+VM_EXPORT int vm_net_set_mac(struct vm *vm, const char *id, const char *mac,
+			     struct vm_error **errp);
 
 /**
  * vm_net_get_stats() - read a NIC's counters.

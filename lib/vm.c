@@ -31,7 +31,8 @@
 
 #define VM_CONFIG_F_KNOWN (VM_CONFIG_F_HUGETLB | VM_CONFIG_F_PREALLOC | \
 			   VM_CONFIG_F_PIT | VM_CONFIG_F_NO_IRQCHIP | \
-			   VM_CONFIG_F_DROP_CAPS | VM_CONFIG_F_SECCOMP)
+			   VM_CONFIG_F_DROP_CAPS | VM_CONFIG_F_SECCOMP | \
+			   VM_CONFIG_F_NO_VMGENID)
 
 /* The first version of struct vm_config ended after ->flags. */
 #define VM_CONFIG_V0_SIZE (offsetof(struct vm_config, flags) + \
@@ -567,6 +568,7 @@ int vm_start(struct vm *vm, struct vm_error **errp)
 		.restore = vm->restore != NULL,
 		.cow = vm->restore && vm->restore->cow_fd >= 0,
 		.cow_fd = vm->restore ? vm->restore->cow_fd : -1,
+		.vmgenid = !(vm->cfg.flags & VM_CONFIG_F_NO_VMGENID),
 	};
 	rc = machine_new(&m, &mc, errp);
 	if (rc < 0)

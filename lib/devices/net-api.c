@@ -5,11 +5,13 @@
  *
  * Threads: any host thread while the VM is started (the header's
  * contract): the objects and their models are fixed between vm_start()
- * and vm_destroy(), and what these calls touch is atomic (virtio-net.c).
+ * and vm_destroy(), and what these calls touch is atomic or under the
+ * device's ->mac_lock (virtio-net.c).
  * Locking: none here.
  */
 #include <errno.h>
 
+#include "../core/prop.h"
 #include "../virtio/pci-modern.h"
 #include "../vm.h"
 #include "device.h"
@@ -46,6 +48,25 @@ int vm_net_set_link(struct vm *vm, const char *id, int up,
 	if (rc < 0)
 		return rc;
 	vnet_set_link(n, up != 0);
+	return 0;
+}
+
+int vm_net_set_mac(struct vm *vm, const char *id, const char *mac,
+		   struct vm_error **errp)
+{
+	struct vio_pci *vp;
+	struct vnet *n;
+	uint8_t m[6];
+	int rc;
+
+	if (prop_parse_mac(mac, m) < 0)
+		return verr_set(errp, -EINVAL,
+				"vm_net_set_mac: '%s' is not a MAC (xx:xx:xx:xx:xx:xx)",
+				mac ? mac : "(null)");
+	rc = net_lookup(vm, id, &n, &vp, errp);
+	if (rc < 0)
+		return rc;
+	vnet_set_mac(n, m);
 	return 0;
 }
 

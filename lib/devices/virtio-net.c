@@ -266,6 +266,15 @@ static void vnet_peer_link(void *opaque, bool up)
 	vnet_set_link(n, true);
 }
 
+void vnet_set_mac(struct vnet *n, const uint8_t mac[6])
+{
+	pthread_mutex_lock(&n->mac_lock);
+	memcpy(n->mac, mac, sizeof(n->mac));
+	memcpy(n->cfg_mac, mac, sizeof(n->cfg_mac));
+	pthread_mutex_unlock(&n->mac_lock);
+	vio_dev_config_changed(&n->vdev);
+}
+
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *out)

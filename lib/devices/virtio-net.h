@@ -137,7 +137,8 @@ struct vnet {
 	uint32_t curr_pairs;           /* atomic: pairs in use (VQ_PAIRS_SET) */
 	pthread_mutex_t mac_lock;      /* leaf lock: guards ->mac */
 	uint8_t mac[6];                /* guarded by ->mac_lock */
-	uint8_t cfg_mac[6];            /* the configured one, back at reset */
+	uint8_t cfg_mac[6];            /* the configured one, back at reset;
+					* ->mac_lock once realized */
 	uint8_t link_up;               /* atomic: VIRTIO_NET_S_LINK_UP */
 	uint8_t link_forced_down;      /* atomic: the backend failed */
 	uint64_t ctrl_cmds;            /* atomic: control commands served */
@@ -169,6 +170,9 @@ void vnet_set_link(struct vnet *n, bool up);
 /* The backend lost its peer (its own thread, no device lock held): link
  * down, logged once with @what. */
 void vnet_link_lost(struct vnet *n, const char *what);
+/* Any host thread: the MAC the config shows, now and after a reset, and a
+ * config-change interrupt. */
+void vnet_set_mac(struct vnet *n, const uint8_t mac[6]);
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *st);
 
 /* virtio-net-io.c: start/stop the I/O threads; wake thread @t (or all

@@ -17,10 +17,11 @@
  * caller); the vCPU state at the instant of the
  * clone, including the TSC and kvmclock values (so a clone's guest time
  * goes on from the template's, not from when it was cloned). A runtime
- * must give each clone what must be unique (reseed the guest's RNG,
- * e.g. through the guest agent or a VM Generation ID device, which this
- * version does not have yet), and never resume the template while clones
- * live (vm_resume() refuses: -EBUSY).
+ * must give each clone what must be unique (addresses, keys, identity;
+ * the guest's RNG is told through the VM Generation ID device, which each
+ * clone's vm_start() gives a new ID and a notification:
+ * lib/arch/x86/vmgenid.h; a MAC with vm_net_set_mac()), and never resume
+ * the template while clones live (vm_resume() refuses: -EBUSY).
  *
  * Threads: the template's API thread (or any, under vm_pause()'s rules).
  * Locking: the template's ->pause_lock is held while its state is read.

@@ -25,7 +25,7 @@ if [ -e /sys/class/net/eth0 ]; then
 else
 	echo "@@NIC none@@"
 fi
-action=poweroff ip= peer= xfer= mtu= mq= hostnet= vurestart=
+action=poweroff ip= peer= xfer= mtu= mq= hostnet= vurestart= snap= vmgenid=
 for w in $cmdline; do
 	case $w in
 	test.action=*) action=${w#test.action=} ;;
@@ -36,6 +36,8 @@ for w in $cmdline; do
 	test.mq=*) mq=${w#test.mq=} ;;
 	test.hostnet=*) hostnet=${w#test.hostnet=} ;;
 	test.vurestart=*) vurestart=${w#test.vurestart=} ;;
+	test.snap=*) snap=${w#test.snap=} ;;
+	test.vmgenid=*) vmgenid=${w#test.vmgenid=} ;;
 	esac
 done
 received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
@@ -125,6 +127,57 @@ elif [ -n "$hostnet" ]; then
 	else
 		echo "@@DHCP fail@@"
 	fi
+elif [ -n "$vmgenid" ]; then
+	# VM Generation ID (test-linux's issue 12 test, test.vmgenid=1, on
+	# the generic kernel: CONFIG_VMGENID): the driver bound, the RNG
+	# ready (the reseed is logged only then), then rounds of "@@G<n>
+	# <how many reseeds the kernel logged>@@" until the host ends us.
+	echo "@@VMGENID $(ls /sys/bus/acpi/drivers/vmgenid 2>/dev/null | grep -c VMGENCTR)@@"
+	head -c 1 /dev/random >/dev/null
+	i=0
+	while :; do
+		i=$((i + 1))
+		echo "@@G$i $(dmesg | grep -c 'crng reseeded due to virtual machine fork')@@"
+		sleep 1
+	done
+elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$snap" ]; then
+	# Pause, clone, snapshot, restore (test-linux's issue 12 test,
+	# test.snap=1): a counter that pings the host once a round, and a
+	# reader of commands from the console (the host's console_in_fd):
+	# "w K" prints what /tmp/who held and writes K there, "r K" prints
+	# it, "t" prints what the host sent to TCP port 5005, "m K" binds
+	# virtio_net to the NIC again (it reads the device's MAC only when it
+	# probes: a clone's new one, vm_net_set_mac) and prints eth0's
+	# address, "q" ends. (The
+	# reader blocks in read: busybox's read -t can time out mid-line and
+	# lose the line's start.)
+	stty -echo 2>/dev/null
+	ip link set eth0 up && ip addr add "$ip" dev eth0
+	echo template >/tmp/who
+	# stdin a pipe that never ends: nc reads the socket until the host
+	# closes it
+	sleep 100000 | nc -l -p 5005 >/tmp/tcp 2>/dev/null &
+	while read -r cmd arg; do
+		case $cmd in
+		w) echo "@@W$arg $(cat /tmp/who)@@"; echo "$arg" >/tmp/who ;;
+		r) echo "@@R$arg $(cat /tmp/who)@@" ;;
+		t) echo "@@TCP $(tr '\n' , </tmp/tcp)@@" ;;
+		m) d=$(readlink /sys/class/net/eth0/device)
+		   echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_net/unbind
+		   echo "${d##*/}" >/sys/bus/virtio/drivers/virtio_net/bind
+		   ip link set eth0 up && ip addr add "$ip" dev eth0
+		   echo "@@M$arg $(cat /sys/class/net/eth0/address)@@" ;;
+		q) : >/tmp/quit; break ;;
+		esac
+	done </dev/console &
+	i=0
+	while [ ! -e /tmp/quit ]; do
+		i=$((i + 1))
+		r=-
+		ping -c 1 -W 1 "$peer" >/dev/null 2>&1 && r=pong
+		echo "@@C$i $r@@"
+		sleep 1
+	done
 elif [ -n "$ip" ] && [ -n "$peer" ]; then
 	# Traffic (test-linux's tap ping test): address eth0, ping the host.
 	ip link set eth0 up && ip addr add "$ip" dev eth0 &&

@@ -25,7 +25,8 @@
 # KVM_KIT=CACHE_DIR (absolute) and KVM_TEST_PATH_RAN=direct|nested.
 # Environment variables named in RUN_IN_KVM_ENV (default: srcdir top_srcdir
 # builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB
-# CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS) are passed
+# CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_LINUX_ISSUE12
+# TEST_SNAP_CLONES TEST_SNAP_MACS TEST_VMGENID_CLONES) are passed
 # on into L1, as are KVM_KIT and KVM_TEST_PATH_RAN.
 # The path is kvm-path.sh's answer for --guest ${KVM_PATH_GUEST:-linux}
 # (tiny: the project's small guests only; linux: stock kernels).
@@ -97,12 +98,14 @@ for f in ${RUN_IN_KVM_FILES:-}; do
         say "note: RUN_IN_KVM_FILES entry $f does not exist; skipped"
     fi
 done
-# The L2 kit at the same absolute path (vmlinux is 50+ MB: only on request).
-for f in "$KVM_KIT"/l2/*; do
+# The L2 kit at the same absolute path (vmlinux is 50+ MB: only on request),
+# and the generic kernel (test-linux boots it as an L2 too: it has
+# CONFIG_VMGENID, the cloud kernel not).
+for f in "$KVM_KIT"/l2/* "$KVM_KIT"/l1/vmlinuz; do
     case $f in */vmlinux) [ "${RUN_IN_KVM_VMLINUX:-0}" = 1 ] || continue ;; esac
     args+=(--file "$f:$f")
 done
-for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_VU_MIB} \
+for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_VU_MIB TEST_LINUX_ISSUE12 TEST_SNAP_CLONES TEST_SNAP_MACS TEST_VMGENID_CLONES} \
          KVM_KIT KVM_TEST_PATH_RAN; do
     args+=(--env "$v")
 done

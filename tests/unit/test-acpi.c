@@ -17,7 +17,9 @@
 #include "arch/x86/acpi-pm.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
+#include "arch/x86/vmgenid.h"
 #include "check-main.h"
+#include "irq-rec.h"
 
 #define MiB (1ull << 20)
 
@@ -341,6 +343,50 @@ START_TEST(test_dsdt_has_s5_and_sb_extension)
 }
 END_TEST
 
+/* The VM Generation ID: FADT GPE0 block, Device (VGEN) with the IDs Linux
+ * binds on and ADDR, \_GPE._E00 notifying it; none of it without. */
+START_TEST(test_vmgenid_device_and_gpe_block)
+{
+	/* Name (ADDR, Package (2) { 0x9fc00, 0 }) */
+	static const uint8_t addr[] = { 0x08, 'A', 'D', 'D', 'R', 0x12, 0x08,
+					0x02, 0x0c, 0x00, 0xfc, 0x09, 0x00,
+					0x00 };
+	/* Method (_E00, 0) { Notify (\_SB.VGEN, 0x80) } */
+	static const uint8_t e00[] = { 0x14, 0x13, '_', 'E', '0', '0', 0x00,
+				       0x86, '\\', 0x2e, '_', 'S', 'B', '_',
+				       'V', 'G', 'E', 'N', 0x0a, 0x80 };
+	struct x86_acpi_config cfg = { .vcpus = 1 };
+	const uint8_t *f, *d;
+	struct gmem m;
+	size_t len;
+
+	mem_make(&m, 16 * MiB);
+	f = find(&m, build(&m, &cfg), "FACP");
+	ck_assert_uint_eq(rd32(f + 80), 0);  /* GPE0_BLK */
+	ck_assert_uint_eq(f[92], 0);         /* GPE0_BLK_LEN */
+	d = table(&m, rd64(f + 140), "DSDT");
+	ck_assert_ptr_null(memmem_or_null(d, rd32(d + 4),
+					  (const uint8_t *)"VMGENCTR", 8));
+
+	cfg.vmgenid_gpa = X86_VMGENID_ADDR;
+	cfg.gpe0_base = X86_ACPI_GPE0_BASE;
+	f = find(&m, build(&m, &cfg), "FACP");
+	ck_assert_uint_eq(rd32(f + 80), X86_ACPI_GPE0_BASE);
+	ck_assert_uint_eq(f[92], X86_ACPI_GPE0_LEN);
+	ck_assert_uint_eq(f[220], 1);                    /* X_GPE0_BLK: I/O */
+	ck_assert_uint_eq(f[221], 8 * X86_ACPI_GPE0_LEN); /* bit width */
+	ck_assert_uint_eq(rd64(f + 224), X86_ACPI_GPE0_BASE);
+	d = table(&m, rd64(f + 140), "DSDT");
+	len = rd32(d + 4);
+	ck_assert_uint_eq(sum(d, len), 0);
+	ck_assert_ptr_nonnull(memmem_or_null(d, len, (const uint8_t *)"VMGENCTR", 9));
+	ck_assert_ptr_nonnull(memmem_or_null(d, len,
+					     (const uint8_t *)"VM_GEN_COUNTER", 15));
+	ck_assert_ptr_nonnull(memmem_or_null(d, len, addr, sizeof(addr)));
+	ck_assert_ptr_nonnull(memmem_or_null(d, len, e00, sizeof(e00)));
+}
+END_TEST
+
 START_TEST(test_extra_tables_are_listed_and_checked)
 {
 	struct {
@@ -552,7 +598,8 @@ static void power_cb(void *opaque, int reason)
 static void pm_setup(struct iomap *io, struct x86_acpi_pm *pm,
 		     struct power_rec *rec, uint16_t reset_port)
 {
-	struct x86_acpi_pm_config cfg = { 0, reset_port, power_cb, rec };
+	struct x86_acpi_pm_config cfg = { .reset_port = reset_port,
+					  .power = power_cb, .opaque = rec };
 
 	memset(rec, 0, sizeof(*rec));
 	ck_assert_int_eq(iomap_init(io, "pio"), 0);
@@ -659,12 +706,55 @@ START_TEST(test_reset_register_forwarded_when_not_registered)
 }
 END_TEST
 
+/* GPE0: STS set by the device, write 1 to clear; EN read/write; the SCI
+ * is up exactly while STS & EN. */
+START_TEST(test_gpe0_block_drives_the_sci)
+{
+	struct irq_rec irq;
+	struct power_rec rec;
+	struct x86_acpi_pm_config cfg = { .power = power_cb, .opaque = &rec,
+					  .gpe0_base = X86_ACPI_GPE0_BASE,
+					  .irq = &irq.sink,
+					  .sci_gsi = X86_ACPI_SCI_IRQ };
+	struct x86_acpi_pm pm;
+	struct iomap io;
+	uint16_t v;
+
+	irq_rec_init(&irq);
+	ck_assert_int_eq(iomap_init(&io, "pio"), 0);
+	ck_assert_int_eq(x86_acpi_pm_init(&pm, &io, &cfg, NULL), 0);
+	x86_acpi_pm_gpe_raise(&pm, 0);
+	ck_assert_int_eq(irq.level[X86_ACPI_SCI_IRQ], 0); /* not enabled */
+	ck_assert_int_eq(iomap_read(&io, X86_ACPI_GPE0_BASE, &v, 2), 0);
+	ck_assert_uint_eq(v, 1);
+	v = 1;
+	ck_assert_int_eq(iomap_write(&io, X86_ACPI_GPE0_BASE + 2, &v, 2), 0);
+	ck_assert_int_eq(irq.level[X86_ACPI_SCI_IRQ], 1);
+	ck_assert_uint_eq(irq.raised[X86_ACPI_SCI_IRQ], 1);
+	v = 2; /* clearing another bit changes nothing */
+	ck_assert_int_eq(iomap_write(&io, X86_ACPI_GPE0_BASE, &v, 2), 0);
+	ck_assert_int_eq(irq.level[X86_ACPI_SCI_IRQ], 1);
+	v = 1;
+	ck_assert_int_eq(iomap_write(&io, X86_ACPI_GPE0_BASE, &v, 2), 0);
+	ck_assert_int_eq(irq.level[X86_ACPI_SCI_IRQ], 0);
+	ck_assert_int_eq(iomap_read(&io, X86_ACPI_GPE0_BASE, &v, 2), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(iomap_read(&io, X86_ACPI_GPE0_BASE + 2, &v, 2), 0);
+	ck_assert_uint_eq(v, 1);
+	x86_acpi_pm_gpe_raise(&pm, 0);
+	ck_assert_uint_eq(irq.raised[X86_ACPI_SCI_IRQ], 2);
+	x86_acpi_pm_fini(&pm);
+	ck_assert_int_eq(iomap_read(&io, X86_ACPI_GPE0_BASE, &v, 2), -ENOENT);
+	iomap_fini(&io);
+}
+END_TEST
+
 START_TEST(test_pm_range_conflict_is_reported)
 {
 	struct iomap io;
 	struct x86_acpi_pm pm, pm2;
 	struct power_rec rec;
-	struct x86_acpi_pm_config cfg = { 0, 0, power_cb, &rec };
+	struct x86_acpi_pm_config cfg = { .power = power_cb, .opaque = &rec };
 	struct vm_error *e = NULL;
 
 	pm_setup(&io, &pm, &rec, X86_ACPI_RESET_PORT);
@@ -688,6 +778,7 @@ static Suite *acpi_suite(void)
 	tcase_add_test(tc, test_madt_one_lapic_per_vcpu);
 	tcase_add_test(tc, test_dsdt_has_s5_and_sb_extension);
 	tcase_add_test(tc, test_extra_tables_are_listed_and_checked);
+	tcase_add_test(tc, test_vmgenid_device_and_gpe_block);
 	tcase_add_test(tc, test_build_rejects_bad_config);
 	suite_add_tcase(s, tc);
 
@@ -704,6 +795,7 @@ static Suite *acpi_suite(void)
 	tcase_add_test(tc, test_reset_register_resets);
 	tcase_add_test(tc, test_reset_register_forwarded_when_not_registered);
 	tcase_add_test(tc, test_pm_range_conflict_is_reported);
+	tcase_add_test(tc, test_gpe0_block_drives_the_sci);
 	suite_add_tcase(s, tc);
 	return s;
 }

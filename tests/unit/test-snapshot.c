@@ -18,6 +18,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/rtc.h"
 #include "arch/x86/uart8250.h"
+#include "arch/x86/vmgenid.h"
 #include "snapshot/format.h"
 #include "check-main.h"
 #include "snap-util.h"
@@ -486,8 +487,9 @@ static uint16_t rd16(struct iomap *m, uint64_t port)
 
 START_TEST(test_acpi_pm_round_trip)
 {
-	struct x86_acpi_pm_config cfg = { 0, X86_ACPI_RESET_PORT, power_cb,
-					  NULL };
+	struct x86_acpi_pm_config cfg = { .reset_port = X86_ACPI_RESET_PORT,
+					  .power = power_cb,
+					  .gpe0_base = X86_ACPI_GPE0_BASE };
 	struct iomap pa, pb;
 	struct x86_acpi_pm a, b;
 	uint16_t en = 0x0121;
@@ -500,6 +502,8 @@ START_TEST(test_acpi_pm_round_trip)
 	ck_assert_int_eq(x86_acpi_pm_init(&b, &pb, &cfg, NULL), 0);
 	ck_assert_int_eq(iomap_write(&pa, X86_ACPI_PM_BASE + 2, &en, 2), 0);
 	io_wr(&pa, X86_ACPI_RESET_PORT, 0x02); /* SYS_RST without RST_CPU */
+	ck_assert_int_eq(iomap_write(&pa, X86_ACPI_GPE0_BASE + 2, &en, 2), 0);
+	x86_acpi_pm_gpe_raise(&a, 5);
 	SAVE_ONE(&w, &rec, x86_acpi_pm_save(&a, &w));
 	check_bad_records(&rec, pm_load_cb, &b);
 	ck_assert_uint_eq(rd16(&pb, X86_ACPI_PM_BASE + 2), 0);
@@ -511,10 +515,91 @@ START_TEST(test_acpi_pm_round_trip)
 	ck_assert_uint_eq(rd16(&pb, X86_ACPI_PM_BASE + 2), en);
 	ck_assert_uint_eq(io_rd(&pa, X86_ACPI_RESET_PORT),
 			  io_rd(&pb, X86_ACPI_RESET_PORT));
+	ck_assert_uint_eq(rd16(&pb, X86_ACPI_GPE0_BASE), 1u << 5);
+	ck_assert_uint_eq(rd16(&pb, X86_ACPI_GPE0_BASE + 2), en);
 	x86_acpi_pm_fini(&a);
 	x86_acpi_pm_fini(&b);
 	iomap_fini(&pa);
 	iomap_fini(&pb);
+}
+END_TEST
+
+/* A 0.3 record (version 1, no GPE0 registers) still loads. */
+START_TEST(test_acpi_pm_version_1_record_loads)
+{
+	struct x86_acpi_pm_config cfg = { .gpe0_base = X86_ACPI_GPE0_BASE };
+	struct x86_acpi_pm b;
+	struct snap_rec rec;
+	struct snap_w w;
+	struct iomap pb;
+
+	ck_assert_int_eq(iomap_init(&pb, "pio"), 0);
+	ck_assert_int_eq(x86_acpi_pm_init(&b, &pb, &cfg, NULL), 0);
+	x86_acpi_pm_gpe_raise(&b, 3);
+	SAVE_ONE(&w, &rec, {
+		snap_w_begin(&w, SNAP_TAG('P', 'M', '1', '.'), 1, 0);
+		snap_put_u16(&w, 0);
+		snap_put_u16(&w, 0x0100);
+		snap_put_u16(&w, 0);
+		snap_put_u8(&w, 0);
+		snap_w_end(&w);
+	});
+	ck_assert_int_eq(x86_acpi_pm_load(&b, &rec, NULL), 0);
+	snap_w_fini(&w);
+	ck_assert_uint_eq(rd16(&pb, X86_ACPI_PM_BASE + 2), 0x0100);
+	ck_assert_uint_eq(rd16(&pb, X86_ACPI_GPE0_BASE), 0);
+	x86_acpi_pm_fini(&b);
+	iomap_fini(&pb);
+}
+END_TEST
+
+/* ---- VM Generation ID ---- */
+
+static struct gmem vgid_mem;
+
+static int vgid_load_cb(void *dev, const struct snap_rec *rec,
+			struct vm_error **errp)
+{
+	return x86_vmgenid_load(rec, &vgid_mem, dev, errp);
+}
+
+START_TEST(test_vmgenid_round_trip_and_bad_address)
+{
+	static uint8_t ram[1 << 20];
+	uint64_t gpa = 0;
+	struct vm_error *err = NULL;
+	struct snap_rec rec;
+	struct snap_w w;
+	uint8_t id1[X86_VMGENID_LEN];
+
+	memset(&vgid_mem, 0, sizeof(vgid_mem));
+	vgid_mem.fd = -1;
+	vgid_mem.base = ram;
+	vgid_mem.size = sizeof(ram);
+	vgid_mem.nr = 1;
+	vgid_mem.r[0] = (struct gmem_region){ 0, sizeof(ram), 0, ram };
+	SAVE_ONE(&w, &rec, x86_vmgenid_save(X86_VMGENID_ADDR, &w));
+	check_bad_records(&rec, vgid_load_cb, &gpa);
+	ck_assert_uint_eq(gpa, 0);
+	ck_assert_int_eq(x86_vmgenid_load(&rec, &vgid_mem, &gpa, NULL), 0);
+	ck_assert_uint_eq(gpa, X86_VMGENID_ADDR);
+	snap_w_fini(&w);
+	/* a new ID each time, in the 16 bytes at the address */
+	ck_assert_int_eq(x86_vmgenid_renew(&vgid_mem, gpa, NULL), 0);
+	memcpy(id1, ram + gpa, sizeof(id1));
+	ck_assert_int_eq(x86_vmgenid_renew(&vgid_mem, gpa, NULL), 0);
+	ck_assert_int_ne(memcmp(id1, ram + gpa, sizeof(id1)), 0);
+	/* an address whose 16 bytes are not all RAM is refused */
+	SAVE_ONE(&w, &rec, x86_vmgenid_save(sizeof(ram) - 8, &w));
+	gpa = 0;
+	ck_assert_int_eq(x86_vmgenid_load(&rec, &vgid_mem, &gpa, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "outside the guest RAM"));
+	vm_error_free(err);
+	err = NULL;
+	ck_assert_uint_eq(gpa, 0);
+	snap_w_fini(&w);
+	ck_assert_int_eq(x86_vmgenid_renew(&vgid_mem, sizeof(ram) - 8, &err), -EFAULT);
+	vm_error_free(err);
 }
 END_TEST
 
@@ -535,6 +620,8 @@ int main(void)
 	tcase_add_test(td, test_uart_refuses_out_of_range_fifo);
 	tcase_add_test(td, test_rtc_round_trip);
 	tcase_add_test(td, test_acpi_pm_round_trip);
+	tcase_add_test(td, test_acpi_pm_version_1_record_loads);
+	tcase_add_test(td, test_vmgenid_round_trip_and_bad_address);
 	suite_add_tcase(s, td);
 	return check_run(s);
 }

@@ -892,6 +892,41 @@ START_TEST(test_vnet_host_sets_link)
 }
 END_TEST
 
+/* vm_net_set_mac(): the config's mac changes, with a config interrupt and
+ * a new config_generation; it stays across the guest's reset; the
+ * header's errors. */
+START_TEST(test_vnet_host_sets_mac)
+{
+	static const uint8_t want[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+	uint8_t got[6];
+	unsigned gen, before;
+	struct vm_error *err = NULL;
+
+	linux_probe(LINUX_FEATURES);
+	gen = virtio_bar_rd(&vbar, CC(config_generation), 1);
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:AA:bb:cc", NULL), 0);
+	for (unsigned i = 0; i < 6; i++)
+		got[i] = (uint8_t)virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF + i, 1);
+	ck_assert_int_eq(memcmp(got, want, 6), 0);
+	ck_assert_uint_ne(virtio_bar_rd(&vbar, CC(config_generation), 1), gen);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
+			  0x40); /* the config vector */
+	virtio_bar_wr(&vbar, CC(device_status), 0, 1); /* the guest resets */
+	for (unsigned i = 0; i < 6; i++)
+		got[i] = (uint8_t)virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF + i, 1);
+	ck_assert_int_eq(memcmp(got, want, 6), 0);
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb", &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "not a MAC"));
+	vm_error_free(err);
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", NULL, NULL), -EINVAL);
+	ck_assert_int_eq(vm_net_set_mac(vm, "nope", "52:54:00:aa:bb:cc", NULL), -ENOENT);
+	ck_assert_int_eq(vm_net_set_mac(vm, "s0", "52:54:00:aa:bb:cc", NULL), -ENOTSUP);
+	ck_assert_int_eq(vm_net_set_mac(NULL, "net0", "52:54:00:aa:bb:cc", NULL), -EINVAL);
+}
+END_TEST
+
 /* §5.1.2: a device with 2 pairs whose driver refuses MQ uses queue 2 as
  * its control queue. */
 START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
@@ -1059,6 +1094,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_rx_frame_cannot_take_more_chains_than_the_ring);
 	tcase_add_test(tc, test_vnet_rx_backend_errors_back_off_then_link_down);
 	tcase_add_test(tc, test_vnet_host_sets_link);
+	tcase_add_test(tc, test_vnet_host_sets_mac);
 	tcase_add_test(tc, test_vnet_ctrl_queue_is_2_without_mq);
 	tcase_add_test(tc, test_vnet_tx_poll_window_takes_frames_without_kicks);
 	suite_add_tcase(s, tc);

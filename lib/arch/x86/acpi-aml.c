@@ -31,6 +31,7 @@
 #define AML_DEVICE_OP     0x82 /* after AML_EXT_OP */
 #define AML_ROOT_CHAR     0x5c /* '\' */
 #define AML_PARENT_CHAR   0x5e /* '^' */
+#define AML_NOTIFY_OP     0x86
 #define AML_RETURN_OP     0xa4
 #define AML_ONES_OP       0xff
 
@@ -365,6 +366,13 @@ void aml_buffer(struct aml *a, const void *data, size_t len)
 void aml_return(struct aml *a)
 {
 	aml_byte(a, AML_RETURN_OP);
+}
+
+void aml_notify(struct aml *a, const char *path, uint64_t value)
+{
+	aml_byte(a, AML_NOTIFY_OP);
+	aml_namestring(a, path);
+	aml_integer(a, value);
 }
 
 /* --- resource descriptors -------------------------------------------------- */

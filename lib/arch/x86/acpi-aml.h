@@ -54,6 +54,9 @@ void aml_name(struct aml *a, const char *name);
 /* Return(<term>): emits ReturnOp; the term follows. */
 void aml_return(struct aml *a);
 
+/* Notify(<path>, <value>) (ACPI 6.4 §19.6.94), e.g. Notify(\_SB.VGEN, 0x80). */
+void aml_notify(struct aml *a, const char *path, uint64_t value);
+
 /* Nested objects; each returns a mark for aml_end(). */
 size_t aml_scope_begin(struct aml *a, const char *name);
 size_t aml_device_begin(struct aml *a, const char *name);

@@ -8,8 +8,15 @@
  * register). Accesses of any size 1..4 at any offset are split into bytes,
  * so a guest doing byte or word accesses sees the same registers.
  *
- * Threads: handlers run on vCPU threads. Locking: ->lock guards sts, en,
- * cnt and rcr; power() is called after dropping it.
+ * GPE0 block: ACPI 6.4 §4.8.4.1 (GPE0_STS then GPE0_EN, each half of the
+ * block), §5.6.4 (the SCI is asserted while a status bit is set whose
+ * enable bit is set; the OSPM clears the status, for an edge _Exx method
+ * before running it).
+ *
+ * Threads: handlers run on vCPU threads; x86_acpi_pm_gpe_raise() on the
+ * API thread. Locking: ->lock guards sts, en, cnt, rcr, gpe_sts, gpe_en
+ * and sci_level (the SCI line is set with it held, so levels reach KVM in
+ * order); power() is called after dropping it.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +28,65 @@
 #define PM_BLOCK_LEN (X86_ACPI_PM1_CNT_OFF + X86_ACPI_PM1_CNT_LEN)
 #define REG_BIT_PM    1
 #define REG_BIT_RESET 2
+#define REG_BIT_GPE0  4
+
+/* Caller holds ->lock. */
+static void sci_update(struct x86_acpi_pm *pm)
+{
+	int level = (pm->gpe_sts & pm->gpe_en) != 0;
+
+	if (level == pm->sci_level || !pm->cfg.irq)
+		return;
+	pm->sci_level = level;
+	irq_set_line(pm->cfg.irq, pm->cfg.sci_gsi, level);
+}
+
+static void gpe_read(void *opaque, uint64_t off, void *data, unsigned size)
+{
+	struct x86_acpi_pm *pm = opaque;
+	uint8_t regs[X86_ACPI_GPE0_LEN], *d = data;
+
+	pthread_mutex_lock(&pm->lock);
+	regs[0] = (uint8_t)pm->gpe_sts;
+	regs[1] = (uint8_t)(pm->gpe_sts >> 8);
+	regs[2] = (uint8_t)pm->gpe_en;
+	regs[3] = (uint8_t)(pm->gpe_en >> 8);
+	pthread_mutex_unlock(&pm->lock);
+	for (unsigned i = 0; i < size; i++)
+		d[i] = off + i < X86_ACPI_GPE0_LEN ? regs[off + i] : 0xff;
+}
+
+static void gpe_write(void *opaque, uint64_t off, const void *data,
+		      unsigned size)
+{
+	struct x86_acpi_pm *pm = opaque;
+	uint8_t val[X86_ACPI_GPE0_LEN] = { 0 }, mask[X86_ACPI_GPE0_LEN] = { 0 };
+	const uint8_t *d = data;
+	uint16_t v, m;
+
+	for (unsigned i = 0; i < size; i++) {
+		if (off + i < X86_ACPI_GPE0_LEN) {
+			val[off + i] = d[i];
+			mask[off + i] = 0xff;
+		}
+	}
+	pthread_mutex_lock(&pm->lock);
+	v = (uint16_t)(val[0] | val[1] << 8); /* STS: write 1 to clear */
+	pm->gpe_sts &= (uint16_t)~v;
+	v = (uint16_t)(val[2] | val[3] << 8);
+	m = (uint16_t)(mask[2] | mask[3] << 8);
+	pm->gpe_en = (uint16_t)((pm->gpe_en & ~m) | (v & m));
+	sci_update(pm);
+	pthread_mutex_unlock(&pm->lock);
+}
+
+void x86_acpi_pm_gpe_raise(struct x86_acpi_pm *pm, unsigned bit)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->gpe_sts |= (uint16_t)(1u << (bit & 15));
+	sci_update(pm);
+	pthread_mutex_unlock(&pm->lock);
+}
 
 static void pm_read(void *opaque, uint64_t off, void *data, unsigned size)
 {
@@ -124,6 +190,7 @@ static void rcr_write(void *opaque, uint64_t off, const void *data,
 
 static const struct iomap_ops pm_ops = { pm_read, pm_write };
 static const struct iomap_ops rcr_ops = { rcr_read, rcr_write };
+static const struct iomap_ops gpe_ops = { gpe_read, gpe_write };
 
 int x86_acpi_pm_init(struct x86_acpi_pm *pm, struct iomap *pio,
 		     const struct x86_acpi_pm_config *cfg,
@@ -151,6 +218,13 @@ int x86_acpi_pm_init(struct x86_acpi_pm *pm, struct iomap *pio,
 			return rc;
 		pm->registered |= REG_BIT_RESET;
 	}
+	if (pm->cfg.gpe0_base) {
+		rc = iomap_add(pio, pm->cfg.gpe0_base, X86_ACPI_GPE0_LEN, &gpe_ops,
+			       pm, "ACPI GPE0 block", errp);
+		if (rc)
+			return rc;
+		pm->registered |= REG_BIT_GPE0;
+	}
 	return 0;
 }
 
@@ -162,6 +236,8 @@ void x86_acpi_pm_fini(struct x86_acpi_pm *pm)
 		iomap_del(pm->pio, pm->cfg.reset_port, pm);
 	if (pm->registered & REG_BIT_PM)
 		iomap_del(pm->pio, pm->cfg.pm_base, pm);
+	if (pm->registered & REG_BIT_GPE0)
+		iomap_del(pm->pio, pm->cfg.gpe0_base, pm);
 	pm->registered = 0;
 	pm->pio = NULL;
 	pthread_mutex_destroy(&pm->lock);
@@ -169,7 +245,7 @@ void x86_acpi_pm_fini(struct x86_acpi_pm *pm)
 
 /* ---- snapshot state ---- */
 
-#define PM_SNAP_VERSION 1
+#define PM_SNAP_VERSION 2 /* 2: + GPE0 STS/EN (0.4) */
 
 void x86_acpi_pm_save(struct x86_acpi_pm *pm, struct snap_w *w)
 {
@@ -179,6 +255,8 @@ void x86_acpi_pm_save(struct x86_acpi_pm *pm, struct snap_w *w)
 	snap_put_u16(w, pm->en);
 	snap_put_u16(w, pm->cnt);
 	snap_put_u8(w, pm->rcr);
+	snap_put_u16(w, pm->gpe_sts);
+	snap_put_u16(w, pm->gpe_en);
 	snap_w_end(w);
 	pthread_mutex_unlock(&pm->lock);
 }
@@ -186,7 +264,7 @@ void x86_acpi_pm_save(struct x86_acpi_pm *pm, struct snap_w *w)
 int x86_acpi_pm_load(struct x86_acpi_pm *pm, const struct snap_rec *rec,
 		     struct vm_error **errp)
 {
-	uint16_t sts, en, cnt;
+	uint16_t sts, en, cnt, gsts = 0, gen = 0;
 	struct snap_cur c;
 	uint8_t rcr;
 	int rc = snap_rec_check(rec, PM_SNAP_VERSION, "ACPI PM", errp);
@@ -198,6 +276,10 @@ int x86_acpi_pm_load(struct x86_acpi_pm *pm, const struct snap_rec *rec,
 	en = snap_get_u16(&c);
 	cnt = snap_get_u16(&c);
 	rcr = snap_get_u8(&c);
+	if (rec->version >= 2) {
+		gsts = snap_get_u16(&c);
+		gen = snap_get_u16(&c);
+	}
 	rc = snap_cur_done(&c, rec, "ACPI PM", errp);
 	if (rc < 0)
 		return rc;
@@ -206,6 +288,11 @@ int x86_acpi_pm_load(struct x86_acpi_pm *pm, const struct snap_rec *rec,
 	pm->en = en;
 	pm->cnt = cnt;
 	pm->rcr = rcr;
+	pm->gpe_sts = gsts;
+	pm->gpe_en = gen;
+	/* The new VM's line starts low whatever the saved one was. */
+	pm->sci_level = 0;
+	sci_update(pm);
 	pthread_mutex_unlock(&pm->lock);
 	return 0;
 }

@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "acpi-aml.h"
+#include "acpi-pm.h"
 #include "acpi.h"
+#include "vmgenid.h"
 #include "boot.h"
 
 #define AREA_SIZE (X86_ACPI_AREA_END - X86_ACPI_ADDR)
@@ -266,7 +268,11 @@ static int64_t build_dsdt(struct builder *b, const struct x86_acpi_config *cfg,
 	/* Scope (\_SB) { extension AML: PCI root bridge, ... } */
 	mark = aml_scope_begin(&a, "\\_SB");
 	aml_raw(&a, cfg->sb_aml, cfg->sb_aml_len);
+	if (cfg->vmgenid_gpa)
+		x86_vmgenid_sb_aml(&a, cfg->vmgenid_gpa);
 	aml_end(&a, mark);
+	if (cfg->vmgenid_gpa)
+		x86_vmgenid_gpe_aml(&a);
 	if (a.err || a.len > UINT32_MAX) {
 		int err = a.err ? a.err : -E2BIG;
 
@@ -322,7 +328,15 @@ static int64_t build_fadt(struct builder *b, const struct x86_acpi_config *cfg,
 	f.x_pm1a_cnt_blk = (struct acpi_gas){ GAS_SYSTEM_IO,
 					      8 * X86_ACPI_PM1_CNT_LEN, 0, 0,
 					      pm + X86_ACPI_PM1_CNT_OFF };
-	/* No PM timer, no GPE blocks: fewer ports for Linux to poll. C2/C3
+	if (cfg->vmgenid_gpa && cfg->gpe0_base) {
+		f.gpe0_blk = cfg->gpe0_base;
+		f.gpe0_blk_len = X86_ACPI_GPE0_LEN;
+		f.x_gpe0_blk = (struct acpi_gas){ GAS_SYSTEM_IO,
+						  8 * X86_ACPI_GPE0_LEN, 0, 0,
+						  cfg->gpe0_base };
+	}
+	/* No PM timer, no GPE block unless the VM Generation ID device
+	 * needs one: fewer ports for Linux to poll. C2/C3
 	 * latencies over 100/1000 us mean "not supported". */
 	f.p_lvl2_lat = 101;
 	f.p_lvl3_lat = 1001;

@@ -30,6 +30,9 @@
  *   DSDT: Name(\_S5, Package{5, 5, 0, 0}) so Linux's poweroff writes
  *     SLP_TYP=5 | SLP_EN to PM1a_CNT (see acpi-pm.h), then
  *     Scope(\_SB) { cfg->sb_aml }.
+ *   With cfg->vmgenid_gpa: the FADT lists a GPE0 block (cfg->gpe0_base,
+ *     X86_ACPI_GPE0_LEN bytes) and the DSDT has the VM Generation ID
+ *     device and its \_GPE._E00 (vmgenid.h).
  * Extension points (the PCI root bridge PNP0A03 and MCFG of the PCI work):
  * cfg->sb_aml is AML emitted with acpi-aml.h and spliced inside \_SB;
  * cfg->tables are complete tables (header filled with
@@ -91,6 +94,8 @@ struct x86_acpi_config {
 	size_t sb_aml_len;
 	const struct x86_acpi_blob *tables; /* extra tables for the XSDT */
 	unsigned nr_tables;
+	uint64_t vmgenid_gpa;      /* the generation ID's address; 0: none */
+	uint16_t gpe0_base;        /* with vmgenid_gpa: the GPE0 block */
 };
 
 /* Fill a header with our OEM fields; checksum left 0 for the builder. */

@@ -6,4 +6,5 @@ lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/arch/x86/e820.c lib/arch/x86/e820.h \
 	lib/arch/x86/acpi.c lib/arch/x86/acpi.h \
 	lib/arch/x86/acpi-aml.c lib/arch/x86/acpi-aml.h \
-	lib/arch/x86/acpi-pm.c lib/arch/x86/acpi-pm.h
+	lib/arch/x86/acpi-pm.c lib/arch/x86/acpi-pm.h \
+	lib/arch/x86/vmgenid.c lib/arch/x86/vmgenid.h

@@ -34,6 +34,7 @@ struct machine {
 	struct pc_ports ports;
 	struct x86_acpi_pm pm;
 	struct x86_pc_pci pci;   /* bus 0; owns 0xcf8..0xcff (pc-pci.h) */
+	uint64_t vmgenid_gpa;    /* the generation ID (vmgenid.h); 0: none */
 };
 
 #endif

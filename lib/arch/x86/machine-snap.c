@@ -2,7 +2,8 @@
 /*
  * lib/arch/x86/machine-snap.c: the whole x86 machine as snapshot records,
  * in this order: the KVM VM (clock, PIC, IOAPIC, PIT: lib/kvm/vm-state.c),
- * each vCPU (lib/kvm/vcpu-state.c), COM1, RTC, ACPI PM, then guest RAM
+ * each vCPU (lib/kvm/vcpu-state.c), COM1, RTC, ACPI PM, the VM Generation
+ * ID's address if the guest has the device (vmgenid.h), then guest RAM
  * (lib/kvm/mem-state.c). A restore loads them into a machine realized in
  * restore mode (machine_config.restore: no kernel loaded, no boot tables
  * written, vCPUs given only their CPUID) in the same order.
@@ -25,6 +26,7 @@
 #include "machine-internal.h"
 #include "rtc.h"
 #include "uart8250.h"
+#include "vmgenid.h"
 
 uint64_t machine_host_id(const struct machine *m)
 {
@@ -61,6 +63,8 @@ int machine_save(struct machine *m, struct snap_w *w, int with_ram,
 	uart8250_save(&m->com1, w);
 	rtc_save(&m->rtc, w);
 	x86_acpi_pm_save(&m->pm, w);
+	if (m->vmgenid_gpa)
+		x86_vmgenid_save(m->vmgenid_gpa, w);
 	if (with_ram)
 		gmem_save(&m->mem, w);
 	return w->err < 0 ? verr_set_errno(errp, w->err, "snapshot: write") : 0;
@@ -71,7 +75,8 @@ int machine_load(struct machine *m, const struct snap_index *ix,
 {
 	static const uint32_t tag_uart = SNAP_TAG('U', 'A', 'R', 'T'),
 			      tag_rtc = SNAP_TAG('R', 'T', 'C', '.'),
-			      tag_pm = SNAP_TAG('P', 'M', '1', '.');
+			      tag_pm = SNAP_TAG('P', 'M', '1', '.'),
+			      tag_vgid = SNAP_TAG('V', 'G', 'I', 'D');
 	const struct snap_rec *rec;
 	uint64_t id = machine_host_id(m);
 	int r;
@@ -95,5 +100,8 @@ int machine_load(struct machine *m, const struct snap_index *ix,
 		r = rtc_load(&m->rtc, rec, errp);
 	if (r == 0 && (r = snap_need(ix, tag_pm, 0, "ACPI PM", &rec, errp)) == 0)
 		r = x86_acpi_pm_load(&m->pm, rec, errp);
+	/* optional: a guest without the device (0.3, or turned off) */
+	if (r == 0 && (rec = snap_find(ix, tag_vgid, 0)))
+		r = x86_vmgenid_load(rec, &m->mem, &m->vmgenid_gpa, errp);
 	return r;
 }

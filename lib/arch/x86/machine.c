@@ -6,7 +6,8 @@
  *
  * Platform: COM1 8250 (0x3f8, IRQ 4), CMOS RTC (0x70), i8042 (0x60/0x64),
  * debug-exit (0x501), POST port (0x80, ignored), and the ACPI PM1a block
- * (0x600) plus reset control register (0xcf9) of acpi-pm.c, which the ACPI
+ * (0x600), GPE0 block (0x620) and reset control register (0xcf9) of
+ * acpi-pm.c and the VM Generation ID (vmgenid.h, unless turned off), which the ACPI
  * tables (acpi.c, built at realize) describe; PCI bus 0 with its host
  * bridge, config ports 0xcf8..0xcff (forwarding 0xcf9) and ECAM (pc-pci.h).
  * The devices are registered at machine_new() so that phase-2 devices
@@ -43,6 +44,7 @@
 #include "pc-ports.h"
 #include "rtc.h"
 #include "uart8250.h"
+#include "vmgenid.h"
 
 #define MACHINE_MAX_VCPUS 255u  /* xAPIC IDs; 0xff is the broadcast ID */
 #define X86_TSS_ADDR 0xfffbd000ull
@@ -97,6 +99,10 @@ static int machine_add_platform(struct machine *m, struct vm_error **errp)
 		.reset_port = 0, /* 0xcf9 is forwarded by the PCI bus */
 		.power = machine_power_cb,
 		.opaque = m,
+		/* always there: a restored guest may have the device */
+		.gpe0_base = X86_ACPI_GPE0_BASE,
+		.irq = &m->irq.sink,
+		.sci_gsi = X86_ACPI_SCI_IRQ,
 	};
 	static const struct {
 		uint64_t base, len;
@@ -303,14 +309,21 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 		goto fail;
 	/* Restoring: RAM (tables and kernel included) comes from the
 	 * snapshot (machine-snap.c). */
+	if (m->cfg.vmgenid && !m->cfg.restore) {
+		ac.vmgenid_gpa = X86_VMGENID_ADDR;
+		ac.gpe0_base = X86_ACPI_GPE0_BASE;
+	}
 	r = m->cfg.restore ? 0 : x86_pc_pci_acpi(&m->pci, &ac, errp);
 	if (r == 0 && !m->cfg.restore)
 		r = x86_acpi_build(&m->mem, &ac, &bc.acpi_rsdp, errp);
 	bc.gbpages = x86_cpuid_has_gbpages(&m->cpuid);
 	if (r == 0 && !m->cfg.restore)
 		r = x86_boot_load(&m->mem, &bc, &m->boot, errp);
+	if (r == 0 && ac.vmgenid_gpa)
+		r = x86_vmgenid_renew(&m->mem, ac.vmgenid_gpa, errp);
 	if (r < 0)
 		goto fail;
+	m->vmgenid_gpa = ac.vmgenid_gpa;
 	r = hv_vcpus_create(&m->vcpus, &m->hv, m->cfg.vcpus, errp);
 	if (r < 0)
 		goto fail;
@@ -345,6 +358,14 @@ int machine_start(struct machine *m, struct vm_error **errp)
 		return verr_set(errp, -EINVAL, "machine: not realized");
 	if (m->started)
 		return verr_set(errp, -EBUSY, "machine: already started");
+	/* A restored VM or a clone is a new generation: a new ID, and the
+	 * guest told (GPE 0 -> SCI -> Notify) when it runs. */
+	if (m->cfg.restore && m->vmgenid_gpa) {
+		r = x86_vmgenid_renew(&m->mem, m->vmgenid_gpa, errp);
+		if (r < 0)
+			return r;
+		x86_acpi_pm_gpe_raise(&m->pm, X86_VMGENID_GPE);
+	}
 	r = uart8250_start(&m->com1, errp);
 	if (r < 0)
 		return r;

@@ -62,6 +62,9 @@ struct machine_config {
 	int cow;                   /* with restore: RAM is a private
 				      copy-on-write mapping of cow_fd */
 	int cow_fd;                /* borrowed until machine_new() returns */
+	int vmgenid;               /* a fresh VM gets the VM Generation ID
+				      device (vmgenid.h); a restored one has
+				      it if its snapshot says so */
 	const struct vlog *log;    /* borrowed until machine_free */
 };
 
