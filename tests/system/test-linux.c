@@ -1447,6 +1447,9 @@ START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 	nic_netdevs = NULL;
 	nic_props = NULL;
 	boot_mem_mib = 0;
+}
+END_TEST
+
 /* ---- issue 12: pause, clone, snapshot and restore of a stock Linux guest ---- */
 
 /* Every host-side tap of this test has this MAC: the guest's ARP entry
