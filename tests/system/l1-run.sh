@@ -38,8 +38,10 @@
 #   --stall SEC      kill L1 after SEC seconds without console output
 #                    (default 120) and retry once: the emulator is known to
 #                    wedge now and then (README.md).  COMMAND must therefore
-#                    print something at least every SEC seconds.
-#   --nudge SEC      after SEC seconds without output (default 15, or
+#                    print something at least every SEC seconds.  An L1
+#                    whose kernel panics after the command started is
+#                    retried the same way (one retry in all).
+#   --nudge SEC      after SEC seconds without output (default 45, or
 #                    $L1_NUDGE; 0: never), and every SEC seconds while the
 #                    silence lasts, send L1 an NMI through QEMU's monitor:
 #                    it wakes a CPU from a lost wake-up (README.md).  L1's
@@ -86,7 +88,7 @@ EOF
 }
 
 # ------------------------------------------------------------ arguments
-CACHE='' SMP=1 MEM=2048 TIMEOUT=600 STALL=120 NUDGE=${L1_NUDGE:-15} LOG='' CWD=/payload APPEND='' KEEP='' BZIMAGE=''
+CACHE='' SMP=1 MEM=2048 TIMEOUT=600 STALL=120 NUDGE=${L1_NUDGE:-45} LOG='' CWD=/payload APPEND='' KEEP='' BZIMAGE=''
 PAYLOADS=() MIRRORS=() FILES=() ENVS=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -525,6 +527,17 @@ while :; do
                 continue
             fi
             qemu_errors >&2
+            # L1's own kernel panicked (seen: "BUG: TASK stack guard page
+            # was hit" in a vCPU thread, under TCG's emulated SVM): like a
+            # wedge, once more from the start.
+            if grep -aqF "@@L1-CMD@@" "$RAW" && grep -aq "Kernel panic - not syncing" "$RAW"; then
+                if [ -z "$retried" ]; then
+                    retried=1
+                    msg "L1 crashed (its kernel panicked, see the console above), retrying once"
+                    continue
+                fi
+                die "L1 crashed again (its kernel panicked) after a retry; giving up"
+            fi
             die "L1 stopped without reporting an exit status (boot failure or crash; see console output above)" ;;
     esac
 done
