@@ -897,20 +897,25 @@ static void pin_vmm_threads(void)
 	printf("# traffic: vCPU threads on CPU 0, NIC I/O threads on CPU 1\n");
 }
 
-/* Give @ifname MTU @mtu. */
-static int tap_set_mtu(const char *ifname, int mtu)
+/* One SIOCSIF* ioctl @req on @ifname with @ifr (its name is set here). */
+static int if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
 {
-	struct ifreq ifr;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
 
 	if (s < 0)
 		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_mtu = mtu;
-	rc = ioctl(s, SIOCSIFMTU, &ifr);
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	rc = ioctl(s, req, ifr);
 	close(s);
 	return rc;
+}
+
+/* Give @ifname MTU @mtu. */
+static int tap_set_mtu(const char *ifname, int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = mtu };
+
+	return if_ioctl(ifname, SIOCSIFMTU, &ifr);
 }
 
 /* In a network namespace of its own (as the ping test): MTU 9000 end to
@@ -1489,16 +1494,12 @@ struct snapvm {
 static int snap_host_tap(const char *ifname)
 {
 	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+	int rc;
 
-	if (s < 0)
-		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
 	memcpy(ifr.ifr_hwaddr.sa_data, SNAP_HOST_MAC, 6);
-	rc = ioctl(s, SIOCSIFHWADDR, &ifr);
-	close(s);
+	rc = if_ioctl(ifname, SIOCSIFHWADDR, &ifr);
 	return rc < 0 ? rc : tap_configure(ifname, XFER_HOST);
 }
 
