@@ -41,7 +41,7 @@
 #                    print something at least every SEC seconds.  An L1
 #                    whose kernel panics after the command started is
 #                    retried the same way (one retry in all).
-#   --nudge SEC      after SEC seconds without output (default 45, or
+#   --nudge SEC      after SEC seconds without output (default 15, or
 #                    $L1_NUDGE; 0: never), and every SEC seconds while the
 #                    silence lasts, send L1 an NMI through QEMU's monitor:
 #                    it wakes a CPU from a lost wake-up (README.md).  L1's
@@ -88,7 +88,7 @@ EOF
 }
 
 # ------------------------------------------------------------ arguments
-CACHE='' SMP=1 MEM=2048 TIMEOUT=600 STALL=120 NUDGE=${L1_NUDGE:-45} LOG='' CWD=/payload APPEND='' KEEP='' BZIMAGE=''
+CACHE='' SMP=1 MEM=2048 TIMEOUT=600 STALL=120 NUDGE=${L1_NUDGE:-15} LOG='' CWD=/payload APPEND='' KEEP='' BZIMAGE=''
 PAYLOADS=() MIRRORS=() FILES=() ENVS=()
 while [ $# -gt 0 ]; do
     case $1 in
