@@ -474,6 +474,23 @@ START_TEST(test_tap_guest_pings_host)
 }
 END_TEST
 
+/* One line of a NIC's counters, "# @what: rx ..." */
+static void print_net_stats(const char *what, const struct vm_net_stats *st)
+{
+	printf("# %s: rx %llu frames %llu bytes, tx %llu frames %llu bytes, kicks %llu (exits %llu), interrupts %llu (irqfd %llu), drops rx %llu/%llu tx %llu/%llu/%llu, link %u\n",
+	       what,
+	       (unsigned long long)st->rx_packets, (unsigned long long)st->rx_bytes,
+	       (unsigned long long)st->tx_packets, (unsigned long long)st->tx_bytes,
+	       (unsigned long long)st->kicks, (unsigned long long)st->kick_exits,
+	       (unsigned long long)st->interrupts,
+	       (unsigned long long)st->irqfd_interrupts,
+	       (unsigned long long)st->rx_drop_oversize,
+	       (unsigned long long)st->rx_drop_backend,
+	       (unsigned long long)st->tx_drop_backend,
+	       (unsigned long long)st->tx_drop_malformed,
+	       (unsigned long long)st->tx_drop_link_down, st->link_up);
+}
+
 /* ---- host netdevs: a host that is only frames, and passt ---- */
 
 static struct hostnet hn;
@@ -562,17 +579,7 @@ START_TEST(test_host_netdevs_callback_ping_and_passt)
 		struct vm_net_stats st = VM_NET_STATS_INIT;
 
 		if (vm_net_get_stats(b->vm, "net1", &st, NULL) == 0)
-			printf("# hostnet: stream NIC: rx %llu frames %llu bytes, tx %llu frames %llu bytes; drops rx oversize %llu backend %llu, tx backend %llu malformed %llu link-down %llu; link %u\n",
-			       (unsigned long long)st.rx_packets,
-			       (unsigned long long)st.rx_bytes,
-			       (unsigned long long)st.tx_packets,
-			       (unsigned long long)st.tx_bytes,
-			       (unsigned long long)st.rx_drop_oversize,
-			       (unsigned long long)st.rx_drop_backend,
-			       (unsigned long long)st.tx_drop_backend,
-			       (unsigned long long)st.tx_drop_malformed,
-			       (unsigned long long)st.tx_drop_link_down,
-			       st.link_up);
+			print_net_stats("hostnet: stream NIC", &st);
 	}
 	if (!b->done)
 		boot_print_console(b);
@@ -986,18 +993,7 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	printf("# %s: %u MiB host->guest in %.0f ms (%.2f MB/s), guest->host in %.0f ms (%.2f MB/s)\n",
 	       name, mib, x.ms_to_guest, x.bytes / 1e3 / (x.ms_to_guest + 1e-9),
 	       x.ms_from_guest, x.bytes / 1e3 / (x.ms_from_guest + 1e-9));
-	printf("# %s: rx %llu frames %llu bytes, tx %llu frames %llu bytes, kicks %llu (exits %llu), interrupts %llu (irqfd %llu), drops rx %llu/%llu tx %llu/%llu/%llu\n",
-	       name,
-	       (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes,
-	       (unsigned long long)st.tx_packets, (unsigned long long)st.tx_bytes,
-	       (unsigned long long)st.kicks, (unsigned long long)st.kick_exits,
-	       (unsigned long long)st.interrupts,
-	       (unsigned long long)st.irqfd_interrupts,
-	       (unsigned long long)st.rx_drop_oversize,
-	       (unsigned long long)st.rx_drop_backend,
-	       (unsigned long long)st.tx_drop_backend,
-	       (unsigned long long)st.tx_drop_malformed,
-	       (unsigned long long)st.tx_drop_link_down);
+	print_net_stats(name, &st);
 	if (x.fail || ping != 1000 || b->st.reason != VM_EXIT_POWEROFF)
 		boot_print_console(b);
 	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
