@@ -19,9 +19,10 @@
  *       (header + up to 64 KiB), then scattered into as many writable
  *       chains as it needs (MRG_RXBUF: num_buffers says how many, never
  *       more than the ring holds; otherwise one chain must hold it, else
- *       the frame is dropped and counted). With no guest buffers the
- *       frame waits, the backend is no longer polled, and the guest's
- *       next rx kick resumes. Receive errors back off exponentially; after
+ *       the frame is dropped and counted). With no guest buffers, or
+ *       too few for the frame, the frame waits, the backend is no longer
+ *       polled, and the guest's next rx kick resumes (asked for at the
+ *       driver's next buffer: vq_notify_at_next). Receive errors back off exponentially; after
  *       VNET_RX_ERR_MAX in a row the link is reported down.
  *   ctrl: commands go to vnet_ctrl_cmd() (virtio-net.c).
  *
@@ -79,6 +80,7 @@ enum {
 	VNET_DID = 1,    /* one item done */
 	VNET_WAIT = 2,   /* the backend is not ready (empty rx / full tx) */
 	VNET_DID_WAIT = 3, /* items done, then the backend was full */
+	VNET_SHORT = 4,  /* buffers posted, but too few for the rx frame */
 };
 
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -294,7 +296,8 @@ static int vnet_tx_batch(struct vnet *n, struct vnet_queue *vqs,
 }
 
 /* Put the pending frame into the guest's buffers: VNET_DID, VNET_EMPTY
- * (too few buffers: nothing consumed) or VNET_BAD. */
+ * (no buffer), VNET_SHORT (too few buffers: nothing consumed) or
+ * VNET_BAD. */
 static int vnet_rx_deliver(struct vnet *n, struct vnet_queue *vqs,
 			   struct vq *vq, struct vnet_burst *b)
 {
@@ -319,7 +322,7 @@ static int vnet_rx_deliver(struct vnet *n, struct vnet_queue *vqs,
 		if (rc <= 0) {
 			if (used)
 				vq_unpop(vq, (uint16_t)used);
-			return rc == 0 ? VNET_EMPTY : VNET_BAD;
+			return rc < 0 ? VNET_BAD : used ? VNET_SHORT : VNET_EMPTY;
 		}
 		/* virtio 1.2 §5.1.6.3.1: rx buffers are device-writable and
 		 * hold at least the header. */
@@ -408,7 +411,7 @@ static int vnet_rx_one(struct vnet *n, struct vnet_queue *vqs, struct vq *vq,
 		vqs->bounce[11] = 0;
 	}
 	r = vnet_rx_deliver(n, vqs, vq, b);
-	if (r == VNET_EMPTY)
+	if (r == VNET_EMPTY || r == VNET_SHORT)
 		ST(vqs->rx_want, 0); /* no buffers: wait for the guest's kick */
 	return r;
 }
@@ -480,6 +483,15 @@ static bool vnet_serve(struct vnet *n, unsigned q)
 			budget -= MIN(budget, MAX(b.items, 1u));
 		if (r == VNET_DID)
 			continue;
+		/* Too few rx buffers for the frame: kick at the next one
+		 * (retrying now would spin until the driver posts more). */
+		if (r == VNET_SHORT) {
+			if (vq_notify_at_next(vq)) {
+				budget--;
+				continue;
+			}
+			break;
+		}
 		/* poll-us: a transmit queue that just had work keeps kicks
 		 * off and is looked at again by the thread's next turn
 		 * (poll() with timeout 0) until the window closes. */

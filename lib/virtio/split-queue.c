@@ -307,3 +307,28 @@ bool vq_set_notification(struct vq *vq, bool enable)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return vq_avail_idx(vq) != vq->last_avail_idx;
 }
+
+bool vq_notify_at_next(struct vq *vq)
+{
+	uint16_t seen;
+
+	if (!vq_is_ready(vq) || vq->broken)
+		return false;
+	seen = vq_avail_idx(vq);
+	vq->notify_enabled = true;
+	if (vq->event_idx) {
+		__atomic_store_n(vq_avail_event(vq), htole16(seen),
+				 __ATOMIC_RELAXED);
+	} else {
+		uint16_t f = le16toh(__atomic_load_n(&vq->used->flags,
+						     __ATOMIC_RELAXED));
+
+		__atomic_store_n(&vq->used->flags,
+				 htole16((uint16_t)(f & ~VRING_USED_F_NO_NOTIFY)),
+				 __ATOMIC_RELAXED);
+	}
+	/* As in vq_set_notification(): the request is visible before the
+	 * second look. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return vq_avail_idx(vq) != seen;
+}

@@ -143,4 +143,14 @@ bool vq_should_notify(struct vq *vq);
  */
 bool vq_set_notification(struct vq *vq, bool enable);
 
+/*
+ * Ask for a notification at the driver's next addition, when what it has
+ * made available is not enough (a receive frame that needs more buffers
+ * than are posted): EVENT_IDX's avail_event is set to the current avail
+ * index, not to last_avail_idx, which the driver may already have passed
+ * and so would never notify for. Returns true if the driver added buffers
+ * meanwhile (the caller tries again rather than wait).
+ */
+bool vq_notify_at_next(struct vq *vq);
+
 #endif
