@@ -676,6 +676,35 @@ struct xfer {
 	int guest_gone;              /* atomic: the VM stopped, give up */
 };
 
+/* A transfer that stopped: the NIC's per-queue counters now and 3 s
+ * later, to tell a device that no longer serves a queue (kicks grow,
+ * frames do not), a lost interrupt (frames stop, the queue's interrupts
+ * too) and a guest that went quiet (nothing grows). */
+static void xfer_stall_dump(struct vm *vm, const char *dir)
+{
+	for (int round = 0; round < 2; round++) {
+		struct vm_net_stats st = VM_NET_STATS_INIT;
+
+		if (round)
+			sleep(3);
+		if (vm_net_get_stats(vm, "net0", &st, NULL) < 0)
+			return;
+		for (unsigned p = 0; p < st.active_pairs && p < VM_NET_MAX_QUEUE_PAIRS; p++) {
+			const struct vm_net_queue_stats *q = &st.queue[p];
+
+			printf("# stall %s (+%d s): pair %u: rx %llu frames, %llu kicks, %llu interrupts; tx %llu frames, %llu kicks, %llu interrupts\n",
+			       dir, 3 * round, p,
+			       (unsigned long long)q->rx_packets,
+			       (unsigned long long)q->rx_kicks,
+			       (unsigned long long)q->rx_interrupts,
+			       (unsigned long long)q->tx_packets,
+			       (unsigned long long)q->tx_kicks,
+			       (unsigned long long)q->tx_interrupts);
+		}
+	}
+	fflush(stdout);
+}
+
 static uint64_t xorshift(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -811,6 +840,7 @@ static void *xfer_thread(void *arg)
 			n = send(fd, (char *)buf + off, k - off, MSG_NOSIGNAL);
 			if (n <= 0) {
 				x->fail = "send to the guest";
+				xfer_stall_dump(x->vm, "host->guest");
 				goto out;
 			}
 		}
@@ -848,6 +878,13 @@ static void *xfer_thread(void *arg)
 		x->got += (uint64_t)n;
 	}
 	x->ms_from_guest = now_ms() - t0;
+	if (x->got < x->bytes && !__atomic_load_n(&x->guest_gone,
+						  __ATOMIC_ACQUIRE)) {
+		printf("# guest->host stopped after %llu of %llu bytes\n",
+		       (unsigned long long)x->got,
+		       (unsigned long long)x->bytes);
+		xfer_stall_dump(x->vm, "guest->host");
+	}
 	sha256_hex(&h, x->got_sha);
 	/* Our close ends the guest's nc; it then watches its carrier while
 	 * we take the link down, then up again. */
