@@ -44,12 +44,22 @@ received() { sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p'; }
 # carrier_watch NAME TENTHS: wait (up to TENTHS x 0.1 s each) for eth0's
 # carrier to go 0, then 1, printing "@@NAME0 c@@" and "@@NAME1 c@@".
 carrier_watch() {
+	# Down is also seen in carrier_down_count: a busy L1 can keep us
+	# from looking during a short flap (a testpmd restart: ~2 s).
+	d=/sys/class/net/eth0/carrier_down_count
+	d0=$(cat $d 2>/dev/null || echo 0)
 	for want in 0 1; do
 		i=0
-		while [ "$(cat /sys/class/net/eth0/carrier)" != $want ] && [ $i -lt "$2" ]; do
+		while [ "$(cat /sys/class/net/eth0/carrier)" != $want ] &&
+		    { [ $want = 1 ] || [ "$(cat $d 2>/dev/null || echo 0)" = "$d0" ]; } &&
+		    [ $i -lt "$2" ]; do
 			sleep 0.1; i=$((i + 1))
 		done
-		echo "@@$1$want $(cat /sys/class/net/eth0/carrier)@@"
+		if [ $want = 0 ] && [ "$(cat $d 2>/dev/null || echo 0)" != "$d0" ]; then
+			echo "@@${1}0 0@@"
+		else
+			echo "@@$1$want $(cat /sys/class/net/eth0/carrier)@@"
+		fi
 	done
 }
 # The traffic test (test-linux's tap test with test.xfer=MiB): 1000 pings,
