@@ -10,7 +10,11 @@
  *   process's signal disposition and mask are untouched;
  * - vm_destroy of a running VM from another thread than the starter;
  * - a process that destroys 10 VMs and returns from main at once exits
- *   cleanly (status 0; under ASan, LeakSanitizer would make it 23).
+ *   cleanly (status 0; under ASan, LeakSanitizer would make it 23);
+ * - vm_prewarm(): its errors; VMs of the prewarmed shape take a KVM VM
+ *   made in advance (the realize log says so), others do not, nor one
+ *   younger than 30 ms; the replacement is made; vm_prewarm(…, 0) gives
+ *   every fd back; a forked child makes its own.
  *
  * Guests come from $GUEST_DIR, else ../guests next to this program.
  * Without /dev/kvm the program exits 77 (kvm-tests.sh runs it where KVM
