@@ -639,6 +639,41 @@ VM_EXPORT int vm_release_wait(int timeout_ms);
  */
 VM_EXPORT unsigned vm_release_pending(void);
 
+/**
+ * vm_prewarm() - make KVM VMs in advance for VMs shaped like @cfg.
+ * @cfg: the shape: ->vcpus and the flags VM_CONFIG_F_NO_IRQCHIP and
+ *       VM_CONFIG_F_PIT (checked as vm_create() checks a config; the other
+ *       fields are not used).
+ * @count: how many to keep ready, at most 64; 0 drops them all.
+ * @errp: error out.
+ *
+ * Creating the KVM VM, its irqchip (and PIT) and its vCPUs is most of
+ * what vm_start() costs before the guest runs (bench/first-exit,
+ * bench/clone). vm_prewarm() does that now, on the calling thread, for
+ * @count VMs; a later vm_start() of a VM with the same vCPU count and the
+ * same two flags, fresh, restored or cloned, takes one of them instead of
+ * creating its own, adds guest RAM and state to it and runs it, and a
+ * library release thread makes a replacement behind it (vm_release_wait()
+ * also waits for those). What a prewarmed VM lacks is what depends on the
+ * VM: RAM, boot image, vCPU state, devices. A VM made less than 30 ms
+ * before is not taken (on some host kernels a memory slot added that soon
+ * after the irqchip waits ~5-7 ms for a grace period): vm_start() then
+ * creates its own, as it does when none is ready.
+ * One shape at a time: a call with another shape drops the VMs of the
+ * previous one. Each held VM costs its fds (1 + 1 + vcpus) and a few
+ * hundred KiB of kernel memory. They belong to the process that made them
+ * (after fork() the child has none) and are closed at exit.
+ * Returns: the number ready for @cfg's shape (@count unless another
+ * thread changed the shape meanwhile), or a negative errno.
+ * Errors: -EINVAL bad @cfg (as vm_create()), @count above 64, or
+ * VM_CONFIG_F_PIT with VM_CONFIG_F_NO_IRQCHIP; -ENOENT/-EACCES cannot open
+ * /dev/kvm; what KVM_CREATE_VM, KVM_CREATE_IRQCHIP or KVM_CREATE_VCPU
+ * answer (the VMs made before the failure are kept).
+ * Thread-safety: any thread. Since: 0.5.
+ */
+VM_EXPORT int vm_prewarm(const struct vm_config *cfg, unsigned count,
+			 struct vm_error **errp);
+
 enum vm_host_kvm {
 	VM_HOST_KVM_NONE = 0,     /* no usable /dev/kvm */
 	VM_HOST_KVM_HARDWARE = 1, /* KVM on hardware virtualisation (VMX/SVM) */

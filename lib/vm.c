@@ -50,6 +50,51 @@ static char *dup_opt(const char *s, bool *oom)
 	return d;
 }
 
+/* @cfg copied into @c (the current struct size) and checked; @who names
+ * the call in the messages. */
+static int config_check(const struct vm_config *cfg, struct vm_config *c,
+			const char *who, struct vm_error **errp)
+{
+	if (!cfg || cfg->size < VM_CONFIG_V0_SIZE)
+		return verr_set(errp, -EINVAL,
+				"%s: config missing or its size %zu is too small (start from VM_CONFIG_INIT)",
+				who, cfg ? cfg->size : 0);
+	memcpy(c, cfg, MIN(cfg->size, sizeof(*c)));
+	c->size = sizeof(*c);
+	if (c->vcpus == 0 || c->mem_mib == 0)
+		return verr_set(errp, -EINVAL,
+				"vm: vcpus (%u) and mem_mib (%u) must be at least 1",
+				c->vcpus, c->mem_mib);
+	if (c->kick_signal != 0 &&
+	    (c->kick_signal < SIGRTMIN || c->kick_signal > SIGRTMAX))
+		return verr_set(errp, -EINVAL,
+				"vm: kick_signal %d is not a real-time signal (%d..%d)",
+				c->kick_signal, SIGRTMIN, SIGRTMAX);
+	if (c->vcpus > VM_MAX_VCPUS)
+		return verr_set(errp, -E2BIG, "vm: %u vCPUs asked, at most %u",
+				c->vcpus, VM_MAX_VCPUS);
+	if (c->mem_mib > VM_MAX_MEM_MIB)
+		return verr_set(errp, -E2BIG,
+				"vm: %u MiB of RAM asked, at most %u", c->mem_mib,
+				VM_MAX_MEM_MIB);
+	if (c->flags & ~VM_CONFIG_F_KNOWN)
+		return verr_set(errp, -EINVAL, "vm: unknown vm_config flags 0x%x",
+				c->flags & ~VM_CONFIG_F_KNOWN);
+	return 0;
+}
+
+int vm_prewarm(const struct vm_config *cfg, unsigned count,
+	       struct vm_error **errp)
+{
+	struct vm_config c = VM_CONFIG_INIT;
+	int rc = config_check(cfg, &c, "vm_prewarm", errp);
+
+	if (rc < 0)
+		return rc;
+	return machine_prewarm(c.vcpus, !!(c.flags & VM_CONFIG_F_NO_IRQCHIP),
+			       !!(c.flags & VM_CONFIG_F_PIT), count, errp);
+}
+
 int vm_create(const struct vm_config *cfg, struct vm **vmp,
 	      struct vm_error **errp)
 {
@@ -58,35 +103,14 @@ int vm_create(const struct vm_config *cfg, struct vm **vmp,
 	struct vm *vm;
 	bool oom = false;
 
+	int rc;
+
 	if (!vmp)
 		return verr_set(errp, -EINVAL, "vm_create: NULL vmp");
 	*vmp = NULL;
-	if (!cfg || cfg->size < VM_CONFIG_V0_SIZE)
-		return verr_set(errp, -EINVAL,
-				"vm_create: config missing or its size %zu is too small (start from VM_CONFIG_INIT)",
-				cfg ? cfg->size : 0);
-	memcpy(&c, cfg, MIN(cfg->size, sizeof(c)));
-	c.size = sizeof(c);
-	if (c.vcpus == 0 || c.mem_mib == 0)
-		return verr_set(errp, -EINVAL,
-				"vm: vcpus (%u) and mem_mib (%u) must be at least 1",
-				c.vcpus, c.mem_mib);
-	if (c.kick_signal != 0 &&
-	    (c.kick_signal < SIGRTMIN || c.kick_signal > SIGRTMAX))
-		return verr_set(errp, -EINVAL,
-				"vm: kick_signal %d is not a real-time signal (%d..%d)",
-				c.kick_signal, SIGRTMIN, SIGRTMAX);
-	if (c.vcpus > VM_MAX_VCPUS)
-		return verr_set(errp, -E2BIG, "vm: %u vCPUs asked, at most %u",
-				c.vcpus, VM_MAX_VCPUS);
-	if (c.mem_mib > VM_MAX_MEM_MIB)
-		return verr_set(errp, -E2BIG,
-				"vm: %u MiB of RAM asked, at most %u", c.mem_mib,
-				VM_MAX_MEM_MIB);
-
-	if (c.flags & ~VM_CONFIG_F_KNOWN)
-		return verr_set(errp, -EINVAL, "vm: unknown vm_config flags 0x%x",
-				c.flags & ~VM_CONFIG_F_KNOWN);
+	rc = config_check(cfg, &c, "vm_create", errp);
+	if (rc < 0)
+		return rc;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return verr_set(errp, -ENOMEM, "vm: out of memory");

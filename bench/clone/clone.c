@@ -19,6 +19,10 @@
  *            snapshot of the template in $TMPDIR (page cache warm)
  *   cold     RUNS times: vm_create() + vm_start() of the same guest and
  *            configuration
+ *   clone+pw, cold+pw  RUNS times each, alternating, with vm_prewarm() of
+ *            4 KVM VMs of this shape and one VM every 40 ms (a prewarmed
+ *            VM is handed out once 30 ms old; its replacement is made
+ *            behind each start); each destroyed once measured
  * For each: the time from the call to its return ("call": vm_clone(),
  * vm_restore() or vm_create(), the netdev added), to vm_start()'s return
  * ("start"), to the first console byte the new VM's
@@ -32,7 +36,8 @@
  *
  * Prints a table and, as the LAST line,
  *   RESULT clone p50_us=<x> p99_us=<x> clone_over_cold=<x>
- *          clone_over_restore=<x> kib_per_clone=<x>
+ *          clone_over_restore=<x> kib_per_clone=<x> prewarmed_p50_us=<x>
+ *          prewarmed_p99_us=<x>
  * p50/p99: clone call -> marker; clone_over_cold and clone_over_restore:
  * the clone's p50 over the peer's p50 (lower is better; the issue's
  * target for a booted Linux template is <= 0.01 of a cold start). With
@@ -240,12 +245,15 @@ static void series_free(struct series *s)
 	free(s->started);
 }
 
+#define PREWARM_N 4
+#define PACE_US 40000
+
 int main(int argc, char **argv)
 {
 	unsigned clones = argc > 2 ? (unsigned)atoi(argv[2]) : 100;
 	unsigned runs = argc > 3 ? (unsigned)atoi(argv[3]) : 20;
 	const char *elf = argc > 1 ? argv[1] : NULL;
-	struct series sc, sr, sk;
+	struct series sc, sr, sk, scp, skp;
 	struct probe tp, *cp, p;
 	struct vm_error *err = NULL;
 	char snap[4200];
@@ -265,7 +273,9 @@ int main(int argc, char **argv)
 	close(fd);
 	cp = calloc(clones, sizeof(*cp));
 	if (!cp || series_init(&sc, "clone", clones) ||
-	    series_init(&sr, "restore", runs) || series_init(&sk, "cold", runs))
+	    series_init(&sr, "restore", runs) || series_init(&sk, "cold", runs) ||
+	    series_init(&scp, "clone+pw", runs) ||
+	    series_init(&skp, "cold+pw", runs))
 		return fail("out of memory", NULL, -ENOMEM);
 	snprintf(snap, sizeof(snap), "%s/bench-clone-%d.snap", tmp ? tmp : "/tmp",
 		 (int)getpid());
@@ -306,6 +316,29 @@ int main(int argc, char **argv)
 		vm_destroy(p.vm);
 		vm_release_wait(-1);
 	}
+	/* The same with vm_prewarm(): KVM VMs of this shape made in advance,
+	 * one VM every PACE_US (a prewarmed VM is handed out once it is
+	 * 30 ms old, and its replacement is made behind each start). */
+	{
+		struct vm_config pw = VM_CONFIG_INIT;
+
+		rc = vm_prewarm(&pw, PREWARM_N, &err);
+		if (rc < 0)
+			return fail("vm_prewarm", err, rc);
+		for (unsigned i = 0; i < runs; i++) {
+			usleep(PACE_US);
+			if (one('c', tp.vm, NULL, NULL, &p))
+				return 1;
+			series_add(&scp, &p);
+			vm_destroy(p.vm);
+			usleep(PACE_US);
+			if (one('k', NULL, NULL, elf, &p))
+				return 1;
+			series_add(&skp, &p);
+			vm_destroy(p.vm);
+		}
+		(void)vm_prewarm(&pw, 0, NULL);
+	}
 	unlink(snap);
 	vm_destroy(tp.vm);
 	vm_release_wait(-1);
@@ -318,14 +351,18 @@ int main(int argc, char **argv)
 	series_print(&sc);
 	series_print(&sr);
 	series_print(&sk);
+	series_print(&scp);
+	series_print(&skp);
 	printf("memory: RSS +%ld KiB for %u live clones (%.1f KiB each); template RAM resident %ld -> %ld KiB\n",
 	       rss1 - rss0, clones, (double)(rss1 - rss0) / clones, tram0, tram1);
-	printf("RESULT clone p50_us=%.1f p99_us=%.1f clone_over_cold=%.3f clone_over_restore=%.3f kib_per_clone=%.1f\n",
+	printf("RESULT clone p50_us=%.1f p99_us=%.1f clone_over_cold=%.3f clone_over_restore=%.3f kib_per_clone=%.1f prewarmed_p50_us=%.1f prewarmed_p99_us=%.1f\n",
 	       sc.p50, sc.p99, sc.p50 / sk.p50, sc.p50 / sr.p50,
-	       (double)(rss1 - rss0) / clones);
+	       (double)(rss1 - rss0) / clones, scp.p50, scp.p99);
 	free(cp);
 	series_free(&sc);
 	series_free(&sr);
 	series_free(&sk);
+	series_free(&scp);
+	series_free(&skp);
 	return 0;
 }

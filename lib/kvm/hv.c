@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <linux/kvm.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "hv.h"
+#include "shell.h"
 
 int hv_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -171,8 +173,34 @@ fail:
 	return r;
 }
 
+int hv_open_shell(struct hv *hv, struct hv_shell *sh,
+		  struct vm_error **errp)
+{
+	int r;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->is_pvm = hv_is_pvm();
+	hv->kvm_fd = sh->kvm_fd;
+	hv->vm_fd = sh->vm_fd;
+	hv->shell_vcpu_fd = sh->vcpu_fd;
+	hv->shell_vcpus = sh->shape.vcpus;
+	sh->kvm_fd = sh->vm_fd = -1;
+	sh->vcpu_fd = NULL;
+	hv_shell_free(sh);
+	r = hv_probe_cached(hv, HV_DEV_KVM, errp);
+	if (r < 0)
+		hv_close(hv);
+	return r;
+}
+
 void hv_close(struct hv *hv)
 {
+	for (uint32_t i = 0; hv->shell_vcpu_fd && i < hv->shell_vcpus; i++)
+		if (hv->shell_vcpu_fd[i] >= 0)
+			close(hv->shell_vcpu_fd[i]);
+	free(hv->shell_vcpu_fd);
+	hv->shell_vcpu_fd = NULL;
+	hv->shell_vcpus = 0;
 	if (hv->vm_fd >= 0)
 		close(hv->vm_fd);
 	if (hv->kvm_fd >= 0)

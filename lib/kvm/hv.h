@@ -31,6 +31,10 @@ struct hv {
 	uint32_t max_gsi;       /* KVM_CAP_IRQ_ROUTING: GSIs a route table may use */
 	uint32_t nr_slots;      /* memory slots in use */
 	int is_pvm;             /* the host KVM is the PVM backend */
+	int *shell_vcpu_fd;     /* from a prewarmed shell: vCPU fds made in
+				   advance, taken by hv_vcpus_create() (an
+				   entry taken is -1); NULL otherwise */
+	uint32_t shell_vcpus;   /* entries in shell_vcpu_fd */
 };
 
 /* Open /dev/kvm (@dev: NULL for HV_DEV_KVM), check capabilities, create
@@ -40,6 +44,13 @@ struct hv {
 int __must_check hv_open(struct hv *hv, const char *dev,
 			 struct vm_error **errp);
 void hv_close(struct hv *hv);
+
+/* Like hv_open() on HV_DEV_KVM, with the VM (and its vCPU fds) of the
+ * prewarmed shell @sh (shell.h) instead of a new one; @sh is consumed,
+ * success or not. */
+struct hv_shell;
+int __must_check hv_open_shell(struct hv *hv, struct hv_shell *sh,
+			       struct vm_error **errp);
 
 /* Register every region of @mem as a memory slot. */
 int __must_check hv_map_gmem(struct hv *hv, const struct gmem *mem,

@@ -9,4 +9,5 @@ lib_libkvm_virtio_internal_la_SOURCES += \
 	lib/kvm/irq.c lib/kvm/irq.h \
 	lib/kvm/eventfd.c lib/kvm/eventfd.h \
 	lib/kvm/release.c lib/kvm/release.h \
+	lib/kvm/shell.c lib/kvm/shell.h \
 	lib/kvm/vcpu-state.c lib/kvm/vm-state.c lib/kvm/mem-state.c

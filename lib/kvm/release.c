@@ -18,6 +18,7 @@
 
 #include "../core/privilege.h"
 #include "release.h"
+#include "shell.h"
 #include "vcpu.h"
 
 #define REL_STACK (256u << 10)
@@ -265,5 +266,6 @@ unsigned hv_release_pending(void)
 __attribute__((destructor)) static void hv_release_fini(void)
 {
 	(void)hv_release_wait(-1);
+	hv_shells_fini();
 	hv_vcpu_stacks_fini();
 }

@@ -171,7 +171,13 @@ int hv_vcpus_create(struct hv_vcpus *s, struct hv *hv, uint32_t nr,
 		struct hv_vcpu *v = &vs[i];
 		void *p;
 
-		r = hv_ioctl(hv->vm_fd, KVM_CREATE_VCPU, (void *)(unsigned long)i);
+		if (i < hv->shell_vcpus && hv->shell_vcpu_fd[i] >= 0) {
+			r = hv->shell_vcpu_fd[i]; /* made in advance */
+			hv->shell_vcpu_fd[i] = -1;
+		} else {
+			r = hv_ioctl(hv->vm_fd, KVM_CREATE_VCPU,
+				     (void *)(unsigned long)i);
+		}
 		if (r < 0) {
 			verr_set_errno(errp, r, "KVM_CREATE_VCPU %u", i);
 			goto fail;

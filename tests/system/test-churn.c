@@ -10,7 +10,11 @@
  *   process's signal disposition and mask are untouched;
  * - vm_destroy of a running VM from another thread than the starter;
  * - a process that destroys 10 VMs and returns from main at once exits
- *   cleanly (status 0; under ASan, LeakSanitizer would make it 23).
+ *   cleanly (status 0; under ASan, LeakSanitizer would make it 23);
+ * - vm_prewarm(): its errors; VMs of the prewarmed shape take a KVM VM
+ *   made in advance (the realize log says so), others do not, nor one
+ *   younger than 30 ms; the replacement is made; vm_prewarm(…, 0) gives
+ *   every fd back; a forked child makes its own.
  *
  * Guests come from $GUEST_DIR, else ../guests next to this program.
  * Without /dev/kvm the program exits 77 (kvm-tests.sh runs it where KVM
@@ -376,6 +380,142 @@ START_TEST(test_kick_signal_must_be_real_time)
 END_TEST
 
 
+/* ---- vm_prewarm(): KVM VMs made before they are asked for ---- */
+
+static int prewarm_seen; /* atomic: a log line said "prewarmed" */
+
+static void prewarm_log(void *opaque, int level, const char *object,
+			const char *message)
+{
+	(void)opaque;
+	(void)level;
+	(void)object;
+	if (strstr(message, "on a prewarmed KVM VM"))
+		__atomic_store_n(&prewarm_seen, 1, __ATOMIC_RELEASE);
+}
+
+/* Runs @name (an exit guest: "exit" says 0x2a, "smp" 0x5a from each vCPU
+ * then exits) with @vcpus and @flags; returns whether it ran on a
+ * prewarmed VM. */
+static int run_prewarm(const char *name, uint32_t vcpus, uint32_t flags)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+	struct vm_status st = VM_STATUS_INIT;
+	struct vm_error *err = NULL;
+	struct vm *vm = NULL;
+	int rc;
+
+	cfg.mem_mib = 64;
+	cfg.vcpus = vcpus;
+	cfg.flags = flags;
+	cfg.kernel = guest(name);
+	__atomic_store_n(&prewarm_seen, 0, __ATOMIC_RELEASE);
+	rc = vm_create(&cfg, &vm, &err);
+	if (rc == 0)
+		vm_set_log_fn(vm, prewarm_log, NULL, VM_LOG_DEBUG);
+	if (rc == 0)
+		rc = vm_start(vm, &err);
+	ck_assert_msg(rc == 0, "%s: %d %s", name, rc, vm_error_message(err));
+	ck_assert_int_eq(vm_wait(vm, &st, 30000), 0);
+	ck_assert_int_eq(st.reason, VM_EXIT_DEBUG);
+	vm_destroy(vm);
+	return __atomic_load_n(&prewarm_seen, __ATOMIC_ACQUIRE);
+}
+
+static struct vm_config prewarm_cfg(uint32_t vcpus, uint32_t flags)
+{
+	struct vm_config cfg = VM_CONFIG_INIT;
+
+	cfg.mem_mib = 1; /* not part of the shape */
+	cfg.vcpus = vcpus;
+	cfg.flags = flags;
+	return cfg;
+}
+
+/* What the header documents: the shape (vCPUs, irqchip, PIT) decides;
+ * a VM of that shape runs on a prewarmed VM once one is 30 ms old, one of
+ * another shape does not; the replacement comes behind it; another shape
+ * or 0 drops them, and every fd is back. */
+START_TEST(test_prewarm_takes_matching_vms_only)
+{
+	struct vm_config one = prewarm_cfg(1, 0), two = prewarm_cfg(2, 0);
+	struct usage u0 = usage_now(), u1;
+	struct vm_error *err = NULL;
+	double t0;
+
+	ck_assert_int_eq(vm_prewarm(&one, 2, &err), 2);
+	u1 = usage_now();
+	ck_assert_uint_eq(u1.fds, u0.fds + 2 * 3); /* /dev/kvm, VM, vCPU */
+	usleep(60000);
+	ck_assert_msg(run_prewarm("exit", 1, 0), "a matching VM was not taken");
+	ck_assert_msg(!run_prewarm("exit", 1, VM_CONFIG_F_NO_IRQCHIP),
+		      "a VM without irqchip took a shell with one");
+	ck_assert_msg(!run_prewarm("smp", 2, 0), "2 vCPUs took a 1-vCPU shell");
+	/* the replacement: made behind the start, by a release thread */
+	ck_assert_int_eq(vm_release_wait(10000), 0);
+	ck_assert_uint_eq(usage_now().fds, u1.fds);
+	/* a shell younger than 30 ms is left where it is */
+	ck_assert_int_eq(vm_prewarm(&two, 1, &err), 1);
+	t0 = now_ms();
+	if (!run_prewarm("smp", 2, 0) || now_ms() - t0 >= 30.0)
+		usleep(60000);
+	else
+		ck_abort_msg("a shell younger than 30 ms was taken");
+	ck_assert_msg(run_prewarm("smp", 2, 0), "a 2-vCPU VM did not take its shell");
+	ck_assert_int_eq(vm_release_wait(10000), 0);
+	ck_assert_int_eq(vm_prewarm(&two, 0, &err), 0);
+	usage_check("after vm_prewarm(0)", u0);
+}
+END_TEST
+
+START_TEST(test_prewarm_errors)
+{
+	struct vm_config cfg = prewarm_cfg(1, VM_CONFIG_F_PIT | VM_CONFIG_F_NO_IRQCHIP);
+	struct vm_error *err = NULL;
+
+	ck_assert_int_eq(vm_prewarm(NULL, 1, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "vm_prewarm"));
+	vm_error_free(err);
+	err = NULL;
+	ck_assert_int_eq(vm_prewarm(&cfg, 1, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "PIT"));
+	vm_error_free(err);
+	err = NULL;
+	cfg = prewarm_cfg(1, 0);
+	ck_assert_int_eq(vm_prewarm(&cfg, 65, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "at most 64"));
+	vm_error_free(err);
+	err = NULL;
+	cfg.vcpus = 0;
+	ck_assert_int_eq(vm_prewarm(&cfg, 1, &err), -EINVAL);
+	vm_error_free(err);
+}
+END_TEST
+
+/* A forked child has none of its parent's prewarmed VMs (KVM would
+ * refuse them to another process) and starts its own. */
+START_TEST(test_prewarm_fork_child_makes_its_own)
+{
+	struct vm_config cfg = prewarm_cfg(1, 0);
+	struct vm_error *err = NULL;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(vm_prewarm(&cfg, 1, &err), 1);
+	usleep(60000);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(run_prewarm("exit", 1, 0) ? 3 : 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child: status 0x%x (3: it took a shell of its parent)",
+		      status);
+	ck_assert_msg(run_prewarm("exit", 1, 0), "the parent's shell is gone");
+	ck_assert_int_eq(vm_prewarm(&cfg, 0, &err), 0);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	const char *ran = getenv("KVM_TEST_PATH_RAN");
@@ -400,6 +540,9 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_destroy_running_vm_from_another_thread);
 	tcase_add_test(tc, test_exit_right_after_destroy_is_clean);
 	tcase_add_test(tc, test_kick_signal_must_be_real_time);
+	tcase_add_test(tc, test_prewarm_errors);
+	tcase_add_test(tc, test_prewarm_takes_matching_vms_only);
+	tcase_add_test(tc, test_prewarm_fork_child_makes_its_own);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

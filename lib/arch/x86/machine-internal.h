@@ -28,6 +28,7 @@ struct machine {
 	struct x86_cpuid cpuid;
 	struct x86_boot boot;
 	int realized, started;
+	int from_shell;            /* its KVM VM was prewarmed (shell.h) */
 	struct uart8250 com1;
 	struct rtc rtc;
 	struct i8042 kbc;

@@ -29,11 +29,13 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../kvm/eventfd.h"
 #include "../../kvm/hv.h"
+#include "../../kvm/shell.h"
 #include "../../kvm/vcpu.h"
 #include "acpi-pm.h"
 #include "acpi.h"
@@ -208,39 +210,93 @@ int machine_new(struct machine **mp, const struct machine_config *cfg,
  * go without (machine_config.no_irqchip, VM_CONFIG_F_NO_IRQCHIP) and then
  * costs what a bare KVM program does.
  */
-static int machine_vm_setup(struct machine *m, struct vm_error **errp)
+/* Before guest RAM and the first vCPU: Intel (VMX) needs, harmless
+ * elsewhere. The pages sit just below the BIOS area at the top of 4 GiB,
+ * inside the PCI hole, never RAM. */
+static int machine_vm_early(int vm_fd, struct vm_error **errp)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t idmap = X86_IDENTITY_MAP_ADDR;
 	int r;
 
-	/* Both are Intel (VMX) needs and harmless elsewhere; they must come
-	 * before the first vCPU. The pages sit just below the BIOS area at
-	 * the top of 4 GiB, inside the PCI hole, never RAM. */
-	r = hv_ioctl(m->hv.vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	r = hv_ioctl(vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_SET_IDENTITY_MAP_ADDR");
-	r = hv_ioctl(m->hv.vm_fd, KVM_SET_TSS_ADDR,
-		     (void *)(unsigned long)X86_TSS_ADDR);
+	r = hv_ioctl(vm_fd, KVM_SET_TSS_ADDR, (void *)(unsigned long)X86_TSS_ADDR);
 	if (r < 0)
 		return verr_set_errno(errp, r, "KVM_SET_TSS_ADDR");
-	r = hv_map_gmem(&m->hv, &m->mem, errp); /* before the irqchip: above */
+	return 0;
+}
+
+static int machine_vm_irqchip(int kvm_fd, int vm_fd, int with_pit,
+			      struct vm_error **errp)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int r;
+
+	r = hv_ioctl(vm_fd, KVM_CREATE_IRQCHIP, NULL);
+	if (r < 0)
+		return verr_set_errno(errp, r, "KVM_CREATE_IRQCHIP");
+	if (!with_pit)
+		return 0;
+	r = hv_ioctl(kvm_fd, KVM_CHECK_EXTENSION, (void *)(unsigned long)KVM_CAP_PIT2);
+	if (r <= 0)
+		return verr_set(errp, -ENOTSUP,
+				"machine: a PIT was asked for (VM_CONFIG_F_PIT) but KVM lacks KVM_CAP_PIT2");
+	r = hv_ioctl(vm_fd, KVM_CREATE_PIT2, &pit);
+	if (r < 0)
+		return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
+	return 0;
+}
+
+/* A prewarmed shell (lib/kvm/shell.h): all of the above but the slots,
+ * in the order a shell can have it (irqchip first: by the time the shell
+ * is taken, its grace period is over). */
+static int machine_shell_build(int kvm_fd, int vm_fd,
+			       const struct hv_shape *shape,
+			       struct vm_error **errp)
+{
+	int r = machine_vm_early(vm_fd, errp);
+
+	if (r == 0 && shape->irqchip)
+		r = machine_vm_irqchip(kvm_fd, vm_fd, shape->pit, errp);
+	return r;
+}
+
+static struct hv_shape machine_shape(uint32_t vcpus, int no_irqchip, int pit)
+{
+	return (struct hv_shape){ .vcpus = vcpus, .irqchip = !no_irqchip,
+				  .pit = !no_irqchip && pit };
+}
+
+int machine_prewarm(uint32_t vcpus, int no_irqchip, int pit, unsigned count,
+		    struct vm_error **errp)
+{
+	struct hv_shape shape = machine_shape(vcpus, no_irqchip, pit);
+
+	if (no_irqchip && pit)
+		return verr_set(errp, -EINVAL,
+				"machine: a PIT needs the irqchip (VM_CONFIG_F_PIT with VM_CONFIG_F_NO_IRQCHIP)");
+	return hv_shells_set(&shape, count, machine_shell_build, errp);
+}
+
+/* A VM of its own (@shell false) or a prewarmed shell's: slots, irqchip
+ * and PIT. For a VM of its own, the order is chosen as described above. */
+static int machine_vm_setup(struct machine *m, bool shell,
+			    struct vm_error **errp)
+{
+	int r = shell ? 0 : machine_vm_early(m->hv.vm_fd, errp);
+
+	if (r == 0)
+		r = hv_map_gmem(&m->hv, &m->mem, errp); /* before the irqchip */
 	if (r < 0)
 		return r;
 	if (m->cfg.no_irqchip)
 		return 0; /* the sink stays at -ENODEV: no interrupts at all */
-	r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_IRQCHIP, NULL);
-	if (r < 0)
-		return verr_set_errno(errp, r, "KVM_CREATE_IRQCHIP");
-	if (m->cfg.pit) {
-		r = hv_ioctl(m->hv.kvm_fd, KVM_CHECK_EXTENSION,
-			     (void *)(unsigned long)KVM_CAP_PIT2);
-		if (r <= 0)
-			return verr_set(errp, -ENOTSUP,
-					"machine: a PIT was asked for (VM_CONFIG_F_PIT) but KVM lacks KVM_CAP_PIT2");
-		r = hv_ioctl(m->hv.vm_fd, KVM_CREATE_PIT2, &pit);
+	if (!shell) {
+		r = machine_vm_irqchip(m->hv.kvm_fd, m->hv.vm_fd, m->cfg.pit,
+				       errp);
 		if (r < 0)
-			return verr_set_errno(errp, r, "KVM_CREATE_PIT2");
+			return r;
 	}
 	return hv_irq_init(&m->irq, &m->hv, errp);
 }
@@ -284,6 +340,8 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 		.vcpus = m->cfg.vcpus,
 		.pm_base = X86_ACPI_PM_BASE,
 	};
+	struct hv_shell *shell;
+	struct hv_shape shape;
 	uint32_t i;
 	int r;
 
@@ -292,7 +350,11 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 	if (m->cfg.no_irqchip && m->cfg.pit)
 		return verr_set(errp, -EINVAL,
 				"machine: a PIT needs the irqchip (VM_CONFIG_F_PIT with VM_CONFIG_F_NO_IRQCHIP)");
-	r = hv_open(&m->hv, NULL, errp);
+	shape = machine_shape(m->cfg.vcpus, m->cfg.no_irqchip, m->cfg.pit);
+	shell = hv_shell_take(&shape);
+	m->from_shell = shell != NULL;
+	r = shell ? hv_open_shell(&m->hv, shell, errp)
+		  : hv_open(&m->hv, NULL, errp);
 	if (r < 0)
 		return r;
 	if (m->cfg.vcpus > m->hv.max_vcpus) {
@@ -304,7 +366,7 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 	r = x86_cpuid_init(&m->cpuid, m->hv.kvm_fd, errp);
 	if (r < 0)
 		goto fail;
-	r = machine_vm_setup(m, errp);
+	r = machine_vm_setup(m, m->from_shell, errp);
 	if (r < 0)
 		goto fail;
 	/* Restoring: RAM (tables and kernel included) comes from the
@@ -335,11 +397,12 @@ int machine_realize(struct machine *m, struct vm_error **errp)
 		}
 	}
 	vlog_dbg(m->cfg.log, "vm",
-		 "realized: %u vCPU(s), %llu MiB, entry 0x%llx, %s kernel%s",
+		 "realized: %u vCPU(s), %llu MiB, entry 0x%llx, %s kernel%s%s",
 		 m->cfg.vcpus, (unsigned long long)(m->mem.size >> 20),
 		 (unsigned long long)m->boot.entry,
 		 m->boot.is_linux ? "Linux" : "bare",
-		 m->hv.is_pvm ? ", host KVM is PVM" : "");
+		 m->hv.is_pvm ? ", host KVM is PVM" : "",
+		 shell ? ", on a prewarmed KVM VM" : "");
 	m->realized = 1;
 	return 0;
 fail:
@@ -371,6 +434,8 @@ int machine_start(struct machine *m, struct vm_error **errp)
 		return r;
 	r = hv_vcpus_start(&m->vcpus, errp);
 	m->started = 1; /* even on failure: threads that did start are joined */
+	if (m->from_shell)
+		hv_shells_refill(); /* behind this VM's start, not before it */
 	return r;
 }
 

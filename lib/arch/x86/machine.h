@@ -82,6 +82,12 @@ int __must_check machine_new(struct machine **mp,
 			     const struct machine_config *cfg,
 			     struct vm_error **errp);
 int __must_check machine_realize(struct machine *m, struct vm_error **errp);
+
+/* vm_prewarm(): keep @count KVM VMs (lib/kvm/shell.h) made in advance for
+ * machines of @vcpus with/without irqchip and PIT. Returns how many are
+ * ready or a negative errno. */
+int machine_prewarm(uint32_t vcpus, int no_irqchip, int pit, unsigned count,
+		    struct vm_error **errp);
 int __must_check machine_start(struct machine *m, struct vm_error **errp);
 void machine_stop(struct machine *m);
 /* 0; -EINVAL not started; -EDEADLK on one of its vCPU threads;
