@@ -311,6 +311,7 @@ static int vu_handshake(struct netdev_vhost_user *v, struct vm_error **errp)
 		if (rc < 0)
 			return rc;
 		v->protocol = pf & VU_PROTOCOL_WANTED;
+		v->backend_protocol = pf;
 	}
 	v->backend_queues = 1;
 	if (vu_has_protocol(v, VHU_PROTOCOL_F_MQ)) {

@@ -69,6 +69,7 @@ struct netdev_vhost_user {
 				   must offer (the device's offer rests on
 				   them) */
 	uint64_t protocol;      /* negotiated protocol features */
+	uint64_t backend_protocol; /* all the backend offered */
 	uint32_t backend_queues;
 	bool broken;            /* a fault was seen: no more requests */
 	bool started;

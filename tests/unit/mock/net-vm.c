@@ -40,7 +40,8 @@ void net_vm_build(struct net_vm *t, const char *nd_type,
 
 void net_vm_machine(struct net_vm *t)
 {
-	t->mach = test_vm_add_machine(t->vm, 64 * MiB);
+	t->mach = test_vm_add_machine_ram(t->vm, 64 * MiB, t->mem_path,
+					  t->mem_flags);
 	t->rec.sink.ops = &msi_rec_ops;
 	pthread_mutex_init(&t->rec.lock, NULL);
 	machine_pci(t->mach)->cfg.irq = &t->rec.sink;

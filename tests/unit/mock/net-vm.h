@@ -35,6 +35,10 @@ struct net_vm {
 	struct virtio_bar vbar;
 	struct virtio_drv vd;
 	struct vring_drv ring[NET_VM_MAX_Q];
+	/* set after net_vm_create, before the machine: RAM in a file there
+	 * (hugetlbfs) with these GMEM_F_* flags; NULL: a memfd */
+	const char *mem_path;
+	unsigned mem_flags;
 };
 
 /* Only vm_create (for tests that add objects of their own first). */
