@@ -122,6 +122,7 @@ void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 	struct vm_error *err = NULL;
 
 	n->vhost_started = true;
+	vnet_vhost_stats_begin(n);
 	/* a restored guest's rings go on from where the snapshot left them
 	 * (the backend was stopped by the pause before the save) */
 	if (vnet_vhost_hand_over(n, a, pairs,
@@ -145,9 +146,11 @@ static void vnet_vhost_link(void *opaque, bool up)
 		return;
 	}
 	pthread_mutex_lock(&n->vdev.lock);
-	if (n->vhost_started) /* the guest is running: its rings go back */
+	if (n->vhost_started) { /* the guest is running: its rings go back */
+		vnet_vhost_stats_fold(n);
 		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
 					  VNET_VHOST_USED, &err);
+	}
 	pthread_mutex_unlock(&n->vdev.lock);
 	/* interrupts (config change) only once the device lock is dropped */
 	if (rc < 0)
@@ -199,6 +202,8 @@ static void vnet_vhost_take_back(struct vnet *n)
 		vlog_warn(n->vdev.log, n->name, "%s", vm_error_message(err));
 		vm_error_free(err);
 	}
+	vnet_vhost_stats_fold(n); /* where the backend stopped */
+	__atomic_store_n(&n->vh_sample, 0, __ATOMIC_RELEASE);
 }
 
 void vnet_vhost_stop(struct vnet *n)
@@ -231,6 +236,7 @@ void vnet_vhost_resume(struct vnet *n)
 	if (n->vhost_paused) {
 		n->vhost_paused = false;
 		n->vhost_started = true;
+		__atomic_store_n(&n->vh_sample, 1, __ATOMIC_RELEASE);
 		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
 					  VNET_VHOST_RESUME, &err);
 	}

@@ -674,6 +674,18 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 					   VHU_SET_VRING_ENABLE }, 1),
 				   be.log[at].p.state.num), i < 2);
 	ck_assert(link_becomes(true)); /* the guest's link is back */
+	{ /* the counters: the used indexes' progress (3 + i per ring) */
+		struct vm_net_stats st = VM_NET_STATS_INIT;
+
+		ck_assert_int_eq(vm_net_get_stats(t.vm, "net0", &st, NULL), 0);
+		ck_assert_uint_eq(st.queue[0].rx_packets, 3);
+		ck_assert_uint_eq(st.queue[0].tx_packets, 4);
+		ck_assert_uint_eq(st.queue[1].rx_packets, 5);
+		ck_assert_uint_eq(st.queue[1].tx_packets, 6);
+		ck_assert_uint_eq(st.rx_packets, 8);
+		ck_assert_uint_eq(st.tx_packets, 10);
+		ck_assert_uint_eq(st.rx_bytes + st.tx_bytes, 0); /* unknown */
+	}
 }
 END_TEST
 
