@@ -41,12 +41,20 @@ static uint16_t vnet_used_idx(const struct vq *vq)
 	return le16toh(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
 }
 
+/* Queue @q is a data queue the backend runs (without MQ, queue 2 is the
+ * control queue, which the device serves itself). */
+static bool vnet_vhost_data_q(struct vnet *n, unsigned q)
+{
+	return vq_is_ready(&n->vdev.vqs[q]) &&
+	       __atomic_load_n(&n->q[q].kind, __ATOMIC_ACQUIRE) != VNET_Q_CTRL;
+}
+
 /* Device lock held: the data queues' counters start from their used
  * index now (a fresh ring's 0, a restored ring's saved index). */
 void vnet_vhost_stats_begin(struct vnet *n)
 {
 	for (unsigned q = 0; q < 2 * n->pairs && q < n->vdev.nr_queues; q++)
-		n->q[q].vh_last = vq_is_ready(&n->vdev.vqs[q])
+		n->q[q].vh_last = vnet_vhost_data_q(n, q)
 					  ? vnet_used_idx(&n->vdev.vqs[q])
 					  : 0;
 	__atomic_store_n(&n->vh_sample, 1, __ATOMIC_RELEASE);
@@ -60,7 +68,7 @@ void vnet_vhost_stats_fold(struct vnet *n)
 		struct vnet_queue *vqs = &n->q[q];
 		uint16_t idx;
 
-		if (!vq_is_ready(&n->vdev.vqs[q]))
+		if (!vnet_vhost_data_q(n, q))
 			continue;
 		idx = vnet_used_idx(&n->vdev.vqs[q]);
 		__atomic_add_fetch(&vqs->st.packets, (uint16_t)(idx - vqs->vh_last),

@@ -235,8 +235,9 @@ void vio_dev_kick(struct vio_dev *d, unsigned q)
 		d->ops->queue_notify(d, q);
 }
 
-static void vio_needs_reset_v(struct vio_dev *d, const char *whose,
-			      const char *fmt, va_list ap)
+static __printf(3, 0) void vio_needs_reset_v(struct vio_dev *d,
+					     const char *whose,
+					     const char *fmt, va_list ap)
 {
 	char msg[256];
 

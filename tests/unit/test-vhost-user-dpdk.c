@@ -191,18 +191,10 @@ static void counts_are(unsigned pairs, uint64_t n)
 	ck_assert_uint_eq(st.tx_packets, pairs * n);
 }
 
-/* The link bit of the device config, as the guest reads it. */
+/* The guest's link becomes @up within 10 s. */
 static bool link_is(bool up)
 {
-	for (int i = 0; i < 10000; i++) {
-		uint32_t st = virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
-					    offsetof(struct virtio_net_config, status), 2);
-
-		if (!!(st & VIRTIO_NET_S_LINK_UP) == up)
-			return true;
-		usleep(1000);
-	}
-	return false;
+	return net_vm_link_is(&t, up, 10000);
 }
 
 /* What was negotiated with testpmd, once per run (a TAP comment). */

@@ -173,6 +173,12 @@ static struct net_vm t;
 	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MRG_RXBUF) |              \
 	 BIT(VIRTIO_RING_F_EVENT_IDX) | BIT(VIRTIO_NET_F_MQ) |                \
 	 BIT(VHU_F_PROTOCOL_FEATURES))
+/* What the device offers on a backend with STD_FEATURES. */
+#define STD_OFFER                                                             \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |                    \
+	 BIT(VIRTIO_NET_F_STATUS) | BIT(VIRTIO_NET_F_CTRL_VQ) |               \
+	 BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_MRG_RXBUF) |                 \
+	 BIT(VIRTIO_RING_F_EVENT_IDX))
 #define STD_PROTOCOL                                                          \
 	(BIT(VHU_PROTOCOL_F_MQ) | BIT(VHU_PROTOCOL_F_REPLY_ACK) |             \
 	 BIT(VHU_PROTOCOL_F_LOG_SHMFD))
@@ -420,19 +426,10 @@ static const uint32_t realize_seq[] = {
 	VHU_GET_QUEUE_NUM, VHU_SET_OWNER,
 };
 
-/* The link bit of the device config, as the guest reads it, becomes
- * @up within 2 s. */
+/* The guest's link becomes @up within 2 s. */
 static bool link_becomes(bool up)
 {
-	for (int i = 0; i < 2000; i++) {
-		uint32_t st = virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
-					    offsetof(struct virtio_net_config, status), 2);
-
-		if (!!(st & VIRTIO_NET_S_LINK_UP) == up)
-			return true;
-		usleep(1000);
-	}
-	return false;
+	return net_vm_link_is(&t, up, 2000);
 }
 
 /* What the VM logged (vm_set_log_fn), for the messages tests expect. */
@@ -493,12 +490,7 @@ static void check_rings_and_reset(void)
 	/* the offer: what the device does and the backend can (no
 	 * INDIRECT_DESC, no offloads: the backend has none) */
 	f = net_vm_probe(&t, ~0ull, 5);
-	ck_assert_uint_eq(f, BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |
-				     BIT(VIRTIO_NET_F_STATUS) |
-				     BIT(VIRTIO_NET_F_CTRL_VQ) |
-				     BIT(VIRTIO_NET_F_MQ) |
-				     BIT(VIRTIO_NET_F_MRG_RXBUF) |
-				     BIT(VIRTIO_RING_F_EVENT_IDX));
+	ck_assert_uint_eq(f, STD_OFFER);
 	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES, VHU_SET_MEM_TABLE }, 2);
 	/* the guest's features the backend has, and PROTOCOL_FEATURES */
 	ck_assert_uint_eq(be.log[at].p.u64,
@@ -930,13 +922,7 @@ START_TEST(test_vu_server_wait_off_link_up_when_the_backend_connects)
 	net_vm_find(&t);
 	ck_assert(link_becomes(false));
 	f = net_vm_probe(&t, ~0ull, 5);
-	ck_assert_uint_eq(f, BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |
-				     BIT(VIRTIO_NET_F_STATUS) |
-				     BIT(VIRTIO_NET_F_CTRL_VQ) |
-				     BIT(VIRTIO_NET_F_MQ) |
-				     BIT(VIRTIO_NET_F_MRG_RXBUF) |
-				     BIT(VIRTIO_RING_F_EVENT_IDX) |
-				     BIT(VIRTIO_RING_F_INDIRECT_DESC));
+	ck_assert_uint_eq(f, STD_OFFER | BIT(VIRTIO_RING_F_INDIRECT_DESC));
 	ck_assert_uint_eq(net_vm_ctrl(&t, 4, "\x04\x00\x02\x00", 4),
 			  VIRTIO_NET_OK);
 	ck_assert(link_becomes(false));

@@ -61,6 +61,9 @@ uint8_t net_vm_ctrl(struct net_vm *t, uint16_t q, const void *cmd,
 /* Poll ring @r's used ring for up to @ms. */
 bool net_vm_wait_used(struct vring_drv *r, uint32_t *id, uint32_t *len,
 		      int ms);
+/* The link bit of the device config, as the guest reads it, becomes @up
+ * within @ms. */
+bool net_vm_link_is(struct net_vm *t, bool up, int ms);
 void net_vm_destroy(struct net_vm *t);
 
 #endif
