@@ -1382,7 +1382,8 @@ static void vu_check_marker(const struct boot *b, const char *key,
  * testpmd is stopped (SIGTERM) and started again while the
  * guest runs: its carrier drops and comes back (we accept testpmd's new
  * connection and hand it the rings from their used index), and 20 pings
- * of 20 go through again. */
+ * of 20 go through again. vm_net_get_stats counts the packets on the
+ * backend's rings (their used indexes). */
 START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 {
 	struct dpdk_peer pmd = { .fwd = "io",
@@ -1390,6 +1391,7 @@ START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 	const char *env = getenv("TEST_VU_MIB");
 	unsigned mib = env ? (unsigned)atoi(env) : 20, ping;
 	struct vu_run r = { .pmd = &pmd };
+	struct vm_net_stats st = VM_NET_STATS_INIT;
 	struct boot *b;
 	pthread_t t;
 	char cmd[512];
@@ -1424,6 +1426,13 @@ START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 	boot_pump(b, 2.0 * BOOT_TIMEOUT_MS);
 	__atomic_store_n(&r.x.guest_gone, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
+	/* the counters from the used indexes testpmd moved: at least the
+	 * 1000 pings each way (requests and replies), kept across the
+	 * restart; no bytes (the backend's) */
+	ck_assert_int_eq(vm_net_get_stats(b->vm, "net0", &st, NULL), 0);
+	print_net_stats("vhost-user: NIC", &st);
+	ck_assert_uint_ge(st.rx_packets, 2000);
+	ck_assert_uint_ge(st.tx_packets, 2000);
 	v = marker(b, "VFEAT");
 	printf("# vhost-user: guest's virtio features %s\n", v ? v : "(none)");
 	v = marker(b, "PING1000");
