@@ -187,6 +187,10 @@ int vu_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 		return verr_set(errp, -EINVAL, "netdev '%s': %u rings (max %u)",
 				nd->obj.id, s->nr_rings, VU_MAX_RINGS);
 	pthread_mutex_lock(&v->lock);
+	if (v->started && v->rings_conn == v->conn_gen && !v->broken) {
+		pthread_mutex_unlock(&v->lock);
+		return 0; /* this connection runs them already */
+	}
 	if (v->features & BIT(VHU_F_PROTOCOL_FEATURES))
 		f |= BIT(VHU_F_PROTOCOL_FEATURES);
 	vhu_msg_u64(&m, VHU_SET_FEATURES, f, true);
@@ -213,6 +217,7 @@ int vu_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 	v->started = true;
 	if (rc == 0)
 		rc = vu_enable_rings(v, errp);
+	v->rings_conn = rc == 0 ? v->conn_gen : 0;
 	pthread_mutex_unlock(&v->lock);
 	return rc;
 }
@@ -245,6 +250,7 @@ int vu_vhost_stop(struct netdev *nd, struct vm_error **errp)
 		}
 	}
 	v->started = false;
+	v->rings_conn = 0;
 	pthread_mutex_unlock(&v->lock);
 	return rc;
 }

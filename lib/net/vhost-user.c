@@ -343,6 +343,8 @@ int vu_open(struct netdev_vhost_user *v, int wait_ms, struct vm_error **errp)
 		rc = vu_handshake(v, errp);
 	if (rc < 0)
 		vu_close_conn(v);
+	else
+		v->conn_gen++;
 	return rc;
 }
 

@@ -15,8 +15,8 @@
  * reconnect; set_queues on the I/O thread serving the device's control
  * queue; the monitor thread "vu-<id>" from realize to unrealize.
  * Locking: ->lock guards the socket (one request/reply at a time), ->ring[],
- * ->err_fd[], ->started, ->want_pairs, ->broken, ->features and
- * ->protocol; ->need is fixed before the monitor starts. It is a
+ * ->err_fd[], ->started, ->conn_gen, ->rings_conn, ->want_pairs,
+ * ->broken, ->features and ->protocol; ->need is fixed before the monitor starts. It is a
  * leaf below the device and queue locks, held for one exchange bounded by
  * ->reply_timeout each; the monitor never holds it while it calls the
  * device (netdev_link_changed).
@@ -73,6 +73,11 @@ struct netdev_vhost_user {
 	uint32_t backend_queues;
 	bool broken;            /* a fault was seen: no more requests */
 	bool started;
+	uint64_t conn_gen;      /* counts the connections negotiated */
+	uint64_t rings_conn;    /* ->conn_gen whose handover of the rings
+				   succeeded, 0 after a stop: a second
+				   start on it (the guest's DRIVER_OK and
+				   the monitor's link-up racing) is a no-op */
 	unsigned nr_rings;
 	unsigned want_pairs;    /* VQ_PAIRS_SET, 1 at DRIVER_OK */
 	struct vu_ring ring[VU_MAX_RINGS];

@@ -44,6 +44,7 @@
 
 #include "devices/device.h"
 #include "mock/net-vm.h"
+#include "net/netdev.h"
 #include "net/vhost-user-proto.h"
 #include "snapshot/format.h"
 #include "virtio/pci-modern.h"
@@ -893,6 +894,30 @@ START_TEST(test_vu_ring_error_needs_reset_and_link_down)
 }
 END_TEST
 
+/* A link-up for the connection that already runs the rings (the
+ * monitor's, racing the guest's DRIVER_OK) sends nothing: the rings are
+ * not handed over twice. */
+START_TEST(test_vu_second_start_on_one_connection_is_a_no_op)
+{
+	struct vm_error *err = NULL;
+	unsigned n;
+
+	be_start();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
+		      "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	n = 5 + 2 + 4 * RING_MSGS + 4;
+	be_wait(n);
+	netdev_link_changed(to_netdev(vm_obj_find(t.vm, "v0")), true);
+	usleep(100000);
+	pthread_mutex_lock(&be.lock);
+	ck_assert_uint_eq(be.n, n);
+	pthread_mutex_unlock(&be.lock);
+	ck_assert(link_becomes(true));
+}
+END_TEST
+
 /* ---- wait=off ---- */
 
 /* A server chardev with wait=off (QEMU's nowait): vm_start's phase 1
@@ -1099,6 +1124,7 @@ int main(void)
 	tcase_add_test(tc, test_vu_restore_hands_rings_over_from_their_used_index);
 	tcase_add_test(tc, test_vu_vm_stop_ends_a_wait_for_a_silent_backend);
 	tcase_add_test(tc, test_vu_ring_error_needs_reset_and_link_down);
+	tcase_add_test(tc, test_vu_second_start_on_one_connection_is_a_no_op);
 	tcase_add_test(tc, test_vu_server_wait_off_link_up_when_the_backend_connects);
 	tcase_add_test(tc, test_vu_wait_off_drops_a_backend_without_the_features);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
