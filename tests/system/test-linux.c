@@ -1365,6 +1365,18 @@ static int vu_listen_ready(void)
 	return s;
 }
 
+/* testpmd, a network namespace of our own and /dev/net/tun are there;
+ * else says that @what is not tested. */
+static bool vu_can_run(const char *what)
+{
+	if (dpdk_peer_binary() && unshare(CLONE_NEWNET) == 0 &&
+	    access("/dev/net/tun", R_OK | W_OK) == 0)
+		return true;
+	printf("# no dpdk-testpmd (Debian's dpdk), private network namespace or /dev/net/tun (%s): %s not tested\n",
+	       strerror(errno), what);
+	return false;
+}
+
 static void vu_check_marker(const struct boot *b, const char *key,
 			    const char *want)
 {
@@ -1397,12 +1409,8 @@ START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 	char cmd[512];
 	const char *v;
 
-	if (!dpdk_peer_binary() || unshare(CLONE_NEWNET) < 0 ||
-	    access("/dev/net/tun", R_OK | W_OK)) {
-		printf("# no dpdk-testpmd (Debian's dpdk), private network namespace or /dev/net/tun (%s): vhost-user with a guest not tested\n",
-		       strerror(errno));
+	if (!vu_can_run("vhost-user with a guest"))
 		return;
-	}
 	snprintf(vu_sock, sizeof(vu_sock), "/tmp/kvm-virtio-vu-%d.sock",
 		 (int)getpid());
 	r.ready_ls = vu_listen_ready();
@@ -1511,12 +1519,8 @@ START_TEST(test_vhost_user_client_role_guest_pings)
 	struct boot *b;
 	const char *v;
 
-	if (!dpdk_peer_binary() || unshare(CLONE_NEWNET) < 0 ||
-	    access("/dev/net/tun", R_OK | W_OK)) {
-		printf("# no dpdk-testpmd (Debian's dpdk), private network namespace or /dev/net/tun (%s): vhost-user client with a guest not tested\n",
-		       strerror(errno));
+	if (!vu_can_run("vhost-user client with a guest"))
 		return;
-	}
 	snprintf(vu_sock, sizeof(vu_sock), "/tmp/kvm-virtio-vuc-%d.sock",
 		 (int)getpid());
 	dpdk_peer_start(&pmd, vu_sock, 1, false);

@@ -481,6 +481,23 @@ static const uint32_t ring_seq[] = {
 };
 #define RING_MSGS 6u
 
+/* Messages at realize, at DRIVER_OK (features, memory table), for the
+ * four rings and their enables. */
+#define RUNNING_MSGS (5 + 2 + 4 * RING_MSGS + 4)
+
+/* The backend up, the VM on it with netdev props @nd, probed by the
+ * guest: the rings run in the backend. */
+static void run_rings(const struct vm_prop *nd)
+{
+	struct vm_error *err = NULL;
+
+	be_start();
+	ck_assert_msg(build(nd, &err) == 0, "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	be_wait(RUNNING_MSGS);
+}
+
 static void check_rings_and_reset(void)
 {
 	const struct gmem *gm = machine_mem(t.mach);
@@ -602,16 +619,10 @@ static uint32_t pba(void)
  * turns it into the pending bit, and unmasking delivers it once. */
 START_TEST(test_vu_masked_vector_call_becomes_pending_bit)
 {
-	struct vm_error *err = NULL;
 	uint64_t one = 1;
 	unsigned before;
 
-	be_start();
-	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
-		      "%s", vm_error_message(err));
-	net_vm_find(&t);
-	(void)net_vm_probe(&t, ~0ull, 5);
-	be_wait(5 + 2 + 4 * RING_MSGS);
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
 	ck_assert_int_ge(be.call0, 0);
 	mock_pci_msix_set(&t.drv, t.slot, 1, 0xfee00000, 0x41, 1); /* mask */
 	ck_assert_uint_eq(pba(), 0);
@@ -868,17 +879,11 @@ END_TEST
  * rings over again and the link comes back. */
 START_TEST(test_vu_ring_error_needs_reset_and_link_down)
 {
-	struct vm_error *err = NULL;
 	uint64_t one = 1;
 	unsigned msis;
 
-	be_start();
 	create_logged();
-	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
-		      "%s", vm_error_message(err));
-	net_vm_find(&t);
-	(void)net_vm_probe(&t, ~0ull, 5);
-	be_wait(5 + 2 + 4 * RING_MSGS + 4);
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
 	ck_assert_int_ge(be.err1, 0);
 	ck_assert(link_becomes(true));
 	msis = __atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE);
@@ -899,20 +904,11 @@ END_TEST
  * not handed over twice. */
 START_TEST(test_vu_second_start_on_one_connection_is_a_no_op)
 {
-	struct vm_error *err = NULL;
-	unsigned n;
-
-	be_start();
-	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
-		      "%s", vm_error_message(err));
-	net_vm_find(&t);
-	(void)net_vm_probe(&t, ~0ull, 5);
-	n = 5 + 2 + 4 * RING_MSGS + 4;
-	be_wait(n);
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
 	netdev_link_changed(to_netdev(vm_obj_find(t.vm, "v0")), true);
 	usleep(100000);
 	pthread_mutex_lock(&be.lock);
-	ck_assert_uint_eq(be.n, n);
+	ck_assert_uint_eq(be.n, RUNNING_MSGS);
 	pthread_mutex_unlock(&be.lock);
 	ck_assert(link_becomes(true));
 }
