@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/unit/hugetlb-pool.c: see hugetlb-pool.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -54,8 +56,17 @@ int hugetlb_pool_get(struct hugetlb_pool *p, unsigned pages,
 
 	memset(p, 0, sizeof(*p));
 	p->old_nr = -1;
+	p->lock_fd = open("/tmp/kvm-virtio-hugetlb.lock",
+			  O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX) < 0) {
+		rc = -errno;
+		*why = "cannot lock /tmp/kvm-virtio-hugetlb.lock";
+		hugetlb_pool_put(p);
+		return rc;
+	}
 	if (read_long("/proc/meminfo", "Hugepagesize:") != 2048) {
 		*why = "the default huge page size is not 2 MiB";
+		hugetlb_pool_put(p);
 		return -ENOTSUP;
 	}
 	p->old_nr = read_long(NR_PATH, NULL);
@@ -63,12 +74,14 @@ int hugetlb_pool_get(struct hugetlb_pool *p, unsigned pages,
 	if (p->old_nr < 0 || free_before < 0) {
 		*why = "cannot read " NR_PATH " or HugePages_Free";
 		p->old_nr = -1;
+		hugetlb_pool_put(p);
 		return -ENOENT;
 	}
 	rc = write_nr(p->old_nr + (long)pages);
 	if (rc < 0) {
 		*why = "cannot write " NR_PATH " (not root?)";
 		p->old_nr = -1;
+		hugetlb_pool_put(p);
 		return rc;
 	}
 	free_now = read_long("/proc/meminfo", "HugePages_Free:");
@@ -79,10 +92,11 @@ int hugetlb_pool_get(struct hugetlb_pool *p, unsigned pages,
 	}
 	snprintf(p->dir, sizeof(p->dir), "/tmp/kvm-virtio-huge.XXXXXX");
 	if (!mkdtemp(p->dir)) {
+		rc = -errno;
 		*why = "mkdtemp failed";
 		p->dir[0] = 0;
 		hugetlb_pool_put(p);
-		return -errno;
+		return rc;
 	}
 	if (mount("kvm-virtio-huge", p->dir, "hugetlbfs", MS_NOSUID | MS_NODEV,
 		  "pagesize=2M") < 0) {
@@ -106,4 +120,7 @@ void hugetlb_pool_put(struct hugetlb_pool *p)
 	if (p->old_nr >= 0)
 		(void)write_nr(p->old_nr);
 	p->old_nr = -1;
+	if (p->lock_fd >= 0)
+		close(p->lock_fd); /* the flock goes with it */
+	p->lock_fd = -1;
 }

@@ -5,7 +5,10 @@
  * /proc/sys/vm/nr_hugepages by what it needs, mounts, and undoes both
  * (unmount, the old page count back). For guest RAM on hugetlbfs
  * (mem_path, the seed's memory-backend-file,mem-path=/dev/hugepages).
- * Needs root; nothing else on the host is touched.
+ * Needs root; nothing else on the host is touched. Two runs at once (two
+ * builds' tests) take turns: the pool is held under an flock on
+ * /tmp/kvm-virtio-hugetlb.lock from get to put, so each puts back the
+ * count it found.
  */
 #ifndef TESTS_UNIT_HUGETLB_POOL_H
 #define TESTS_UNIT_HUGETLB_POOL_H
@@ -14,9 +17,13 @@
 
 struct hugetlb_pool {
 	long old_nr;     /* nr_hugepages before, -1 if untouched */
+	int lock_fd;     /* the flock, -1 if not held */
 	bool mounted;
 	char dir[64];    /* the mount point */
 };
+
+/* A pool that holds nothing (what put leaves). */
+#define HUGETLB_POOL_INIT { .old_nr = -1, .lock_fd = -1 }
 
 /* Reserve @pages free 2 MiB pages and mount hugetlbfs (pagesize=2M) in a
  * fresh directory. 0, or -errno with *why saying what failed (static

@@ -389,7 +389,7 @@ END_TEST
 
 /* 64 MiB of 2 MiB pages for the guest RAM, plus slack. */
 #define HUGE_PAGES 33u
-static struct hugetlb_pool huge;
+static struct hugetlb_pool huge = HUGETLB_POOL_INIT;
 
 /*
  * Guest RAM on hugetlbfs (the seed's memory-backend-file,mem-path=
