@@ -80,7 +80,14 @@
  *                          of a socket chardev, see vm_add_chardev(); a
  *                          value with a '/' is the socket path itself) or
  *                          path, server (listen and wait for the backend),
- *                          queues=N (the backend must have N: MQ protocol
+ *                          wait (server: off, QEMU's nowait, since 0.5:
+ *                          vm_start does not wait; the device offers a
+ *                          fixed set, VERSION_1, MRG_RXBUF, EVENT_IDX,
+ *                          INDIRECT_DESC and no offloads, the guest's link
+ *                          is down until a backend connects and is
+ *                          negotiated with, then up with a config
+ *                          interrupt; a backend without that set is
+ *                          dropped with a log line), queues=N (the backend must have N: MQ protocol
  *                          feature, GET_QUEUE_NUM), reconnect (client:
  *                          seconds between reconnect attempts, 0: none;
  *                          a refused connect at vm_start is retried too),
@@ -100,7 +107,13 @@
  *                          VQ_PAIRS_SET maps to it; the control queue
  *                          stays in the library); at its reset:
  *                          GET_VRING_BASE. LOG_* (migration) is never
- *                          used, SET_VRING_ERR not sent. Every reply is
+ *                          used; CONFIG is not (the config space is the
+ *                          device's own). Each ring also gets an error
+ *                          eventfd (SET_VRING_ERR, since 0.5): a backend
+ *                          that signals it marks the device NEEDS_RESET,
+ *                          link down, logged with the netdev and the
+ *                          ring; the guest's reset and DRIVER_OK bring
+ *                          the rings and the link back. Every reply is
  *                          checked (size, request, flags, fds, REPLY_ACK
  *                          nack) and time-bounded, and vm_stop() ends any
  *                          wait at once; a fault fails vm_start naming the
@@ -109,12 +122,18 @@
  *                          guest's link down; a client reconnects every
  *                          reconnect= seconds (none with 0), a server
  *                          accepts the next connection on its socket; the
- *                          features are negotiated again (they must not
- *                          change), the rings resume from the used index
+ *                          features are negotiated again (they must
+ *                          include those the device offers), the rings resume from the used index
  *                          the guest saw, and the link comes back. A
  *                          backend's call on a masked MSI-X vector becomes
  *                          the vector's pending bit. vm_net_get_stats()
- *                          sees no data-queue counters (the backend's).
+ *                          (since 0.5) counts each data queue's packets
+ *                          from its used index, which the backend moves:
+ *                          tx frames, rx buffers (a frame over several
+ *                          mergeable buffers counts once per buffer),
+ *                          sampled every 20 ms, so a ring past 65535 per
+ *                          20 ms (3.2 M/s) counts short; no bytes, kicks
+ *                          or interrupts (those bypass the library).
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
  *                          PCI function with MSI-X that virtio_pci and
  *                          virtio_net bind; frames flow through its netdev.
@@ -467,10 +486,11 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
  * @id: unique id among all the VM's objects.
  * @props: {NULL, NULL}-terminated properties, or NULL. "socket":
  *         path (required), server (off: connect to the peer; on: listen
- *         on path and wait for the peer), wait (on; a netdev that needs
- *         its peer's features before the devices are realized waits for
- *         it anyway), reconnect (client: seconds between attempts while
- *         the peer is not there yet, 0: none). QEMU's text works as it
+ *         on path and wait for the peer), wait (server only, on: vm_start
+ *         waits for the peer; off, QEMU's nowait: it does not, and a
+ *         vhost-user netdev keeps the guest's link down until a peer
+ *         connects, since 0.5), reconnect (client: seconds between
+ *         attempts while the peer is not there yet, 0: none). QEMU's text works as it
  *         is through vm_props_parse(): a leading "socket" (or
  *         backend=socket) and id= matching the arguments are accepted.
  * @errp: error out.
@@ -481,7 +501,8 @@ VM_EXPORT VM_WARN_UNUSED int vm_add_netdev(struct vm *vm, const char *type,
  * chardev, at its realize.
  * Returns: 0 or a negative errno.
  * Errors: as vm_add_netdev(); -ENOENT an unknown @backend. At vm_start:
- * -ENAMETOOLONG a path longer than sun_path holds.
+ * -ENAMETOOLONG a path longer than sun_path holds; -EINVAL wait=off
+ * without server (QEMU refuses it too).
  * Thread-safety: one call at a time per VM (see the top). Since: 0.3.
  */
 VM_EXPORT VM_WARN_UNUSED int vm_add_chardev(struct vm *vm, const char *backend,

@@ -36,6 +36,10 @@ static int chardev_socket_realize(struct vm_obj *o, struct vm_error **errp)
 	if (!*c->path)
 		return verr_set(errp, -EINVAL, "chardev '%s': empty path",
 				o->id);
+	if (!c->wait && !c->server) /* QEMU refuses it too */
+		return verr_set(errp, -EINVAL,
+				"chardev '%s': wait=off applies to server=on only",
+				o->id);
 	if (strlen(c->path) >= sizeof(sa.sun_path))
 		return verr_set(errp, -ENAMETOOLONG,
 				"chardev '%s': socket path '%s' is longer than %zu bytes",
@@ -50,7 +54,7 @@ static const struct vm_prop_desc chardev_socket_props[] = {
 	PROP_BOOL("server", S, server, 0, "off",
 		  "listen on the path and wait for the peer to connect"),
 	PROP_BOOL("wait", S, wait, 0, "on",
-		  "server: wait for the peer at start (a netdev that needs its peer's features waits anyway)"),
+		  "server: wait for the peer at start (off: vhost-user's link is down until it connects)"),
 	PROP_U32("reconnect", S, reconnect, 0, "0", 0, 3600,
 		 "client: seconds between connection attempts (0: no retry)"),
 	PROP_END,

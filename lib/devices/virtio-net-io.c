@@ -640,6 +640,8 @@ static void *vnet_thread_main(void *opaque)
 			timeout = 0;          /* then one turn for every queue */
 		}
 		k = vnet_pollset(n, t, pfd, &timeout);
+		if (t->idx == 0) /* a vhost backend's used-index samples */
+			vnet_vhost_stats_tick(n, &timeout);
 
 		if (poll(pfd, k, timeout) < 0 && errno != EINTR)
 			continue; /* EBADF cannot happen: fds outlive us */

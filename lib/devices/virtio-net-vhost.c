@@ -15,7 +15,8 @@
  * backend's own thread calls vnet_vhost_link() when it goes away (link
  * down) or comes back (the rings are handed over again, under the device
  * lock, from their used index; then link up; so do the rings of a device
- * that vm_restore loads, ->vhost_loading). vnet_vhost_pause/resume
+ * that vm_restore loads, ->vhost_loading), and vnet_vhost_ring_error()
+ * when the backend reports a ring error (NEEDS_RESET, link down). vnet_vhost_pause/resume
  * run on the thread in vm_pause/vm_resume, the vCPUs parked: the backend
  * stops every ring (GET_VRING_BASE) and starts them again from where it
  * stopped, so guest RAM and the rings stand still while the VM is paused
@@ -121,12 +122,16 @@ void vnet_vhost_start(struct vnet *n, const struct vio_activation *a,
 	struct vm_error *err = NULL;
 
 	n->vhost_started = true;
+	vnet_vhost_stats_begin(n);
 	/* a restored guest's rings go on from where the snapshot left them
 	 * (the backend was stopped by the pause before the save) */
 	if (vnet_vhost_hand_over(n, a, pairs,
 				 n->vhost_loading ? VNET_VHOST_USED
 						  : VNET_VHOST_FRESH, &err) < 0)
 		vnet_vhost_fail(n, err);
+	else if (__atomic_load_n(&n->link_forced_down, __ATOMIC_ACQUIRE))
+		vnet_set_link(n, true); /* the backend runs the rings again
+					   (after a ring error and reset) */
 }
 
 /* netdev_link_changed(), on the backend's thread (no device lock). */
@@ -137,13 +142,15 @@ static void vnet_vhost_link(void *opaque, bool up)
 	int rc = 0;
 
 	if (!up) {
-		vnet_link_lost(n, "backend gone");
+		vnet_link_lost(n, "no backend");
 		return;
 	}
 	pthread_mutex_lock(&n->vdev.lock);
-	if (n->vhost_started) /* the guest is running: its rings go back */
+	if (n->vhost_started) { /* the guest is running: its rings go back */
+		vnet_vhost_stats_fold(n);
 		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
 					  VNET_VHOST_USED, &err);
+	}
 	pthread_mutex_unlock(&n->vdev.lock);
 	/* interrupts (config change) only once the device lock is dropped */
 	if (rc < 0)
@@ -152,16 +159,37 @@ static void vnet_vhost_link(void *opaque, bool up)
 		vnet_set_link(n, true);
 }
 
+/* netdev_ring_error(), on the backend's thread (no device lock): the
+ * backend cannot go on with ring @ring (vhost-user's SET_VRING_ERR
+ * eventfd). The guest sees NEEDS_RESET and link down; its reset takes the
+ * rings back and DRIVER_OK hands them over again. */
+static void vnet_vhost_ring_error(void *opaque, unsigned ring)
+{
+	struct vnet *n = opaque;
+
+	vio_dev_backend_failed(&n->vdev,
+			       "netdev '%s': ring %u: the backend reported an error (its SET_VRING_ERR eventfd): link down",
+			       n->peer->obj.id, ring);
+	__atomic_store_n(&n->link_forced_down, 1, __ATOMIC_RELEASE);
+	vnet_set_link(n, false);
+}
+
 void vnet_vhost_init(struct vnet *n)
 {
-	if (n->vhost)
-		netdev_set_link_notify(n->peer, vnet_vhost_link, n);
+	if (!n->vhost)
+		return;
+	/* a backend that starts without its peer (vhost-user wait=off)
+	 * calls vnet_vhost_link(false) at once: link down until it has one */
+	netdev_set_link_notify(n->peer, vnet_vhost_link, n);
+	netdev_set_ring_err_notify(n->peer, vnet_vhost_ring_error, n);
 }
 
 void vnet_vhost_fini(struct vnet *n)
 {
-	if (n->vhost)
-		netdev_set_link_notify(n->peer, NULL, NULL);
+	if (!n->vhost)
+		return;
+	netdev_set_ring_err_notify(n->peer, NULL, NULL);
+	netdev_set_link_notify(n->peer, NULL, NULL);
 }
 
 /* Device lock held: the backend gives the rings back (and stops). */
@@ -174,6 +202,8 @@ static void vnet_vhost_take_back(struct vnet *n)
 		vlog_warn(n->vdev.log, n->name, "%s", vm_error_message(err));
 		vm_error_free(err);
 	}
+	vnet_vhost_stats_fold(n); /* where the backend stopped */
+	__atomic_store_n(&n->vh_sample, 0, __ATOMIC_RELEASE);
 }
 
 void vnet_vhost_stop(struct vnet *n)
@@ -206,6 +236,7 @@ void vnet_vhost_resume(struct vnet *n)
 	if (n->vhost_paused) {
 		n->vhost_paused = false;
 		n->vhost_started = true;
+		__atomic_store_n(&n->vh_sample, 1, __ATOMIC_RELEASE);
 		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
 					  VNET_VHOST_RESUME, &err);
 	}

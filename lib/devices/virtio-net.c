@@ -282,6 +282,7 @@ void vnet_get_stats(struct vnet *n, struct vm_net_stats *out)
 	struct vm_net_stats st;
 	size_t sz = out->size < sizeof(st) ? out->size : sizeof(st);
 
+	vnet_vhost_stats_sample(n); /* the backend's queues, up to now */
 	memset(&st, 0, sizeof(st));
 	st.size = sz;
 	st.queue_pairs = n->pairs;

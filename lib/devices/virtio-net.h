@@ -85,6 +85,8 @@ struct vnet_queue {
 	uint32_t *lens;
 	unsigned err_streak;    /* consecutive backend receive errors */
 	uint64_t backoff_ns;    /* atomic: don't read the backend before this */
+	/* vhost: the used index at the last sample (device lock) */
+	uint16_t vh_last;
 	struct vnet_qstats st;
 };
 
@@ -149,6 +151,9 @@ struct vnet {
 	bool vhost_loading;            /* device_load (vm_restore) runs: the
 					  rings start from their used index;
 					  set before the vCPUs run */
+	uint8_t vh_sample;             /* atomic: sample the backend's used
+					  indexes (virtio-net-vhost-stats.c) */
+	uint64_t vh_next_ms;           /* I/O thread 0's: next sample, ms */
 	/* I/O threads */
 	unsigned nthreads;
 	bool inline_io;                /* no threads started (x-io-inline) */
@@ -224,6 +229,14 @@ void vnet_vhost_stop(struct vnet *n);
  * from there. No-ops without a vhost-style backend or started rings. */
 void vnet_vhost_pause(struct vnet *n);
 void vnet_vhost_resume(struct vnet *n);
+/* virtio-net-vhost-stats.c: packet counts of the backend's data queues
+ * from their used indexes: start (device lock), fold the progress in
+ * (device lock), sample unless the device lock is busy (vm_net_get_stats),
+ * and I/O thread 0's periodic sample (lowers *timeout_ms to the next). */
+void vnet_vhost_stats_begin(struct vnet *n);
+void vnet_vhost_stats_fold(struct vnet *n);
+void vnet_vhost_stats_sample(struct vnet *n);
+void vnet_vhost_stats_tick(struct vnet *n, int *timeout_ms);
 /* Register / drop the backend-loss handler (vnet_init / vnet_fini). */
 void vnet_vhost_init(struct vnet *n);
 void vnet_vhost_fini(struct vnet *n);

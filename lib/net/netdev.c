@@ -23,11 +23,24 @@ static void netdev_finalize(struct vm_obj *o)
 	pthread_mutex_destroy(&to_netdev(o)->notify_lock);
 }
 
+/* Every start begins with the link up; a backend that starts without its
+ * peer says so in its realize (->link_down). */
+static int netdev_base_realize(struct vm_obj *o, struct vm_error **errp)
+{
+	struct netdev *nd = to_netdev(o);
+
+	pthread_mutex_lock(&nd->notify_lock);
+	nd->link_down = false;
+	pthread_mutex_unlock(&nd->notify_lock);
+	return 0;
+}
+
 const struct type netdev_type = {
 	.name = TYPE_NETDEV,
 	.class_size = sizeof(struct netdev_class),
 	.instance_size = sizeof(struct netdev),
 	.abstract = true,
+	.base_realize = netdev_base_realize,
 	.class_init = netdev_class_init,
 	.instance_init = netdev_instance_init,
 	.finalize = netdev_finalize,
@@ -159,14 +172,34 @@ void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 	pthread_mutex_lock(&nd->notify_lock);
 	nd->link_notify = fn;
 	nd->link_opaque = opaque;
+	if (fn && nd->link_down) /* started without its peer */
+		fn(opaque, false);
 	pthread_mutex_unlock(&nd->notify_lock);
 }
 
 void netdev_link_changed(struct netdev *nd, bool up)
 {
 	pthread_mutex_lock(&nd->notify_lock);
+	nd->link_down = !up;
 	if (nd->link_notify)
 		nd->link_notify(nd->link_opaque, up);
+	pthread_mutex_unlock(&nd->notify_lock);
+}
+
+void netdev_set_ring_err_notify(struct netdev *nd,
+				void (*fn)(void *, unsigned), void *opaque)
+{
+	pthread_mutex_lock(&nd->notify_lock);
+	nd->ring_err_notify = fn;
+	nd->ring_err_opaque = opaque;
+	pthread_mutex_unlock(&nd->notify_lock);
+}
+
+void netdev_ring_error(struct netdev *nd, unsigned ring)
+{
+	pthread_mutex_lock(&nd->notify_lock);
+	if (nd->ring_err_notify)
+		nd->ring_err_notify(nd->ring_err_opaque, ring);
 	pthread_mutex_unlock(&nd->notify_lock);
 }
 

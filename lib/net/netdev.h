@@ -148,6 +148,14 @@ struct netdev {
 	pthread_mutex_t notify_lock;
 	void (*link_notify)(void *opaque, bool up);
 	void *link_opaque;
+	/* The backend reported an error on ring @ring (vhost-user's
+	 * SET_VRING_ERR eventfd): same thread and lock as link_notify. */
+	void (*ring_err_notify)(void *opaque, unsigned ring);
+	void *ring_err_opaque;
+	/* Guarded by ->notify_lock: the last netdev_link_changed() said
+	 * down, or the backend starts without its peer (set before realize
+	 * returns, e.g. a vhost-user server with wait=off). */
+	bool link_down;
 };
 
 static inline struct netdev *to_netdev(struct vm_obj *o)
@@ -183,14 +191,22 @@ int netdev_set_queues(struct netdev *nd, unsigned n);
 int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 		       struct vm_error **errp);
 int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp);
+void netdev_cancel(struct netdev *nd);
 /* The peer device's handler for backend loss and return (NULL: none).
  * Once this returns with NULL, the handler is not running and will not
- * be called again. Any thread but the handler's. */
-void netdev_cancel(struct netdev *nd);
+ * be called again. If the link is down now (->link_down), @fn is called
+ * with false before this returns, so the device starts with the link the
+ * backend has. Any thread but the handler's. */
 void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 			    void *opaque);
 /* The backend's thread: tell the peer device (no lock of ours held). */
 void netdev_link_changed(struct netdev *nd, bool up);
+/* The peer device's handler for ring errors (NULL: none), as
+ * netdev_set_link_notify; netdev_ring_error() calls it from the
+ * backend's thread. */
+void netdev_set_ring_err_notify(struct netdev *nd,
+				void (*fn)(void *, unsigned), void *opaque);
+void netdev_ring_error(struct netdev *nd, unsigned ring);
 
 /* host.c: can @ops serve as a host netdev's callbacks (size, ->send)? */
 bool netdev_host_ops_valid(const struct vm_netdev_ops *ops);

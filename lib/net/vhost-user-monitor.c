@@ -7,8 +7,11 @@
  * client reconnects every reconnect= seconds (none with reconnect=0) and
  * a server accepts the next connection on the socket it kept listening
  * on. A new connection is negotiated again and must offer the features
- * the device was built on; then the device is told (link up) and hands
- * the rings over again from the used index it last saw.
+ * the device was built on (->need); then the device is told (link up)
+ * and hands the rings over again from the used index it last saw. A
+ * server with wait=off starts here with no connection at all. It also
+ * polls each ring's SET_VRING_ERR eventfd: a backend that signals one
+ * for a running ring has the device marked NEEDS_RESET, link down.
  *
  * Threads: this thread, from realize to unrealize; vu_monitor_stop() on
  * the API thread returns once it ended (at most one bounded exchange).
@@ -21,7 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/log.h"
 #include "../kvm/eventfd.h"
+#include "../vm.h"
 #include "vhost-user.h"
 
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -36,20 +41,65 @@ static void vu_drop(struct netdev_vhost_user *v)
 		v->ring[i].started = false;
 }
 
-/* One attempt; true if a connection with the same features is up. */
+/* One attempt; true if a connection that offers every feature the
+ * device was built on (->need) is up. A backend that connected and failed
+ * is logged (a client's refused connect is not: it retries). */
 static bool vu_try_reopen(struct netdev_vhost_user *v)
 {
 	uint64_t had = v->features;
-	bool ok;
+	struct vm_error *err = NULL;
+	int rc;
 
 	pthread_mutex_lock(&v->lock);
-	ok = vu_open(v, 0, NULL) == 0 && v->features == had;
-	if (!ok) {
+	rc = vu_open(v, 0, &err);
+	if (rc == 0 && (v->features & v->need) != v->need)
+		rc = verr_set(&err, -ENOTSUP,
+			      "netdev '%s': the backend lacks features 0x%llx the device offers: connection dropped",
+			      v->nd.obj.id,
+			      (unsigned long long)(v->need & ~v->features));
+	if (rc < 0) {
 		vu_drop(v);
 		v->features = had;
 	}
 	pthread_mutex_unlock(&v->lock);
-	return ok;
+	if (rc < 0 && (v->server || (rc != -ECONNREFUSED && rc != -ENOENT)))
+		vlog_warn(vm_log(v->nd.obj.vm), v->nd.obj.id, "%s",
+			  vm_error_message(err));
+	vm_error_free(err);
+	return rc == 0;
+}
+
+/* ->lock held: add the ring error eventfds to @p from @n on. */
+static int vu_poll_err_fds(const struct netdev_vhost_user *v,
+			   struct pollfd *p, int n)
+{
+	for (unsigned i = 0; i < VU_MAX_RINGS; i++)
+		if (v->err_fd[i] >= 0)
+			p[n++] = (struct pollfd){ .fd = v->err_fd[i],
+						  .events = POLLIN };
+	return n;
+}
+
+/* Ring error eventfds that polled readable: each ring still running in
+ * the backend is reported to the device (NEEDS_RESET, link down). */
+static void vu_ring_errors(struct netdev_vhost_user *v,
+			   const struct pollfd *p, int from, int n)
+{
+	for (int k = from; k < n; k++) {
+		unsigned ring = VU_MAX_RINGS;
+
+		if (!(p[k].revents & POLLIN))
+			continue;
+		pthread_mutex_lock(&v->lock);
+		(void)hv_eventfd_drain(p[k].fd);
+		for (unsigned i = 0; i < v->nr_rings; i++)
+			if (v->ring[i].started && v->err_fd[v->ring[i].index] ==
+							  p[k].fd)
+				ring = v->ring[i].index;
+		pthread_mutex_unlock(&v->lock);
+		if (ring < VU_MAX_RINGS)
+			netdev_ring_error(&v->nd, ring);
+	}
 }
 
 static void *vu_monitor_main(void *opaque)
@@ -58,8 +108,10 @@ static void *vu_monitor_main(void *opaque)
 	unsigned backoff_ms = 100;
 
 	while (!LD(v->stop)) {
-		struct pollfd p[2] = { { .fd = v->wake_fd, .events = POLLIN } };
-		int n = 1, timeout = -1, sock;
+		struct pollfd p[2 + VU_MAX_RINGS] = {
+			{ .fd = v->wake_fd, .events = POLLIN }
+		};
+		int n = 1, nall, timeout = -1, sock;
 		bool broken;
 
 		pthread_mutex_lock(&v->lock);
@@ -82,12 +134,16 @@ static void *vu_monitor_main(void *opaque)
 		} else if (v->reconnect) {
 			timeout = (int)backoff_ms;
 		}
-		if (poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR)
+		pthread_mutex_lock(&v->lock); /* the error fds follow */
+		nall = vu_poll_err_fds(v, p, n);
+		pthread_mutex_unlock(&v->lock);
+		if (poll(p, (nfds_t)nall, timeout) < 0 && errno != EINTR)
 			continue;
 		if (p[0].revents & POLLIN)
 			(void)hv_eventfd_drain(v->wake_fd);
 		if (LD(v->stop))
 			break;
+		vu_ring_errors(v, p, n, nall);
 		if (sock >= 0) {
 			if (!(p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)))
 				continue;

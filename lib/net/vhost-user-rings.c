@@ -10,7 +10,8 @@
  * from the base GET_VRING_BASE gave (as QEMU's stop/cont).
  *
  * Kick is the transport's ioeventfd and call its irqfd: no VMM thread
- * touches a packet. SET_VRING_ERR is not sent (optional in the spec).
+ * touches a packet. Each ring also gets an error eventfd (SET_VRING_ERR)
+ * that the monitor thread polls (vhost-user-monitor.c).
  *
  * Threads/Locking: see vhost-user.h; every entry point takes ->lock.
  */
@@ -22,6 +23,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "../kvm/eventfd.h"
 #include "../kvm/mem.h"
 #include "vhost-user.h"
 
@@ -77,6 +79,32 @@ static int vu_vring_fd(struct netdev_vhost_user *v, uint32_t req,
 	return vu_request(v, &m, &fd, fd >= 0 ? 1 : 0, NULL, errp);
 }
 
+/* ->lock held: ring @index's error eventfd (made at its first start and
+ * kept: the monitor, woken to poll it, may be polling the others), with
+ * any error a backend signalled before this start drained. */
+static int vu_err_fd(struct netdev_vhost_user *v, uint32_t index,
+		     struct vm_error **errp)
+{
+	int fd;
+
+	if (index >= VU_MAX_RINGS)
+		return verr_set(errp, -EINVAL, "netdev '%s': ring %u (max %u)",
+				v->nd.obj.id, index, VU_MAX_RINGS - 1);
+	fd = v->err_fd[index];
+	if (fd >= 0) {
+		(void)hv_eventfd_drain(fd);
+		return fd;
+	}
+	fd = hv_eventfd_new();
+	if (fd < 0)
+		return verr_set(errp, fd, "netdev '%s': ring %u: eventfd: %s",
+				v->nd.obj.id, index, strerror(-fd));
+	v->err_fd[index] = fd;
+	if (v->wake_fd >= 0)
+		(void)hv_eventfd_signal(v->wake_fd); /* the monitor polls it */
+	return fd;
+}
+
 static int vu_ring_start(struct netdev_vhost_user *v,
 			 const struct netdev_vring *r, uint16_t base,
 			 struct vm_error **errp)
@@ -109,6 +137,10 @@ static int vu_ring_start(struct netdev_vhost_user *v,
 	if (rc == 0)
 		rc = vu_vring_fd(v, VHU_SET_VRING_CALL, r->index, r->call_fd,
 				 errp);
+	if (rc == 0)
+		rc = vu_err_fd(v, r->index, errp);
+	if (rc >= 0)
+		rc = vu_vring_fd(v, VHU_SET_VRING_ERR, r->index, rc, errp);
 	return rc;
 }
 
@@ -155,6 +187,10 @@ int vu_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 		return verr_set(errp, -EINVAL, "netdev '%s': %u rings (max %u)",
 				nd->obj.id, s->nr_rings, VU_MAX_RINGS);
 	pthread_mutex_lock(&v->lock);
+	if (v->started && v->rings_conn == v->conn_gen && !v->broken) {
+		pthread_mutex_unlock(&v->lock);
+		return 0; /* this connection runs them already */
+	}
 	if (v->features & BIT(VHU_F_PROTOCOL_FEATURES))
 		f |= BIT(VHU_F_PROTOCOL_FEATURES);
 	vhu_msg_u64(&m, VHU_SET_FEATURES, f, true);
@@ -181,6 +217,7 @@ int vu_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 	v->started = true;
 	if (rc == 0)
 		rc = vu_enable_rings(v, errp);
+	v->rings_conn = rc == 0 ? v->conn_gen : 0;
 	pthread_mutex_unlock(&v->lock);
 	return rc;
 }
@@ -213,6 +250,7 @@ int vu_vhost_stop(struct netdev *nd, struct vm_error **errp)
 		}
 	}
 	v->started = false;
+	v->rings_conn = 0;
 	pthread_mutex_unlock(&v->lock);
 	return rc;
 }

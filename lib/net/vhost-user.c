@@ -5,9 +5,9 @@
  * path runs in the backend process, on rings it maps from guest RAM.
  *
  * Properties: chardev (the id of a socket chardev, lib/chardev/, whose
- * path, server and reconnect apply; a value with a '/' is taken as the
- * socket path, as 0.2 did), or path (the socket path; then server and
- * reconnect are the netdev's own), queues, vhostforce (QEMU's "use vhost
+ * path, server, wait and reconnect apply; a value with a '/' is taken as
+ * the socket path, as 0.2 did), or path (the socket path; then server,
+ * wait and reconnect are the netdev's own), queues, vhostforce (QEMU's "use vhost
  * without MSI-X": accepted, no effect), reconnect (client: retry a refused
  * connect for up to x-connect-timeout at realize).
  *
@@ -15,7 +15,11 @@
  * are negotiated: GET_FEATURES, GET/SET_PROTOCOL_FEATURES (MQ, REPLY_ACK,
  * NET_MTU: those the backend offers), GET_QUEUE_NUM (fewer than queues=
  * is an error), SET_OWNER. The device's offer then depends on the
- * backend's features (->vhost_features). The rings are handed over at the
+ * backend's features (->vhost_features). A server with wait=off (QEMU's
+ * nowait) does not wait: vm_start goes on, the device is built on
+ * VU_NOWAIT_FEATURES with its link down, and the monitor accepts the
+ * backend, negotiates (a backend without those features is dropped with
+ * a log line) and brings the link up. The rings are handed over at the
  * guest's DRIVER_OK (vhost-user-rings.c). The LOG_* requests (dirty
  * logging for migration) are never used. A backend that goes away is
  * noticed by the monitor thread (vhost-user-monitor.c).
@@ -33,10 +37,13 @@
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
 
 #include "../chardev/chardev.h"
 #include "../core/prop.h"
+#include "../core/log.h"
 #include "../kvm/eventfd.h"
+#include "../vm.h"
 #include "backends.h"
 #include "vhost-user.h"
 
@@ -46,6 +53,14 @@
 #define VU_PROTOCOL_WANTED                                                    \
 	(BIT(VHU_PROTOCOL_F_MQ) | BIT(VHU_PROTOCOL_F_REPLY_ACK) |             \
 	 BIT(VHU_PROTOCOL_F_NET_MTU))
+
+/* What the device is built on when a server starts without its backend
+ * (wait=off): the ring features every backend we know of has (DPDK's
+ * vhost library, QEMU's and Linux's vhost), no offloads. A backend that
+ * connects must offer them all. */
+#define VU_NOWAIT_FEATURES                                                    \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MRG_RXBUF) |              \
+	 BIT(VIRTIO_RING_F_EVENT_IDX) | BIT(VIRTIO_RING_F_INDIRECT_DESC))
 
 /* The offload bits the device may offer when the backend has them. */
 #define VU_OFFLOADS                                                           \
@@ -296,6 +311,7 @@ static int vu_handshake(struct netdev_vhost_user *v, struct vm_error **errp)
 		if (rc < 0)
 			return rc;
 		v->protocol = pf & VU_PROTOCOL_WANTED;
+		v->backend_protocol = pf;
 	}
 	v->backend_queues = 1;
 	if (vu_has_protocol(v, VHU_PROTOCOL_F_MQ)) {
@@ -327,6 +343,8 @@ int vu_open(struct netdev_vhost_user *v, int wait_ms, struct vm_error **errp)
 		rc = vu_handshake(v, errp);
 	if (rc < 0)
 		vu_close_conn(v);
+	else
+		v->conn_gen++;
 	return rc;
 }
 
@@ -371,6 +389,8 @@ static void vu_instance_init(struct vm_obj *o)
 	struct netdev_vhost_user *v = to_vu(to_netdev(o));
 
 	v->sock = v->listen_fd = v->wake_fd = -1;
+	for (unsigned i = 0; i < VU_MAX_RINGS; i++)
+		v->err_fd[i] = -1;
 	/* for the object's whole life: vm_stop may signal it any time */
 	v->cancel_fd = hv_eventfd_new();
 }
@@ -395,6 +415,11 @@ static void vu_close(struct netdev_vhost_user *v)
 	if (v->wake_fd >= 0)
 		close(v->wake_fd);
 	v->wake_fd = -1;
+	for (unsigned i = 0; i < VU_MAX_RINGS; i++) {
+		if (v->err_fd[i] >= 0)
+			close(v->err_fd[i]);
+		v->err_fd[i] = -1;
+	}
 	if (v->lock_init)
 		pthread_mutex_destroy(&v->lock);
 	v->lock_init = false;
@@ -426,10 +451,27 @@ static int vu_resolve(struct netdev_vhost_user *v, const char **path,
 	if (c) {
 		*path = c->path;
 		v->server = c->server;
+		v->wait = c->wait;
 		if (!prop_is_set(&v->nd.obj, "reconnect"))
 			v->reconnect = c->reconnect;
 	}
 	return 0;
+}
+
+/* A server with wait=off: no backend yet. The device is built on
+ * VU_NOWAIT_FEATURES and starts with the link down (the monitor brings it
+ * up once a backend connected and negotiated). */
+static void vu_start_waiting(struct netdev_vhost_user *v)
+{
+	v->broken = true; /* no requests until a backend is there */
+	v->features = 0;
+	v->need = VU_NOWAIT_FEATURES;
+	pthread_mutex_lock(&v->nd.notify_lock);
+	v->nd.link_down = true;
+	pthread_mutex_unlock(&v->nd.notify_lock);
+	vlog_info(vm_log(v->nd.obj.vm), vu_id(v),
+		  "wait=off: link down until a backend connects to '%s'",
+		  v->sockpath);
 }
 
 static int vu_realize(struct vm_obj *o, struct vm_error **errp)
@@ -437,9 +479,15 @@ static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 	struct netdev_vhost_user *v = to_vu(to_netdev(o));
 	const char *path = NULL;
 	int rc = vu_resolve(v, &path, errp);
+	bool nowait;
 
 	if (rc < 0)
 		return rc;
+	if (!v->wait && !v->server)
+		return verr_set(errp, -EINVAL,
+				"netdev '%s': wait=off applies to server=on only",
+				o->id);
+	nowait = !v->wait;
 	if (strlen(path) >= sizeof(v->sockpath))
 		return verr_set(errp, -ENAMETOOLONG,
 				"netdev '%s': socket path '%s' is longer than %zu bytes",
@@ -450,9 +498,13 @@ static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 		return verr_set(errp, -ENOMEM, "netdev '%s': no eventfd", o->id);
 	(void)hv_eventfd_drain(v->cancel_fd); /* a start after a vm_stop */
 	rc = v->server ? vu_listen(v, errp) : 0;
-	if (rc == 0)
+	if (rc == 0 && nowait)
+		vu_start_waiting(v);
+	else if (rc == 0)
 		rc = vu_open(v, (int)v->wait_timeout, errp);
 	if (rc == 0) {
+		if (!nowait)
+			v->need = v->features;
 		pthread_mutex_init(&v->lock, NULL);
 		v->lock_init = true;
 		rc = vu_monitor_start(v, errp);
@@ -463,8 +515,8 @@ static int vu_realize(struct vm_obj *o, struct vm_error **errp)
 	}
 	v->nd.caps = NETDEV_CAP_VHOST | NETDEV_CAP_VNET_HDR;
 	v->nd.queues = v->queues;
-	v->nd.vhost_features = v->features;
-	v->nd.offloads = v->features & VU_OFFLOADS;
+	v->nd.vhost_features = v->need;
+	v->nd.offloads = v->need & VU_OFFLOADS;
 	return 0;
 }
 
@@ -481,6 +533,8 @@ static const struct vm_prop_desc vhost_user_props[] = {
 		 "UNIX socket path of the backend (same as chardev=)"),
 	PROP_BOOL("server", S, server, 0, "off",
 		  "listen on the socket and wait for the backend to connect"),
+	PROP_BOOL("wait", S, wait, 0, "on",
+		  "server: wait for the backend at start (off: link down until it connects)"),
 	PROP_U32("queues", S, queues, 0, "1", 1, NETDEV_MAX_QUEUES,
 		 "queue pairs"),
 	PROP_BOOL("vhostforce", S, vhostforce, 0, "off",

@@ -15,7 +15,8 @@
  * reconnect; set_queues on the I/O thread serving the device's control
  * queue; the monitor thread "vu-<id>" from realize to unrealize.
  * Locking: ->lock guards the socket (one request/reply at a time), ->ring[],
- * ->started, ->want_pairs, ->broken, ->features and ->protocol. It is a
+ * ->err_fd[], ->started, ->conn_gen, ->rings_conn, ->want_pairs,
+ * ->broken, ->features and ->protocol; ->need is fixed before the monitor starts. It is a
  * leaf below the device and queue locks, held for one exchange bounded by
  * ->reply_timeout each; the monitor never holds it while it calls the
  * device (netdev_link_changed).
@@ -45,6 +46,7 @@ struct netdev_vhost_user {
 	char *chardev;          /* socket path (chardev objects: later) */
 	char *path;             /* the same, QEMU-less spelling */
 	uint8_t server;
+	uint8_t wait;           /* server: wait for the backend at realize */
 	uint32_t queues;
 	uint8_t vhostforce;     /* accepted, no effect */
 	uint32_t reconnect;
@@ -63,13 +65,25 @@ struct netdev_vhost_user {
 	pthread_t monitor;
 	char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint64_t features;      /* the backend's virtio features */
+	uint64_t need;          /* fixed at realize: what every connection
+				   must offer (the device's offer rests on
+				   them) */
 	uint64_t protocol;      /* negotiated protocol features */
+	uint64_t backend_protocol; /* all the backend offered */
 	uint32_t backend_queues;
 	bool broken;            /* a fault was seen: no more requests */
 	bool started;
+	uint64_t conn_gen;      /* counts the connections negotiated */
+	uint64_t rings_conn;    /* ->conn_gen whose handover of the rings
+				   succeeded, 0 after a stop: a second
+				   start on it (the guest's DRIVER_OK and
+				   the monitor's link-up racing) is a no-op */
 	unsigned nr_rings;
 	unsigned want_pairs;    /* VQ_PAIRS_SET, 1 at DRIVER_OK */
 	struct vu_ring ring[VU_MAX_RINGS];
+	/* SET_VRING_ERR eventfds by virtqueue number, -1 until a ring first
+	 * starts; kept until unrealize (the monitor polls them) */
+	int err_fd[VU_MAX_RINGS];
 };
 
 static inline struct netdev_vhost_user *to_vu(struct netdev *nd)

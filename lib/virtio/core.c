@@ -235,26 +235,43 @@ void vio_dev_kick(struct vio_dev *d, unsigned q)
 		d->ops->queue_notify(d, q);
 }
 
-void vio_dev_needs_reset(struct vio_dev *d, const char *fmt, ...)
+static __printf(3, 0) void vio_needs_reset_v(struct vio_dev *d,
+					     const char *whose,
+					     const char *fmt, va_list ap)
 {
 	char msg[256];
-	va_list ap;
 
 	if (__atomic_exchange_n(&d->needs_reset, 1, __ATOMIC_ACQ_REL))
 		return; /* already signalled this reset cycle */
 	/* Logged once per device, so a guest that breaks and resets the
 	 * device in a loop cannot flood the host's log (STYLE §3.7). */
 	if (!__atomic_exchange_n(&d->needs_reset_logged, 1, __ATOMIC_ACQ_REL)) {
-		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		vlog_warn(d->log, d->name, "guest error, device needs reset: %s",
-			  msg);
+		vlog_warn(d->log, d->name, "%s error, device needs reset: %s",
+			  whose, msg);
 	}
 	/* virtio 1.2 §2.1.2: after setting NEEDS_RESET with DRIVER_OK set,
 	 * the device MUST send a configuration change notification. */
 	if (vio_status(d) & VIRTIO_CONFIG_S_DRIVER_OK)
 		vio_notify_config(d);
+}
+
+void vio_dev_needs_reset(struct vio_dev *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vio_needs_reset_v(d, "guest", fmt, ap);
+	va_end(ap);
+}
+
+void vio_dev_backend_failed(struct vio_dev *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vio_needs_reset_v(d, "backend", fmt, ap);
+	va_end(ap);
 }
 
 void vio_notify_queue(struct vio_dev *d, unsigned q)

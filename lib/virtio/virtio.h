@@ -184,6 +184,10 @@ void vio_dev_kick(struct vio_dev *d, unsigned q);
  */
 void vio_dev_needs_reset(struct vio_dev *d, const char *fmt, ...)
 	__printf(2, 3);
+/* The same for a backend that cannot go on (a vhost-user ring error):
+ * logged as the backend's error, not the guest's. */
+void vio_dev_backend_failed(struct vio_dev *d, const char *fmt, ...)
+	__printf(2, 3);
 
 /* Interrupts to the driver through the transport. */
 void vio_notify_queue(struct vio_dev *d, unsigned q);

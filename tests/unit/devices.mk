@@ -28,7 +28,9 @@ tests_unit_test_vhost_user_SOURCES = tests/unit/test-vhost-user.c \
 tests_unit_test_vhost_user_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_vhost_user_LDADD = $(TEST_LIBS)
 tests_unit_test_vhost_user_dpdk_SOURCES = tests/unit/test-vhost-user-dpdk.c \
-	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h $(vhost_user_mock_sources)
+	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h \
+	tests/unit/hugetlb-pool.c tests/unit/hugetlb-pool.h \
+	$(vhost_user_mock_sources)
 tests_unit_test_vhost_user_dpdk_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_test_vhost_user_dpdk_LDADD = $(TEST_LIBS)
 # Host netdevs ("callback", host types derived from "netdev") through the

@@ -13,7 +13,10 @@
  * (link down, reconnect, rings resumed, traffic checked again), and the
  * seed's -chardev/-netdev/-device strings verbatim; vm_pause stops the
  * rings in testpmd and vm_resume starts them again, nothing lost or
- * corrupted across it. About 15 s, testpmd
+ * corrupted across it; a server with wait=off that testpmd connects to
+ * only after the guest is up; guest RAM on hugetlbfs (mem_path) where 2
+ * MiB pages can be reserved; vm_net_get_stats counts what testpmd moved
+ * on each queue (from the used indexes). About 20 s, testpmd
  * busy-polling one core meanwhile. Skips (77) when dpdk-testpmd is not
  * installed.
  */
@@ -22,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -30,7 +36,10 @@
 
 #include "devices/device.h"
 #include "dpdk-peer.h"
+#include "hugetlb-pool.h"
+#include "kvm/mem.h"
 #include "mock/net-vm.h"
+#include "net/vhost-user.h"
 #include "virtio/pci-modern.h"
 #include "vm.h"
 #include "check-main.h"
@@ -166,30 +175,56 @@ static void traffic(unsigned pairs)
 	traffic_check(pairs);
 }
 
-/* The link bit of the device config, as the guest reads it. */
-static bool link_is(bool up)
+/* vm_net_get_stats: @n frames each way on each of @pairs pairs so far,
+ * counted from the used indexes testpmd moved (one rx buffer per frame:
+ * all are smaller than BUF). */
+static void counts_are(unsigned pairs, uint64_t n)
 {
-	for (int i = 0; i < 10000; i++) {
-		uint32_t st = virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
-					    offsetof(struct virtio_net_config, status), 2);
+	struct vm_net_stats st = VM_NET_STATS_INIT;
 
-		if (!!(st & VIRTIO_NET_S_LINK_UP) == up)
-			return true;
-		usleep(1000);
+	ck_assert_int_eq(vm_net_get_stats(t.vm, "net0", &st, NULL), 0);
+	for (unsigned p = 0; p < pairs; p++) {
+		ck_assert_uint_eq(st.queue[p].rx_packets, n);
+		ck_assert_uint_eq(st.queue[p].tx_packets, n);
 	}
-	return false;
+	ck_assert_uint_eq(st.rx_packets, pairs * n);
+	ck_assert_uint_eq(st.tx_packets, pairs * n);
 }
 
-static void start_vm(bool server)
+/* The guest's link becomes @up within 10 s. */
+static bool link_is(bool up)
+{
+	return net_vm_link_is(&t, up, 10000);
+}
+
+/* What was negotiated with testpmd, once per run (a TAP comment). */
+static void print_negotiated(void)
+{
+	static bool done;
+	struct vm_obj *o = vm_obj_find(t.vm, "v0");
+	struct netdev_vhost_user *v;
+
+	if (done || !o)
+		return;
+	v = (struct netdev_vhost_user *)o;
+	pthread_mutex_lock(&v->lock);
+	printf("# testpmd: virtio features 0x%llx, protocol features 0x%llx offered, 0x%llx negotiated, %u queue pairs\n",
+	       (unsigned long long)v->features,
+	       (unsigned long long)v->backend_protocol,
+	       (unsigned long long)v->protocol, v->backend_queues);
+	pthread_mutex_unlock(&v->lock);
+	done = true;
+}
+
+/* The VM on netdev "v0" with @nd (already made: net_vm_create, chardevs),
+ * probed to DRIVER_OK with 2 pairs, both turned on. */
+static void start_vm_with(const struct vm_prop *nd)
 {
 	struct vm_error *err = NULL;
 	uint64_t f;
 	int rc;
 
-	net_vm_build(&t, "vhost-user",
-		     PROPS({ "path", sock }, { "queues", "2" },
-			   { "server", server ? "on" : "off" },
-			   { "reconnect", "1" }),
+	net_vm_build(&t, "vhost-user", nd,
 		     PROPS({ "netdev", "v0" }, { "id", "net0" }, { "mq", "on" },
 			   { "queues", "2" }));
 	rc = vm_realize_objects(t.vm, &err);
@@ -204,6 +239,14 @@ static void start_vm(bool server)
 			  VIRTIO_NET_OK);
 }
 
+static void start_vm(bool server)
+{
+	start_vm_with(PROPS({ "path", sock }, { "queues", "2" },
+			    { "server", server ? "on" : "off" },
+			    { "reconnect", "1" }));
+	print_negotiated();
+}
+
 /* testpmd killed mid-run: the guest sees link down; restarted, we
  * reconnect (reconnect=1), the rings resume from their used index, the
  * link comes back and traffic flows again with every byte right. */
@@ -212,12 +255,14 @@ static void restart(bool server)
 	dpdk_peer_start(&pmd, sock, PAIRS, server);
 	start_vm(server);
 	traffic(PAIRS);
+	counts_are(PAIRS, FRAMES);
 	dpdk_peer_stop(&pmd);
 	ck_assert_msg(link_is(false), "link still up after testpmd exited");
 	dpdk_peer_start(&pmd, sock, PAIRS, server);
 	ck_assert_msg(link_is(true), "link not back after testpmd restarted (log %s)",
 		      pmd.log);
 	traffic(PAIRS);
+	counts_are(PAIRS, 2 * FRAMES); /* across the restart */
 	/* the guest's reset takes the rings back (GET_VRING_BASE) */
 	virtio_drv_set_status(&t.vd, 0);
 	ck_assert_uint_eq(virtio_drv_get_status(&t.vd), 0);
@@ -320,10 +365,71 @@ START_TEST(test_vu_dpdk_pause_resume_keeps_every_byte)
 }
 END_TEST
 
+/* A server with wait=off (QEMU's nowait): vm_start does not wait for
+ * testpmd; the guest gets to DRIVER_OK with both pairs on and sees link
+ * down; testpmd (client=1) starts only then and connects: link up,
+ * traffic on both pairs, every byte checked. */
+START_TEST(test_vu_dpdk_server_wait_off_testpmd_connects_late)
+{
+	struct vm_error *err = NULL;
+
+	net_vm_create(&t);
+	ck_assert_int_eq(vm_add_chardev(t.vm, "socket", "char1",
+					PROPS({ "path", sock }, { "server", NULL },
+					      { "wait", "off" }),
+					&err), 0);
+	start_vm_with(PROPS({ "chardev", "char1" }, { "queues", "2" }));
+	ck_assert_msg(link_is(false), "link up with no backend");
+	dpdk_peer_start(&pmd, sock, PAIRS, true);
+	ck_assert_msg(link_is(true), "link not up after testpmd connected (log %s)",
+		      pmd.log);
+	traffic(PAIRS);
+}
+END_TEST
+
+/* 64 MiB of 2 MiB pages for the guest RAM, plus slack. */
+#define HUGE_PAGES 33u
+static struct hugetlb_pool huge = HUGETLB_POOL_INIT;
+
+/*
+ * Guest RAM on hugetlbfs (the seed's memory-backend-file,mem-path=
+ * /dev/hugepages,share=on with -mem-prealloc): mem_path in a hugetlbfs
+ * this test mounts, preallocated; testpmd maps it from SET_MEM_TABLE's
+ * fd (a hugetlbfs file, 2 MiB pages) and macswaps on both pairs. main()
+ * runs it only if the pages can be reserved (it says why not otherwise).
+ */
+START_TEST(test_vu_dpdk_hugetlbfs_ram)
+{
+	const char *why = NULL;
+	struct statfs sfs;
+	const struct gmem *gm;
+
+	ck_assert_msg(hugetlb_pool_get(&huge, HUGE_PAGES, &why) == 0, "%s", why);
+	dpdk_peer_start(&pmd, sock, PAIRS, false);
+	net_vm_create(&t);
+	t.mem_path = huge.dir;
+	t.mem_flags = GMEM_F_PREALLOC;
+	start_vm(false);
+	gm = machine_mem(t.mach);
+	ck_assert_int_eq(fstatfs(gm->fd, &sfs), 0);
+	ck_assert(sfs.f_type == (typeof(sfs.f_type))HUGETLBFS_MAGIC);
+	ck_assert_int_eq(sfs.f_bsize, 2 << 20);
+	traffic(PAIRS);
+	traffic(PAIRS);
+}
+END_TEST
+
+static void huge_teardown(void)
+{
+	teardown();
+	hugetlb_pool_put(&huge);
+}
+
 int main(void)
 {
 	Suite *s = suite_create("vhost-user-dpdk");
-	TCase *tc = tcase_create("testpmd");
+	TCase *tc = tcase_create("testpmd"), *hp;
+	const char *why = NULL;
 
 	if (!dpdk_peer_binary()) {
 		printf("1..0 # SKIP dpdk-testpmd is not installed (Debian package dpdk-dev)\n");
@@ -335,6 +441,19 @@ int main(void)
 	tcase_add_test(tc, test_vu_dpdk_server_two_pairs_and_restart);
 	tcase_add_test(tc, test_vu_dpdk_seed_strings);
 	tcase_add_test(tc, test_vu_dpdk_pause_resume_keeps_every_byte);
+	tcase_add_test(tc, test_vu_dpdk_server_wait_off_testpmd_connects_late);
 	suite_add_tcase(s, tc);
+	/* hugetlbfs RAM only where the pages can be had: a try now, undone */
+	if (hugetlb_pool_get(&huge, HUGE_PAGES, &why) == 0) {
+		hugetlb_pool_put(&huge);
+		hp = tcase_create("hugetlbfs");
+		tcase_add_checked_fixture(hp, setup, huge_teardown);
+		tcase_set_timeout(hp, 60);
+		tcase_add_test(hp, test_vu_dpdk_hugetlbfs_ram);
+		suite_add_tcase(s, hp);
+	} else {
+		printf("# SKIP test_vu_dpdk_hugetlbfs_ram: %u huge pages: %s\n",
+		       HUGE_PAGES, why);
+	}
 	return check_run(s);
 }

@@ -15,6 +15,11 @@
  *          again from the bases the backend gave; a device saved paused
  *          and loaded into a new VM (vm_restore) hands its rings over
  *          from their used index.
+ *   ring errors: a backend's SET_VRING_ERR signal marks the device
+ *          NEEDS_RESET, link down, logged with the netdev and the ring.
+ *   wait=off: a server that starts without its backend (link down,
+ *          the fixed offer), the backend connecting later (handshake,
+ *          rings, link up), one without the offered features dropped.
  *   faults: each protocol fault at realize fails vm_start's phase 1 with
  *          a message naming the netdev and the request.
  */
@@ -39,6 +44,7 @@
 
 #include "devices/device.h"
 #include "mock/net-vm.h"
+#include "net/netdev.h"
 #include "net/vhost-user-proto.h"
 #include "snapshot/format.h"
 #include "virtio/pci-modern.h"
@@ -153,6 +159,7 @@ static struct {
 	unsigned nfds[MAX_LOG];
 	struct stat mem_st;            /* of SET_MEM_TABLE's first fd */
 	int call0;                     /* ring 0's call fd (dup), -1 */
+	int err1;                      /* ring 1's error fd (dup), -1 */
 	unsigned accept_more;          /* connections to accept after one */
 	int conn;                      /* the current one (atomic) */
 } be = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -167,6 +174,12 @@ static struct net_vm t;
 	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MRG_RXBUF) |              \
 	 BIT(VIRTIO_RING_F_EVENT_IDX) | BIT(VIRTIO_NET_F_MQ) |                \
 	 BIT(VHU_F_PROTOCOL_FEATURES))
+/* What the device offers on a backend with STD_FEATURES. */
+#define STD_OFFER                                                             \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |                    \
+	 BIT(VIRTIO_NET_F_STATUS) | BIT(VIRTIO_NET_F_CTRL_VQ) |               \
+	 BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_MRG_RXBUF) |                 \
+	 BIT(VIRTIO_RING_F_EVENT_IDX))
 #define STD_PROTOCOL                                                          \
 	(BIT(VHU_PROTOCOL_F_MQ) | BIT(VHU_PROTOCOL_F_REPLY_ACK) |             \
 	 BIT(VHU_PROTOCOL_F_LOG_SHMFD))
@@ -295,6 +308,11 @@ static void be_serve(int s)
 				close(be.call0);
 			be.call0 = dup(fd0);
 		}
+		if (m.request == VHU_SET_VRING_ERR && m.p.u64 == 1 && fd0 >= 0) {
+			if (be.err1 >= 0)
+				close(be.err1);
+			be.err1 = dup(fd0);
+		}
 		if (be.n < MAX_LOG) {
 			be.log[be.n] = m;
 			be.nfds[be.n++] = nfds;
@@ -349,6 +367,7 @@ static void setup(void)
 	be.protocol = STD_PROTOCOL;
 	be.queue_num = 2;
 	be.call0 = -1;
+	be.err1 = -1;
 	be.conn = -1;
 }
 
@@ -362,6 +381,8 @@ static void teardown(void)
 		pthread_join(be_tid, NULL);
 	if (lsock >= 0)
 		close(lsock);
+	if (be.err1 >= 0)
+		close(be.err1);
 	unlink(sock);
 	rmdir(dir);
 }
@@ -406,12 +427,79 @@ static const uint32_t realize_seq[] = {
 	VHU_GET_QUEUE_NUM, VHU_SET_OWNER,
 };
 
+/* The guest's link becomes @up within 2 s. */
+static bool link_becomes(bool up)
+{
+	return net_vm_link_is(&t, up, 2000);
+}
+
+/* What the VM logged (vm_set_log_fn), for the messages tests expect. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[8192];
+
+static void log_rec(void *opaque, int level, const char *obj,
+		    const char *msg)
+{
+	size_t n;
+
+	(void)opaque;
+	(void)level;
+	pthread_mutex_lock(&log_lock);
+	n = strlen(log_text);
+	snprintf(log_text + n, sizeof(log_text) - n, "%s: %s\n", obj, msg);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static bool logged(const char *what)
+{
+	bool yes = false;
+
+	for (int i = 0; i < 2000 && !yes; i++) {
+		pthread_mutex_lock(&log_lock);
+		yes = strstr(log_text, what) != NULL;
+		pthread_mutex_unlock(&log_lock);
+		if (!yes)
+			usleep(1000);
+	}
+	if (!yes)
+		printf("# log so far:\n%s", log_text);
+	return yes;
+}
+
+/* A VM that logs to log_rec(), before its objects are added. */
+static void create_logged(void)
+{
+	log_text[0] = 0;
+	net_vm_create(&t);
+	vm_set_log_fn(t.vm, log_rec, NULL, VM_LOG_INFO);
+}
+
+/* What each ring gets when it is handed over. */
+static const uint32_t ring_seq[] = {
+	VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
+	VHU_SET_VRING_KICK, VHU_SET_VRING_CALL, VHU_SET_VRING_ERR,
+};
+#define RING_MSGS 6u
+
+/* Messages at realize, at DRIVER_OK (features, memory table), for the
+ * four rings and their enables. */
+#define RUNNING_MSGS (5 + 2 + 4 * RING_MSGS + 4)
+
+/* The backend up, the VM on it with netdev props @nd, probed by the
+ * guest: the rings run in the backend. */
+static void run_rings(const struct vm_prop *nd)
+{
+	struct vm_error *err = NULL;
+
+	be_start();
+	ck_assert_msg(build(nd, &err) == 0, "%s", vm_error_message(err));
+	net_vm_find(&t);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	be_wait(RUNNING_MSGS);
+}
+
 static void check_rings_and_reset(void)
 {
-	static const uint32_t ring_seq[] = {
-		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
-		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
-	};
 	const struct gmem *gm = machine_mem(t.mach);
 	unsigned at = 5, i;
 	struct stat st;
@@ -420,12 +508,7 @@ static void check_rings_and_reset(void)
 	/* the offer: what the device does and the backend can (no
 	 * INDIRECT_DESC, no offloads: the backend has none) */
 	f = net_vm_probe(&t, ~0ull, 5);
-	ck_assert_uint_eq(f, BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |
-				     BIT(VIRTIO_NET_F_STATUS) |
-				     BIT(VIRTIO_NET_F_CTRL_VQ) |
-				     BIT(VIRTIO_NET_F_MQ) |
-				     BIT(VIRTIO_NET_F_MRG_RXBUF) |
-				     BIT(VIRTIO_RING_F_EVENT_IDX));
+	ck_assert_uint_eq(f, STD_OFFER);
 	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES, VHU_SET_MEM_TABLE }, 2);
 	/* the guest's features the backend has, and PROTOCOL_FEATURES */
 	ck_assert_uint_eq(be.log[at].p.u64,
@@ -447,8 +530,8 @@ static void check_rings_and_reset(void)
 	ck_assert_uint_eq(be.mem_st.st_size, 64u << 20);
 	at += 2;
 	/* four data rings (the control queue stays with us) */
-	for (i = 0; i < 4; i++, at += 5) {
-		expect_seq(at, ring_seq, 5);
+	for (i = 0; i < 4; i++, at += RING_MSGS) {
+		expect_seq(at, ring_seq, RING_MSGS);
 		ck_assert_uint_eq(be.log[at].p.state.index, i);
 		ck_assert_uint_eq(be.log[at].p.state.num, NET_VM_QSIZE);
 		ck_assert_uint_eq(be.log[at + 1].p.state.num, 0);
@@ -459,6 +542,8 @@ static void check_rings_and_reset(void)
 		ck_assert_uint_eq(be.nfds[at + 3], 1);
 		ck_assert_uint_eq(be.nfds[at + 4], 1);
 		ck_assert_uint_eq(be.log[at + 4].p.u64, i);
+		ck_assert_uint_eq(be.nfds[at + 5], 1); /* SET_VRING_ERR */
+		ck_assert_uint_eq(be.log[at + 5].p.u64, i);
 	}
 	/* one pair at DRIVER_OK (§5.1.6.5.5), both after VQ_PAIRS_SET 2 */
 	for (unsigned round = 0; round < 2; round++) {
@@ -534,16 +619,10 @@ static uint32_t pba(void)
  * turns it into the pending bit, and unmasking delivers it once. */
 START_TEST(test_vu_masked_vector_call_becomes_pending_bit)
 {
-	struct vm_error *err = NULL;
 	uint64_t one = 1;
 	unsigned before;
 
-	be_start();
-	ck_assert_msg(build(PROPS({ "path", sock }, { "queues", "2" }), &err) == 0,
-		      "%s", vm_error_message(err));
-	net_vm_find(&t);
-	(void)net_vm_probe(&t, ~0ull, 5);
-	be_wait(5 + 2 + 4 * 5);
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
 	ck_assert_int_ge(be.call0, 0);
 	mock_pci_msix_set(&t.drv, t.slot, 1, 0xfee00000, 0x41, 1); /* mask */
 	ck_assert_uint_eq(pba(), 0);
@@ -567,10 +646,6 @@ END_TEST
  * test, playing the backend, wrote into the used rings); link up. */
 START_TEST(test_vu_reconnect_replays_ring_state)
 {
-	static const uint32_t ring_seq[] = {
-		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
-		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
-	};
 	struct vm_error *err = NULL;
 	unsigned at;
 
@@ -581,7 +656,7 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 		      "%s", vm_error_message(err));
 	net_vm_find(&t);
 	(void)net_vm_probe(&t, ~0ull, 5);
-	at = 5 + 2 + 4 * 5 + 4; /* realize, start, rings, enables */
+	at = 5 + 2 + 4 * RING_MSGS + 4; /* realize, start, rings, enables */
 	be_wait(at);
 	for (unsigned i = 0; i < 4; i++) { /* the backend used 3 + i each */
 		uint16_t *idx = guest_ptr(&t.gm, t.ring[i].used + 2, 2);
@@ -593,8 +668,8 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 	expect_seq(at + 5, (const uint32_t[]){ VHU_SET_FEATURES,
 					       VHU_SET_MEM_TABLE }, 2);
 	at += 7;
-	for (unsigned i = 0; i < 4; i++, at += 5) {
-		expect_seq(at, ring_seq, 5);
+	for (unsigned i = 0; i < 4; i++, at += RING_MSGS) {
+		expect_seq(at, ring_seq, RING_MSGS);
 		ck_assert_uint_eq(be.log[at + 1].p.state.index, i);
 		ck_assert_uint_eq(be.log[at + 1].p.state.num, 3 + i);
 	}
@@ -602,16 +677,19 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 		ck_assert_uint_eq((expect_seq(at, (const uint32_t[]){
 					   VHU_SET_VRING_ENABLE }, 1),
 				   be.log[at].p.state.num), i < 2);
-	for (int i = 0; i < 2000; i++) { /* the guest's link is back */
-		if (virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
-				  offsetof(struct virtio_net_config, status), 2) &
-		    VIRTIO_NET_S_LINK_UP)
-			break;
-		usleep(1000);
+	ck_assert(link_becomes(true)); /* the guest's link is back */
+	{ /* the counters: the used indexes' progress (3 + i per ring) */
+		struct vm_net_stats st = VM_NET_STATS_INIT;
+
+		ck_assert_int_eq(vm_net_get_stats(t.vm, "net0", &st, NULL), 0);
+		ck_assert_uint_eq(st.queue[0].rx_packets, 3);
+		ck_assert_uint_eq(st.queue[0].tx_packets, 4);
+		ck_assert_uint_eq(st.queue[1].rx_packets, 5);
+		ck_assert_uint_eq(st.queue[1].tx_packets, 6);
+		ck_assert_uint_eq(st.rx_packets, 8);
+		ck_assert_uint_eq(st.tx_packets, 10);
+		ck_assert_uint_eq(st.rx_bytes + st.tx_bytes, 0); /* unknown */
 	}
-	ck_assert(virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
-				offsetof(struct virtio_net_config, status), 2) &
-		  VIRTIO_NET_S_LINK_UP);
 }
 END_TEST
 
@@ -624,10 +702,6 @@ END_TEST
  * takes them back as usual. */
 START_TEST(test_vu_pause_stops_rings_resume_restarts_from_their_base)
 {
-	static const uint32_t ring_seq[] = {
-		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
-		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
-	};
 	struct vm_error *err = NULL;
 	struct vm_obj *dev;
 	unsigned at;
@@ -639,7 +713,7 @@ START_TEST(test_vu_pause_stops_rings_resume_restarts_from_their_base)
 	(void)net_vm_probe(&t, ~0ull, 5);
 	ck_assert_uint_eq(net_vm_ctrl(&t, 4, "\x04\x00\x02\x00", 4),
 			  VIRTIO_NET_OK);
-	at = 5 + 2 + 4 * 5 + 4 + 4; /* realize, start, rings, enables x2 */
+	at = 5 + 2 + 4 * RING_MSGS + 4 + 4; /* realize, start, rings, enables x2 */
 	be_wait(at);
 	for (unsigned i = 0; i < 4; i++) { /* not what a resume uses */
 		uint16_t *idx = guest_ptr(&t.gm, t.ring[i].used + 2, 2);
@@ -660,8 +734,8 @@ START_TEST(test_vu_pause_stops_rings_resume_restarts_from_their_base)
 					   VHU_SET_MEM_TABLE }, 2);
 	ck_assert_uint_eq(be.nfds[at + 1], machine_mem(t.mach)->nr);
 	at += 2;
-	for (unsigned i = 0; i < 4; i++, at += 5) {
-		expect_seq(at, ring_seq, 5);
+	for (unsigned i = 0; i < 4; i++, at += RING_MSGS) {
+		expect_seq(at, ring_seq, RING_MSGS);
 		ck_assert_uint_eq(be.log[at + 1].p.state.index, i);
 		ck_assert_uint_eq(be.log[at + 1].p.state.num, 7);
 		ck_assert_uint_eq(be.nfds[at + 3], 1);
@@ -678,7 +752,7 @@ START_TEST(test_vu_pause_stops_rings_resume_restarts_from_their_base)
 	at += 4;
 	device_resume(dev);
 	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES }, 1);
-	at += 2 + 4 * 5 + 4;
+	at += 2 + 4 * RING_MSGS + 4;
 	virtio_drv_set_status(&t.vd, 0);
 	for (unsigned i = 0; i < 4; i++, at++) {
 		expect_seq(at, (const uint32_t[]){ VHU_GET_VRING_BASE }, 1);
@@ -698,10 +772,6 @@ END_TEST
  * ring over from the used index in the restored RAM (3 + i here), not 0. */
 START_TEST(test_vu_restore_hands_rings_over_from_their_used_index)
 {
-	static const uint32_t ring_seq[] = {
-		VHU_SET_VRING_NUM, VHU_SET_VRING_BASE, VHU_SET_VRING_ADDR,
-		VHU_SET_VRING_KICK, VHU_SET_VRING_CALL,
-	};
 	const struct snap_hdr hdr = { 0 };
 	struct vm_error *err = NULL;
 	struct snap_index ix;
@@ -717,7 +787,7 @@ START_TEST(test_vu_restore_hands_rings_over_from_their_used_index)
 		      "%s", vm_error_message(err));
 	net_vm_find(&t);
 	(void)net_vm_probe(&t, ~0ull, 5);
-	at = 5 + 2 + 4 * 5 + 4;
+	at = 5 + 2 + 4 * RING_MSGS + 4;
 	be_wait(at);
 	for (unsigned i = 0; i < 4; i++) {
 		uint16_t *idx = guest_ptr(&t.gm, t.ring[i].used + 2, 2);
@@ -749,8 +819,8 @@ START_TEST(test_vu_restore_hands_rings_over_from_their_used_index)
 	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES,
 					   VHU_SET_MEM_TABLE }, 2);
 	at += 2;
-	for (unsigned i = 0; i < 4; i++, at += 5) {
-		expect_seq(at, ring_seq, 5);
+	for (unsigned i = 0; i < 4; i++, at += RING_MSGS) {
+		expect_seq(at, ring_seq, RING_MSGS);
 		ck_assert_uint_eq(be.log[at + 1].p.state.index, i);
 		ck_assert_uint_eq(be.log[at + 1].p.state.num, 3 + i);
 	}
@@ -798,6 +868,143 @@ START_TEST(test_vu_vm_stop_ends_a_wait_for_a_silent_backend)
 	ck_assert_uint_eq(virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
 				offsetof(struct virtio_net_config, status), 2) &
 			  VIRTIO_NET_S_LINK_UP, 0);
+}
+END_TEST
+
+/* ---- ring errors ---- */
+
+/* The backend signals ring 1's SET_VRING_ERR eventfd: the device shows
+ * NEEDS_RESET and link down (a config interrupt), the log names the
+ * netdev and the ring; the guest's reset and a new DRIVER_OK hand the
+ * rings over again and the link comes back. */
+START_TEST(test_vu_ring_error_needs_reset_and_link_down)
+{
+	uint64_t one = 1;
+	unsigned msis;
+
+	create_logged();
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
+	ck_assert_int_ge(be.err1, 0);
+	ck_assert(link_becomes(true));
+	msis = __atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE);
+	ck_assert_int_eq(write(be.err1, &one, 8), 8);
+	ck_assert(link_becomes(false));
+	ck_assert(virtio_drv_get_status(&t.vd) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	ck_assert_uint_gt(__atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE), msis);
+	ck_assert(logged("net0: backend error, device needs reset: netdev 'v0': ring 1: the backend reported an error"));
+	virtio_drv_set_status(&t.vd, 0);
+	(void)net_vm_probe(&t, ~0ull, 5);
+	ck_assert(link_becomes(true));
+	ck_assert(!(virtio_drv_get_status(&t.vd) & VIRTIO_CONFIG_S_NEEDS_RESET));
+}
+END_TEST
+
+/* A link-up for the connection that already runs the rings (the
+ * monitor's, racing the guest's DRIVER_OK) sends nothing: the rings are
+ * not handed over twice. */
+START_TEST(test_vu_second_start_on_one_connection_is_a_no_op)
+{
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
+	netdev_link_changed(to_netdev(vm_obj_find(t.vm, "v0")), true);
+	usleep(100000);
+	pthread_mutex_lock(&be.lock);
+	ck_assert_uint_eq(be.n, RUNNING_MSGS);
+	pthread_mutex_unlock(&be.lock);
+	ck_assert(link_becomes(true));
+}
+END_TEST
+
+/* ---- wait=off ---- */
+
+/* A server chardev with wait=off (QEMU's nowait): vm_start's phase 1
+ * does not wait for the backend; the device offers the fixed wait=off
+ * set and its link is down; DRIVER_OK and VQ_PAIRS_SET 2 go through with
+ * no backend. When one connects: the handshake, the rings from their
+ * used index with both pairs enabled, link up with a config interrupt. */
+START_TEST(test_vu_server_wait_off_link_up_when_the_backend_connects)
+{
+	struct vm_error *err = NULL;
+	unsigned msis, at = 5 + 2;
+	double t0;
+	uint64_t f;
+
+	be.connect = true;
+	be.features |= BIT(VIRTIO_RING_F_INDIRECT_DESC);
+	create_logged();
+	ck_assert_int_eq(vm_add_chardev(t.vm, "socket", "char1",
+					PROPS({ "path", sock }, { "server", NULL },
+					      { "wait", "off" }),
+					&err), 0);
+	t0 = now_s();
+	ck_assert_msg(build(PROPS({ "chardev", "char1" }, { "queues", "2" }),
+			    &err) == 0, "%s", vm_error_message(err));
+	ck_assert_double_lt(now_s() - t0, 2.0); /* not x-connect-timeout */
+	ck_assert(logged("v0: wait=off: link down until a backend connects to '"));
+	net_vm_find(&t);
+	ck_assert(link_becomes(false));
+	f = net_vm_probe(&t, ~0ull, 5);
+	ck_assert_uint_eq(f, STD_OFFER | BIT(VIRTIO_RING_F_INDIRECT_DESC));
+	ck_assert_uint_eq(net_vm_ctrl(&t, 4, "\x04\x00\x02\x00", 4),
+			  VIRTIO_NET_OK);
+	ck_assert(link_becomes(false));
+	ck_assert_uint_eq(be.n, 0);
+	msis = __atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE);
+	be_start(); /* the backend connects now */
+	expect_seq(0, realize_seq, 5);
+	expect_seq(5, (const uint32_t[]){ VHU_SET_FEATURES, VHU_SET_MEM_TABLE }, 2);
+	ck_assert_uint_eq(be.log[5].p.u64,
+			  BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MQ) |
+				  BIT(VIRTIO_NET_F_MRG_RXBUF) |
+				  BIT(VIRTIO_RING_F_EVENT_IDX) |
+				  BIT(VIRTIO_RING_F_INDIRECT_DESC) |
+				  BIT(VHU_F_PROTOCOL_FEATURES));
+	for (unsigned i = 0; i < 4; i++, at += RING_MSGS) {
+		expect_seq(at, ring_seq, RING_MSGS);
+		ck_assert_uint_eq(be.log[at].p.state.index, i);
+		ck_assert_uint_eq(be.log[at + 1].p.state.num, 0);
+	}
+	for (unsigned i = 0; i < 4; i++, at++) { /* both pairs */
+		expect_seq(at, (const uint32_t[]){ VHU_SET_VRING_ENABLE }, 1);
+		ck_assert_uint_eq(be.log[at].p.state.num, 1);
+	}
+	ck_assert(link_becomes(true));
+	ck_assert_uint_gt(__atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE), msis);
+}
+END_TEST
+
+/* wait=off: a backend that lacks a feature the device offered (here
+ * INDIRECT_DESC) is dropped with a log line; the link stays down. A
+ * client cannot have wait=off (as in QEMU). */
+START_TEST(test_vu_wait_off_drops_a_backend_without_the_features)
+{
+	struct vm_error *err = NULL;
+
+	be.connect = true;
+	create_logged();
+	ck_assert_msg(build(PROPS({ "path", sock }, { "server", "on" },
+				  { "wait", "off" }, { "queues", "2" }),
+			    &err) == 0, "%s", vm_error_message(err));
+	net_vm_find(&t);
+	be_start();
+	ck_assert(logged("netdev 'v0': the backend lacks features 0x10000000 the device offers: connection dropped"));
+	ck_assert(link_becomes(false));
+	net_vm_destroy(&t);
+	ck_assert_int_eq(build(PROPS({ "path", sock }, { "wait", "off" }), &err),
+			 -EINVAL);
+	ck_assert_str_eq(vm_error_message(err),
+			 "netdev 'v0': wait=off applies to server=on only");
+	vm_error_free(err);
+	err = NULL;
+	net_vm_destroy(&t);
+	net_vm_create(&t);
+	ck_assert_int_eq(vm_add_chardev(t.vm, "socket", "char1",
+					PROPS({ "path", sock }, { "wait", "off" }),
+					&err), 0);
+	ck_assert_int_eq(build(PROPS({ "chardev", "char1" }), &err), -EINVAL);
+	ck_assert_msg(strstr(vm_error_message(err),
+			     "chardev 'char1': wait=off applies to server=on only"),
+		      "%s", vm_error_message(err));
+	vm_error_free(err);
 }
 END_TEST
 
@@ -912,6 +1119,10 @@ int main(void)
 	tcase_add_test(tc, test_vu_pause_stops_rings_resume_restarts_from_their_base);
 	tcase_add_test(tc, test_vu_restore_hands_rings_over_from_their_used_index);
 	tcase_add_test(tc, test_vu_vm_stop_ends_a_wait_for_a_silent_backend);
+	tcase_add_test(tc, test_vu_ring_error_needs_reset_and_link_down);
+	tcase_add_test(tc, test_vu_second_start_on_one_connection_is_a_no_op);
+	tcase_add_test(tc, test_vu_server_wait_off_link_up_when_the_backend_connects);
+	tcase_add_test(tc, test_vu_wait_off_drops_a_backend_without_the_features);
 	tcase_add_loop_test(tc, test_vu_protocol_faults_fail_realize, 0,
 			    sizeof(faults) / sizeof(faults[0]));
 	tcase_add_test(tc, test_vu_bad_paths);

@@ -12,12 +12,17 @@
 
 #include "vm.h"
 
-static inline struct machine *test_vm_add_machine(struct vm *vm,
-						  uint64_t mem_bytes)
+/* RAM from a file in @mem_path (NULL: a memfd) with GMEM_F_* @mem_flags. */
+static inline struct machine *test_vm_add_machine_ram(struct vm *vm,
+						      uint64_t mem_bytes,
+						      const char *mem_path,
+						      unsigned mem_flags)
 {
 	struct machine_config mc = {
 		.vcpus = 1,
 		.mem_bytes = mem_bytes,
+		.mem_path = mem_path,
+		.mem_flags = mem_flags,
 		.kernel = "/nonexistent",
 		.console_fd = -1,
 		.console_in_fd = -1,
@@ -28,6 +33,12 @@ static inline struct machine *test_vm_add_machine(struct vm *vm,
 	ck_assert_int_eq(machine_new(&m, &mc, NULL), 0);
 	vm->machine = m;
 	return m;
+}
+
+static inline struct machine *test_vm_add_machine(struct vm *vm,
+						  uint64_t mem_bytes)
+{
+	return test_vm_add_machine_ram(vm, mem_bytes, NULL, 0);
 }
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
 
 #include "net-vm.h"
@@ -40,7 +41,8 @@ void net_vm_build(struct net_vm *t, const char *nd_type,
 
 void net_vm_machine(struct net_vm *t)
 {
-	t->mach = test_vm_add_machine(t->vm, 64 * MiB);
+	t->mach = test_vm_add_machine_ram(t->vm, 64 * MiB, t->mem_path,
+					  t->mem_flags);
 	t->rec.sink.ops = &msi_rec_ops;
 	pthread_mutex_init(&t->rec.lock, NULL);
 	machine_pci(t->mach)->cfg.irq = &t->rec.sink;
@@ -118,6 +120,19 @@ uint8_t net_vm_ctrl(struct net_vm *t, uint16_t q, const void *cmd,
 	if (!net_vm_wait_used(&t->ring[q], &id, &l, 5000))
 		return 0xee;
 	return *(uint8_t *)guest_ptr(&t->gm, a, 1);
+}
+
+bool net_vm_link_is(struct net_vm *t, bool up, int ms)
+{
+	for (int i = 0; i < ms; i++) {
+		uint32_t st = virtio_bar_rd(&t->vbar, VIO_PCI_DEVICE_OFF +
+					    offsetof(struct virtio_net_config, status), 2);
+
+		if (!!(st & VIRTIO_NET_S_LINK_UP) == up)
+			return true;
+		usleep(1000);
+	}
+	return false;
 }
 
 void net_vm_destroy(struct net_vm *t)

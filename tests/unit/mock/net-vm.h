@@ -35,6 +35,10 @@ struct net_vm {
 	struct virtio_bar vbar;
 	struct virtio_drv vd;
 	struct vring_drv ring[NET_VM_MAX_Q];
+	/* set after net_vm_create, before the machine: RAM in a file there
+	 * (hugetlbfs) with these GMEM_F_* flags; NULL: a memfd */
+	const char *mem_path;
+	unsigned mem_flags;
 };
 
 /* Only vm_create (for tests that add objects of their own first). */
@@ -57,6 +61,9 @@ uint8_t net_vm_ctrl(struct net_vm *t, uint16_t q, const void *cmd,
 /* Poll ring @r's used ring for up to @ms. */
 bool net_vm_wait_used(struct vring_drv *r, uint32_t *id, uint32_t *len,
 		      int ms);
+/* The link bit of the device config, as the guest reads it, becomes @up
+ * within @ms. */
+bool net_vm_link_is(struct net_vm *t, bool up, int ms);
 void net_vm_destroy(struct net_vm *t);
 
 #endif
