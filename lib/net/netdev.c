@@ -159,12 +159,15 @@ void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 	pthread_mutex_lock(&nd->notify_lock);
 	nd->link_notify = fn;
 	nd->link_opaque = opaque;
+	if (fn && nd->link_down)
+		fn(opaque, false);
 	pthread_mutex_unlock(&nd->notify_lock);
 }
 
 void netdev_link_changed(struct netdev *nd, bool up)
 {
 	pthread_mutex_lock(&nd->notify_lock);
+	nd->link_down = !up;
 	if (nd->link_notify)
 		nd->link_notify(nd->link_opaque, up);
 	pthread_mutex_unlock(&nd->notify_lock);

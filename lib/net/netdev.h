@@ -148,6 +148,9 @@ struct netdev {
 	pthread_mutex_t notify_lock;
 	void (*link_notify)(void *opaque, bool up);
 	void *link_opaque;
+	/* Under ->notify_lock: the last netdev_link_changed() said down
+	 * (a handler set later starts from that). */
+	bool link_down;
 };
 
 static inline struct netdev *to_netdev(struct vm_obj *o)
@@ -183,13 +186,17 @@ int netdev_set_queues(struct netdev *nd, unsigned n);
 int netdev_vhost_start(struct netdev *nd, const struct netdev_vhost_start *s,
 		       struct vm_error **errp);
 int netdev_vhost_stop(struct netdev *nd, struct vm_error **errp);
-/* The peer device's handler for backend loss and return (NULL: none).
+/* The peer device's handler for backend loss and return (NULL: none);
+ * a link already down (netdev_link_changed) is reported to it at once.
  * Once this returns with NULL, the handler is not running and will not
  * be called again. Any thread but the handler's. */
 void netdev_cancel(struct netdev *nd);
 void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 			    void *opaque);
-/* The backend's thread: tell the peer device (no lock of ours held). */
+/* The backend's thread: tell the peer device (no lock of ours held).
+ * Also before the device exists (a backend that starts without its
+ * peer): the state is kept, and netdev_set_link_notify() hands a down
+ * link to the handler it sets. */
 void netdev_link_changed(struct netdev *nd, bool up);
 
 /* host.c: can @ops serve as a host netdev's callbacks (size, ->send)? */

@@ -9,8 +9,11 @@
  * or addr.type=inet with addr.host (a numeric address, default 127.0.0.1)
  * and addr.port;
  * server=on listens (one peer at a time, as QEMU), off connects at
- * vm_start (up to STREAM_CONNECT_MS); or fd= an already connected stream
- * socket (dup'ed, e.g. one end of a socketpair given to passt --fd).
+ * vm_start (up to STREAM_CONNECT_MS; with reconnect=N a first connect
+ * that fails does not fail vm_start: the link starts down and the
+ * reconnect thread keeps trying every N seconds); or fd= an already
+ * connected stream socket (dup'ed, e.g. one end of a socketpair given to
+ * passt --fd).
  *
  * Data path: recv reads the length, then exactly the frame, never beyond,
  * so whatever follows stays in the socket and keeps it readable; a partial
@@ -341,6 +344,8 @@ static int stream_open_addr(struct netdev_stream *s, int family,
 	rc = stream_connect_wait(fd, sa, len, -1);
 	if (rc < 0) {
 		close(fd);
+		if (s->reconnect)
+			return 0; /* no peer yet: the thread keeps trying */
 		return verr_set_errno(errp, rc, "netdev '%s': connect to %s",
 				      id, what);
 	}
@@ -504,6 +509,10 @@ static int stream_realize(struct vm_obj *o, struct vm_error **errp)
 	s->nd.caps = NETDEV_CAP_RX_FD;
 	s->nd.queues = 1;
 	if (s->reconnect) {
+		/* Not connected: the link starts down (the device, set up
+		 * later, learns it from netdev_set_link_notify). */
+		if (s->cfd < 0)
+			netdev_link_changed(&s->nd, false);
 		rc = stream_reconnect_start(s, errp);
 		if (rc < 0) {
 			stream_close(s);
