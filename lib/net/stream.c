@@ -18,9 +18,13 @@
  * Data path: recv reads the length, then exactly the frame, never beyond,
  * so whatever follows stays in the socket and keeps it readable; a partial
  * frame waits in ->rbuf. send writes length and frame in one sendmsg; a
- * short write keeps the rest in ->tbuf, sent before anything else, and
- * further frames get -EAGAIN until it is gone (the device then polls the
- * socket writable). Not connected (a server with no peer yet, a peer that
+ * short write keeps the rest in ->tbuf and returns -EAGAIN: the device
+ * keeps the frame and polls the socket writable (netdev.h), so the rest
+ * goes as soon as the socket takes it, not only when the guest sends
+ * again (a peer such as passt waits for the whole frame before it reads
+ * on). The rest is sent before anything else; the call that sends its
+ * last byte takes the frame the device offers again (the same one, after
+ * -EAGAIN) as sent. The socket never sees a frame cut or restarted. Not connected (a server with no peer yet, a peer that
  * left): frames from the guest are refused and counted (tx_drop_backend),
  * as QEMU drops them. A peer that closes, or sends a length of 0 or above
  * STREAM_MAX_FRAME, is disconnected (one receive error counted); a server
@@ -86,6 +90,7 @@ static void stream_disconnect(struct netdev_stream *s)
 	s->hdr_got = 0;
 	s->flen = s->fgot = 0;
 	s->tlen = s->toff = 0;
+	s->tcut = false;
 	if (s->rc)
 		stream_reconnect_lost(s);
 }
@@ -219,6 +224,11 @@ static ssize_t stream_send(struct netdev *nd, unsigned q,
 	rc = stream_flush(s);
 	if (rc < 0)
 		return rc;
+	if (s->tcut) {
+		/* the rest of this frame (offered again) just went */
+		s->tcut = false;
+		return (ssize_t)len;
+	}
 	be = htobe32((uint32_t)len);
 	v[0] = (struct iovec){ &be, 4 };
 	if (iovcnt < (int)ARRAY_SIZE(v)) {
@@ -259,6 +269,8 @@ static ssize_t stream_send(struct netdev *nd, unsigned q,
 		}
 		s->tlen = k;
 		s->toff = 0;
+		s->tcut = true;
+		return -EAGAIN; /* the device polls writable, offers it again */
 	}
 	return (ssize_t)len;
 }
@@ -468,6 +480,7 @@ static int stream_realize(struct vm_obj *o, struct vm_error **errp)
 	s->unlink_path = false;
 	s->hdr_got = 0;
 	s->tlen = s->toff = 0;
+	s->tcut = false;
 	if (by_fd && (prop_is_set(o, "addr.type") || s->server))
 		return verr_set(errp, -EINVAL,
 				"netdev '%s': fd= excludes addr.type and server",
