@@ -70,7 +70,11 @@
  *                          seconds on a thread of its own, the NIC's link
  *                          is down meanwhile (the guest sees its carrier
  *                          go; its frames count in tx_drop_link_down) and
- *                          up again once connected. reconnect= with
+ *                          up again once connected. With reconnect=N a
+ *                          first connect that fails does not fail
+ *                          vm_start() (0.5): the link is down from the
+ *                          start and comes up once a connect succeeds
+ *                          (tried every N seconds). reconnect= with
  *                          server=on or fd= fails vm_start (-EINVAL).
  *   netdev "vhost-user"    works (0.3): the frontend of the vhost-user
  *                          protocol; the packet path runs in the backend

@@ -252,13 +252,14 @@ void vnet_link_lost(struct vnet *n, const char *what)
 }
 
 /* netdev_link_changed() of a NETDEV_CAP_LINK backend (a reconnecting
- * stream), on the backend's thread: the link follows its peer. */
+ * stream), on the backend's thread, or at vnet_init (the backend has no
+ * peer yet): the link follows its peer. */
 static void vnet_peer_link(void *opaque, bool up)
 {
 	struct vnet *n = opaque;
 
 	if (!up) {
-		vnet_link_lost(n, "peer gone");
+		vnet_link_lost(n, "no peer");
 		return;
 	}
 	vlog_info(n->vdev.log, n->name, "netdev '%s': peer back: link up",

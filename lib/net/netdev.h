@@ -199,7 +199,10 @@ void netdev_cancel(struct netdev *nd);
  * backend has. Any thread but the handler's. */
 void netdev_set_link_notify(struct netdev *nd, void (*fn)(void *, bool),
 			    void *opaque);
-/* The backend's thread: tell the peer device (no lock of ours held). */
+/* The backend's thread: tell the peer device (no lock of ours held).
+ * Also before the device exists (a backend that starts without its
+ * peer): the state is kept, and netdev_set_link_notify() hands a down
+ * link to the handler it sets. */
 void netdev_link_changed(struct netdev *nd, bool up);
 /* The peer device's handler for ring errors (NULL: none), as
  * netdev_set_link_notify; netdev_ring_error() calls it from the

@@ -7,7 +7,9 @@
  * its carrier go and its frames are dropped, counted in
  * tx_drop_link_down), then tries to connect every N seconds; a connection
  * it makes is handed to the I/O thread, which takes it at its next send
- * or receive, and the device is told (link up).
+ * or receive, and the device is told (link up). A client whose first
+ * connect at realize failed starts here as if its peer had just left
+ * (realize already reported the link down).
  *
  * Threads: this thread, from realize to unrealize; stream_reconnect_lost()
  * and _take() on the device's I/O thread; start/stop on the API thread
@@ -15,7 +17,8 @@
  * which the stop wakes). netdev_link_changed() is called from this thread
  * only, with no lock of ours held (the device's handler takes its own).
  * Locking: none; ->lost, ->stop and ->pending are atomics, ->evfd (an
- * eventfd: "lost" or "stop") is written by both and read by this thread.
+ * eventfd: "lost" or "stop") is written by both and read by this thread;
+ * ->start_down is written before the thread is created.
  */
 #include <errno.h>
 #include <poll.h>
@@ -36,6 +39,7 @@ struct stream_reconnect {
 	pthread_t tid;
 	int evfd;
 	uint8_t stop, lost;
+	bool start_down;     /* not connected at realize (set before start) */
 	int pending;         /* a connected socket not yet taken, or -1 */
 };
 
@@ -68,13 +72,16 @@ static void *rc_main(void *opaque)
 {
 	struct netdev_stream *s = opaque;
 	struct stream_reconnect *r = s->rc;
+	bool down = r->start_down; /* realize said so already */
 
 	while (rc_wait(r, -1)) {
 		int fd = -1;
 
 		if (!XCHG(r->lost, 0))
 			continue;
-		netdev_link_changed(&s->nd, false);
+		if (!down)
+			netdev_link_changed(&s->nd, false);
+		down = false;
 		while (fd < 0 && rc_wait(r, (int)s->reconnect * 1000))
 			fd = rc_try(s);
 		if (fd < 0)
@@ -101,6 +108,11 @@ int stream_reconnect_start(struct netdev_stream *s, struct vm_error **errp)
 		free(r);
 		return verr_set_errno(errp, rc, "netdev '%s': eventfd",
 				      s->nd.obj.id);
+	}
+	if (s->cfd < 0) { /* no peer yet: start retrying at once */
+		r->start_down = true;
+		r->lost = 1;
+		(void)hv_eventfd_signal(r->evfd);
 	}
 	s->rc = r;
 	/* The thread takes no signal meant for the host's threads. */

@@ -9,15 +9,22 @@
  * or addr.type=inet with addr.host (a numeric address, default 127.0.0.1)
  * and addr.port;
  * server=on listens (one peer at a time, as QEMU), off connects at
- * vm_start (up to STREAM_CONNECT_MS); or fd= an already connected stream
- * socket (dup'ed, e.g. one end of a socketpair given to passt --fd).
+ * vm_start (up to STREAM_CONNECT_MS; with reconnect=N a first connect
+ * that fails does not fail vm_start: the link starts down and the
+ * reconnect thread keeps trying every N seconds); or fd= an already
+ * connected stream socket (dup'ed, e.g. one end of a socketpair given to
+ * passt --fd).
  *
  * Data path: recv reads the length, then exactly the frame, never beyond,
  * so whatever follows stays in the socket and keeps it readable; a partial
  * frame waits in ->rbuf. send writes length and frame in one sendmsg; a
- * short write keeps the rest in ->tbuf, sent before anything else, and
- * further frames get -EAGAIN until it is gone (the device then polls the
- * socket writable). Not connected (a server with no peer yet, a peer that
+ * short write keeps the rest in ->tbuf and returns -EAGAIN: the device
+ * keeps the frame and polls the socket writable (netdev.h), so the rest
+ * goes as soon as the socket takes it, not only when the guest sends
+ * again (a peer such as passt waits for the whole frame before it reads
+ * on). The rest is sent before anything else; the call that sends its
+ * last byte takes the frame the device offers again (the same one, after
+ * -EAGAIN) as sent. The socket never sees a frame cut or restarted. Not connected (a server with no peer yet, a peer that
  * left): frames from the guest are refused and counted (tx_drop_backend),
  * as QEMU drops them. A peer that closes, or sends a length of 0 or above
  * STREAM_MAX_FRAME, is disconnected (one receive error counted); a server
@@ -83,6 +90,7 @@ static void stream_disconnect(struct netdev_stream *s)
 	s->hdr_got = 0;
 	s->flen = s->fgot = 0;
 	s->tlen = s->toff = 0;
+	s->tcut = false;
 	if (s->rc)
 		stream_reconnect_lost(s);
 }
@@ -216,6 +224,11 @@ static ssize_t stream_send(struct netdev *nd, unsigned q,
 	rc = stream_flush(s);
 	if (rc < 0)
 		return rc;
+	if (s->tcut) {
+		/* the rest of this frame (offered again) just went */
+		s->tcut = false;
+		return (ssize_t)len;
+	}
 	be = htobe32((uint32_t)len);
 	v[0] = (struct iovec){ &be, 4 };
 	if (iovcnt < (int)ARRAY_SIZE(v)) {
@@ -256,6 +269,8 @@ static ssize_t stream_send(struct netdev *nd, unsigned q,
 		}
 		s->tlen = k;
 		s->toff = 0;
+		s->tcut = true;
+		return -EAGAIN; /* the device polls writable, offers it again */
 	}
 	return (ssize_t)len;
 }
@@ -341,6 +356,8 @@ static int stream_open_addr(struct netdev_stream *s, int family,
 	rc = stream_connect_wait(fd, sa, len, -1);
 	if (rc < 0) {
 		close(fd);
+		if (s->reconnect)
+			return 0; /* no peer yet: the thread keeps trying */
 		return verr_set_errno(errp, rc, "netdev '%s': connect to %s",
 				      id, what);
 	}
@@ -463,6 +480,7 @@ static int stream_realize(struct vm_obj *o, struct vm_error **errp)
 	s->unlink_path = false;
 	s->hdr_got = 0;
 	s->tlen = s->toff = 0;
+	s->tcut = false;
 	if (by_fd && (prop_is_set(o, "addr.type") || s->server))
 		return verr_set(errp, -EINVAL,
 				"netdev '%s': fd= excludes addr.type and server",
@@ -504,6 +522,10 @@ static int stream_realize(struct vm_obj *o, struct vm_error **errp)
 	s->nd.caps = NETDEV_CAP_RX_FD;
 	s->nd.queues = 1;
 	if (s->reconnect) {
+		/* Not connected: the link starts down (the device, set up
+		 * later, learns it from netdev_set_link_notify). */
+		if (s->cfd < 0)
+			netdev_link_changed(&s->nd, false);
 		rc = stream_reconnect_start(s, errp);
 		if (rc < 0) {
 			stream_close(s);

@@ -42,6 +42,8 @@ struct netdev_stream {
 	/* tx: the rest of a frame the socket took in part */
 	uint8_t *tbuf;           /* 4 + STREAM_MAX_FRAME */
 	size_t tlen, toff;
+	bool tcut;               /* that frame was refused (-EAGAIN): the
+				  * call that ends its rest takes it */
 	struct stream_reconnect *rc; /* reconnect > 0 (a client), else NULL */
 };
 

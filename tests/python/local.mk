@@ -7,4 +7,4 @@ endif
 AM_TESTS_ENVIRONMENT += PYTHON='$(PYTHON)'; export PYTHON;
 EXTRA_DIST += tests/python/run-pytest.sh tests/python/conftest.py \
 	tests/python/test_errors.py tests/python/test_guest.py \
-	tests/python/test_types.py
+	tests/python/test_types.py tests/python/boot-linux.py

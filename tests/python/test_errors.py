@@ -217,3 +217,12 @@ def test_host_netdev_before_start(vm):
            b"\x00" * 65537)
     raises(kv.VMExistsError, errno.EEXIST, "'h0'", vm.add_host_netdev, "h0",
            send=print)
+
+
+def test_host_netdev_queues_out_of_range(vm):
+    for n in (0, 17):
+        raises(kv.VMError, errno.ERANGE, "queues", vm.add_host_netdev,
+               "h%d" % n, send=print, queues=n)
+    assert vm.find("h0") is None and vm.find("h17") is None
+    assert vm.add_host_netdev("h16", send=print, queues=16).get("queues") \
+        == "16"

@@ -288,6 +288,52 @@ def test_guest_exchanges_frames_with_a_python_netdev(need_kvm, guest):
     assert stats["tx_drop_backend"] == 0 and not vm.netdev_errors
 
 
+def test_host_netdev_queues_as_in_c(need_kvm, guest):
+    """VM.add_host_netdev(queues=2) is the C "callback" netdev with
+    queues=2: the callbacks get the queue pair (net-echo drives pair 0
+    only), push() names the pair a frame goes to (pair 1's FIFO holds its
+    frames, the guest not using it), a pair out of range is refused."""
+    got, batches, out = [], [], []
+    with kv.VM(guest("net-echo"), mem_mib=64, console=out.append) as vm:
+        def send(frame, queue):
+            got.append((queue, frame[12:19]))
+            assert nd.push(ping(frame), queue) is True
+
+        nd = vm.add_host_netdev("h0", send, queues=2)
+        assert nd.get("queues") == "2"
+        vm.add_device("virtio-net-pci", id="net0", netdev="h0", mq=True,
+                      disable_legacy=True)
+        vm.start()
+        assert nd.push(b"\x00" * 60, 1) is True
+        with pytest.raises(kv.VMError) as ei:
+            nd.push(b"\x00" * 60, 2)
+        assert ei.value.errno == errno.EINVAL
+        st = vm.wait(timeout=120)
+        stats = vm.net_stats("net0")
+    assert (st.reason, st.code) == ("debug", 0x4e), (st, b"".join(out))
+    assert got == [(0, b"\x88\xb5ping" + bytes([i])) for i in range(8)]
+    assert (stats["tx_packets"], stats["rx_packets"]) == (8, 8)
+    assert not vm.netdev_errors
+
+    # send_batch, as the C ops' (send is then not called)
+    with kv.VM(guest("net-echo"), mem_mib=64) as vm:
+        def send_batch(frames, queue):
+            batches.append((queue, len(frames)))
+            for f in frames:
+                nd.push(ping(f), queue)
+
+        nd = vm.add_host_netdev("h0", got.append, queues=1,
+                                send_batch=send_batch)
+        vm.add_device("virtio-net-pci", id="net0", netdev="h0",
+                      disable_legacy=True)
+        vm.start()
+        st = vm.wait(timeout=120)
+        stats = vm.net_stats("net0")
+    assert st.code == 0x4e, st
+    assert sum(n for _, n in batches) == 8 and {q for q, _ in batches} == {0}
+    assert len(got) == 8 and stats["tx_batches"] == len(batches)
+
+
 def test_send_exception_drops_and_false_retries(need_kvm, guest):
     """A send that raises drops that frame (counted, kept in
     netdev_errors); one that says False (EAGAIN) gets it again."""

@@ -121,6 +121,20 @@ if [ -n "$linux" ]; then
         build_cpio "$(dirname "$linux")/sandbox.cpio" \
             "$here/../../examples/sandbox-guest.sh"
     fi
+    # test-linux's Python boot (issue 11): the script, the bindings and
+    # the library in py/ beside it (a nested L1 gets that directory with
+    # test-linux's; python3 and its modules follow below).
+    pydir=$(dirname "$linux")/py
+    rm -rf "$pydir"
+    if mkdir -p "$pydir" &&
+       cp -R "$here/../../bindings/python/kvm_virtio" \
+             "$here/../python/boot-linux.py" "$pydir/" &&
+       cp -L "$top_builddir/lib/.libs/libkvm-virtio.so.0" "$pydir/" &&
+       chmod -R u+w "$pydir"; then : # (distcheck's srcdir is read-only)
+    else
+        echo "# kvm-tests: the Python boot's files could not be staged: it will skip"
+        rm -rf "$pydir"
+    fi
     # Nested, the kit's vmlinux (50+ MB) is copied into L1 only on request.
     if [ -s "$cache/l2/vmlinux" ]; then
         RUN_IN_KVM_VMLINUX=1
@@ -185,6 +199,20 @@ if [ -n "$nested_progs" ]; then
     # test-linux's host netdev test starts passt (in its own netns).
     if passt_bin=$(command -v passt 2>/dev/null); then
         RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} $passt_bin"
+        export RUN_IN_KVM_FILES
+    fi
+    # test-linux's Python boot: python3 and the standard library modules
+    # (sources and their .pyc) that the bindings and the script import.
+    if [ -n "$linux" ] && [ -d "$(dirname "$linux")/py" ] && [ -x /usr/bin/python3 ] &&
+       pyfiles=$(/usr/bin/python3 -S -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import kvm_virtio, time
+for m in list(sys.modules.values()):
+    for f in (getattr(m, "__file__", None), getattr(m, "__cached__", None)):
+        if f and f.startswith(sys.prefix + "/lib/"):
+            print(f)' "$(dirname "$linux")/py" 2>/dev/null); then
+        RUN_IN_KVM_FILES="${RUN_IN_KVM_FILES:-} /usr/bin/python3 $(echo $pyfiles)"
         export RUN_IN_KVM_FILES
     fi
     # test-linux's vhost-user test runs DPDK's testpmd.

@@ -39,6 +39,11 @@ tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-uti
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
 CLEANFILES += tests/system/test-linux.cpio tests/system/sandbox.cpio
+# kvm-tests.sh stages test-linux's Python boot (script, bindings, library)
+clean-local: system-py-clean
+system-py-clean:
+	rm -rf tests/system/py
+.PHONY: system-py-clean
 EXTRA_DIST += tests/system/kvm-tests.sh tests/system/linux-guest.sh \
 	tests/system/kit.sh tests/system/l1-run.sh tests/system/run-in-kvm.sh \
 	tests/system/kvm-path.sh tests/system/l2-initramfs.sh \

@@ -520,7 +520,7 @@ static void hostnet_netdevs(struct vm *vm)
  * all answered once; and through passt on a "stream" netdev it gets
  * 10.0.2.15/24 by DHCP and fetches 1 MiB from a server at its gateway
  * (one hop from passt, in a namespace of the test's: hostnet.h), sha256
- * compared, unless passt crashes (Debian 12's does: reported, not failed).
+ * compared.
  * No root needed for passt's part on a user's host; here the namespaces
  * keep it off any network. */
 START_TEST(test_host_netdevs_callback_ping_and_passt)
@@ -574,8 +574,8 @@ START_TEST(test_host_netdevs_callback_ping_and_passt)
 	v = marker(b, "FETCHSHA");
 	snprintf(want, sizeof(want), "%s", v ? v : "(none)");
 	{
-		/* The stream NIC's side of the fetch, to tell a stall of
-		 * ours from passt's: reported, not checked. */
+		/* The stream NIC's side of the fetch (~1 MiB each way is
+		 * right; many times that is a peer resending). */
 		struct vm_net_stats st = VM_NET_STATS_INIT;
 
 		if (vm_net_get_stats(b->vm, "net1", &st, NULL) == 0)
@@ -590,14 +590,11 @@ START_TEST(test_host_netdevs_callback_ping_and_passt)
 	printf("# hostnet: fetched through passt: sha256 %s, sent %s (%llu bytes); passt %s\n",
 	       want, hn.sha, (unsigned long long)hn.sent,
 	       WIFSIGNALED(hn.passt_status) ? "died of a signal" : "ran to the end");
-	if (!hostnet_passt_trusted()) {
-		/* hostnet.h: with Debian 12's passt the guest's fetch
-		 * stalls, passt's or ours is not settled; what it does
-		 * before (DHCP, ARP, framing) was checked above. */
-		printf("# hostnet: this passt says \"unknown version\" (Debian 12's: the guest's TCP fetch through it stalls, cause not settled, see hostnet.h): the fetch is reported, not checked\n");
-		return;
-	}
+	ck_assert_msg(!WIFSIGNALED(hn.passt_status),
+		      "hostnet: passt died of signal %d",
+		      WTERMSIG(hn.passt_status));
 	ck_assert_msg(!hn.fail, "hostnet: %s", hn.fail ? hn.fail : "");
+	ck_assert_uint_eq(hn.sent, HOSTNET_FETCH_BYTES);
 	ck_assert_str_eq(want, hn.sha);
 }
 END_TEST
@@ -2138,6 +2135,51 @@ START_TEST(test_linux_vmgenid_clone_and_restore_reseed)
 }
 END_TEST
 
+/* ---- issue 11: a stock Linux kernel booted from Python ---- */
+
+/* tests/python/boot-linux.py through the bindings, as a user's program:
+ * kvm-tests.sh stages the script, the kvm_virtio package and the library
+ * in py/ beside this program (with python3 and the standard library
+ * modules they import, for a nested L1); the guest reaches /init and
+ * powers off. Skipped, saying so, where that was not staged. */
+START_TEST(test_python_boots_linux)
+{
+	char dir[4096], cmd[32768], line[512];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 4);
+	char *slash;
+	int found = 0, st;
+	FILE *f;
+
+	ck_assert_int_gt(n, 0);
+	dir[n] = '\0';
+	slash = strrchr(dir, '/');
+	ck_assert_ptr_nonnull(slash);
+	strcpy(slash, "/py");
+	snprintf(cmd, sizeof(cmd), "%s/boot-linux.py", dir);
+	if (access(cmd, R_OK) || access("/usr/bin/python3", X_OK)) {
+		printf("# no %s or /usr/bin/python3 (kvm-tests.sh stages them): Python boot not tested\n",
+		       cmd);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "PYTHONPATH='%s' KVM_VIRTIO_LIB='%s/libkvm-virtio.so.0' "
+		 "/usr/bin/python3 -S '%s/boot-linux.py' '%s' '%s' "
+		 "'" CMDLINE_BASE " test.action=poweroff' 2>&1",
+		 dir, dir, dir, bzimage, initrd);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		printf("#   | %s", line);
+		if (!strncmp(line, "python-boot: ", 13))
+			found = 1;
+	}
+	st = pclose(f);
+	ck_assert_msg(found, "python boot: no result line");
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "python boot: status 0x%x", st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("linux");
@@ -2192,7 +2234,8 @@ int main(void)
 	/* + 300 s: the host netdev test's 10,000 pings on a loaded host */
 	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
 	/* TEST_LINUX_NET=vhost-user: issue 9's tests alone (development);
-	 * TEST_LINUX_NET=hostnet: the host netdevs' (callback, passt) */
+	 * TEST_LINUX_NET=hostnet: the host netdevs' (callback, passt);
+	 * TEST_LINUX_NET=python: the Python boot */
 	if (net && !strcmp(net, "vhost-user")) {
 		tcase_add_test(tc, test_vhost_user_testpmd_guest_traffic_and_restart);
 		tcase_add_test(tc, test_vhost_user_client_role_guest_pings);
@@ -2201,6 +2244,11 @@ int main(void)
 	}
 	if (net && !strcmp(net, "hostnet")) {
 		tcase_add_test(tc, test_host_netdevs_callback_ping_and_passt);
+		suite_add_tcase(s, tc);
+		return check_run(s);
+	}
+	if (net && !strcmp(net, "python")) { /* issue 11's Python boot */
+		tcase_add_test(tc, test_python_boots_linux);
 		suite_add_tcase(s, tc);
 		return check_run(s);
 	}
@@ -2220,6 +2268,8 @@ int main(void)
 	/* issue 12: clones, snapshot/restore, the VM Generation ID */
 	tcase_add_test(tc, test_linux_clone_snapshot_restore);
 	tcase_add_test(tc, test_linux_vmgenid_clone_and_restore_reseed);
+	/* issue 11: a stock kernel booted from Python */
+	tcase_add_test(tc, test_python_boots_linux);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -5,11 +5,15 @@
  * the NIC (tests/unit/mock/net-vm.h) and a UNIX server of the test's, the
  * server going away takes the guest's link down (config interrupt, the
  * guest's frames dropped and counted as link-down drops), and its return
- * brings the link up with the guest's next frame reaching the new peer.
+ * brings the link up with the guest's next frame reaching the new peer;
+ * and a client whose server is not there yet at realize: it starts (link
+ * down from the first, the guest's frames dropped) and the link comes up
+ * when the server appears.
  */
 #include <check.h>
 #include <endian.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 #include <linux/virtio_net.h>
 
 #include "mock/net-vm.h"
+#include "virtio/pci-modern.h"
 #include "vm.h"
 #include "check-main.h"
 
@@ -76,6 +81,13 @@ static bool link_becomes(uint32_t up)
 		usleep(1000);
 	}
 	return false;
+}
+
+/* The status field of the device's config, as the guest reads it. */
+static unsigned guest_status(void)
+{
+	return virtio_bar_rd(&t.vbar, VIO_PCI_DEVICE_OFF +
+			     offsetof(struct virtio_net_config, status), 2);
 }
 
 /* The guest sends one 60-byte frame whose first byte is @tag. */
@@ -170,6 +182,51 @@ START_TEST(test_link_follows_the_peer)
 }
 END_TEST
 
+/* No server at realize: realize succeeds, the link is down from the
+ * start, and comes up once a server appears (reconnect=1: within ~1 s). */
+START_TEST(test_first_connect_fails_link_starts_down)
+{
+	struct vm_error *err = NULL;
+	struct pollfd p = { .events = POLLIN };
+	int l, c, rc;
+
+	net_vm_build(&t, "stream",
+		     PROPS({ "addr.type", "unix" }, { "addr.path", path },
+			   { "reconnect", "1" }),
+		     PROPS({ "netdev", "v0" }, { "id", "net0" }));
+	rc = vm_realize_objects(t.vm, &err);
+	ck_assert_msg(rc == 0, "%s", vm_error_message(err));
+	net_vm_find(&t);
+	net_vm_probe(&t, WANTED, 2);
+	ck_assert_uint_eq(stats().link_up, 0);
+	ck_assert_uint_eq(guest_status() & VIRTIO_NET_S_LINK_UP, 0);
+	guest_tx(0x44); /* dropped: no peer */
+	for (int i = 0; i < 2000 && stats().tx_drop_link_down < 1; i++)
+		usleep(1000);
+	ck_assert_uint_eq(stats().tx_drop_link_down, 1);
+
+	/* the server appears late: the netdev has tried (and failed) at
+	 * least once more meanwhile */
+	usleep(1200 * 1000);
+	ck_assert_uint_eq(stats().link_up, 0);
+	l = listen_at();
+	p.fd = l;
+	ck_assert_msg(poll(&p, 1, 5000) == 1, "no connect within 5 s");
+	c = accept(l, NULL, NULL);
+	ck_assert_msg(link_becomes(1), "link not up");
+	ck_assert_uint_eq(guest_status() & VIRTIO_NET_S_LINK_UP,
+			  VIRTIO_NET_S_LINK_UP);
+	guest_tx(0x55);
+	ck_assert_int_eq(peer_read(c), 0x55);
+	for (int i = 0; i < 2000 && stats().tx_packets < 1; i++)
+		usleep(1000);
+	ck_assert_uint_eq(stats().tx_packets, 1);
+	net_vm_destroy(&t);
+	close(c);
+	close(l);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stream-link");
@@ -178,6 +235,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_link_follows_the_peer);
+	tcase_add_test(tc, test_first_connect_fails_link_starts_down);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -3,7 +3,8 @@
  * tests/unit/test-stream.c: the "stream" netdev against real sockets:
  * QEMU's framing (4-byte big-endian length, then the frame) both ways,
  * frames split across reads, several in one write, a short write that
- * keeps the rest, a peer that leaves or lies about a length; a socketpair
+ * keeps the rest (and sends it once the socket is writable, with no
+ * further frame), a peer that leaves or lies about a length; a socketpair
  * (fd=), a UNIX server, a TCP client to a listener of the test's on
  * 127.0.0.1, a UNIX client that reconnects (reconnect=) to a server that
  * went away and came back; and every configuration error. The netdev is realized with
@@ -293,6 +294,58 @@ START_TEST(test_short_writes_lose_nothing)
 }
 END_TEST
 
+/* The last frame of a burst taken in part: the rest must reach the peer
+ * with no further frame from the guest (passt, say, waits for the whole
+ * frame; the guest waits for its answer). The netdev says -EAGAIN, the
+ * device polls the tx fd writable and offers the same frame again, and
+ * that call sends the rest and takes it: the peer gets it whole, once. */
+START_TEST(test_short_write_rest_goes_without_another_frame)
+{
+	enum { LEN = 60000 };
+	int sp[2], sz = 4096, tries = 0;
+	char fds[16];
+	static uint8_t f[LEN], got[4 + LEN + 1];
+	size_t have = 0;
+	struct netdev *nd;
+	ssize_t r;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	ck_assert_int_eq(setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &sz,
+				    sizeof(sz)), 0);
+	fd_prop(sp[0], fds, sizeof(fds));
+	nd = add_stream(PROPS({ "fd", fds }));
+	close(sp[0]);
+	for (size_t i = 0; i < LEN; i++)
+		f[i] = (uint8_t)(i * 7);
+	r = send1(nd, f, LEN); /* a 4 KiB send buffer takes part of it */
+	/* the device: wait for the tx fd, offer the frame again; the peer
+	 * reads what came meanwhile */
+	while (r == -EAGAIN && tries++ < 1000) {
+		ssize_t n = recv(sp[1], got + have, sizeof(got) - have,
+				 MSG_DONTWAIT);
+
+		if (n > 0)
+			have += (size_t)n;
+		if (poll(&(struct pollfd){ netdev_tx_fd(nd, 0), POLLOUT, 0 },
+			 1, 100) == 1)
+			r = send1(nd, f, LEN);
+	}
+	ck_assert_int_eq(r, LEN);
+	while (have < 4 + LEN && readable(sp[1], 2000)) {
+		ssize_t n = recv(sp[1], got + have, sizeof(got) - have, 0);
+
+		ck_assert_int_gt(n, 0);
+		have += (size_t)n;
+	}
+	ck_assert_uint_eq(have, 4 + LEN); /* whole, and nothing more */
+	ck_assert_uint_eq(be32toh(*(uint32_t *)got), LEN);
+	ck_assert(!memcmp(got + 4, f, LEN));
+	ck_assert(!readable(sp[1], 100));
+	ck_assert_int_gt(tries, 0); /* it did not go in one write */
+	close(sp[1]);
+}
+END_TEST
+
 /* server=on over UNIX: listens at addr.path, takes one peer, takes the
  * next once it left, removes the path at unrealize. */
 START_TEST(test_unix_server_accepts_again)
@@ -503,6 +556,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_length_and_eof_disconnect);
 	tcase_add_test(tc, test_eof_counts_one_error);
 	tcase_add_test(tc, test_short_writes_lose_nothing);
+	tcase_add_test(tc, test_short_write_rest_goes_without_another_frame);
 	tcase_add_test(tc, test_unix_server_accepts_again);
 	tcase_add_test(tc, test_inet_client);
 	tcase_add_test(tc, test_unix_client_reconnects);

@@ -513,7 +513,8 @@ class VM:
         new = [o.id for o in self.objects() if o.id not in before]
         return self._obj(new[0])
 
-    def add_host_netdev(self, id, send, rx_ready=None):
+    def add_host_netdev(self, id, send, rx_ready=None, queues=None,
+                        send_batch=None):
         """Add a "callback" netdev whose frames are Python's: @send(frame)
         gets each frame the guest sends (bytes, no virtio-net header) on
         the NIC's I/O thread and returns None or True when it took it,
@@ -521,12 +522,25 @@ class VM:
         @rx_ready() is called after push() returned False, once there is
         room again. Exceptions they raise are kept in netdev_errors (the
         frame counts as dropped). Neither may call methods of this VM
-        but push(). Returns a HostNetdev."""
+        but push(). Returns a HostNetdev.
+
+        queues=N (1..16, the C property queues=N): N queue pairs, each
+        with its own frames both ways (a device offers them with mq=on);
+        with queues given, every callback also gets the queue pair, as in
+        C: send(frame, queue), send_batch(frames, queue), rx_ready(queue),
+        and push(frame, queue) names the pair a frame goes to.
+        @send_batch(frames, queue), optional: each TX burst (a list of
+        bytes) in one call; returns how many it took (None/True: all,
+        False: none now), the rest are offered again; send is then not
+        called (struct vm_netdev_ops.send_batch)."""
         lib = _lib.lib()
-        _call(lib.vm_add_netdev, self._handle(), b"callback", _b(id), None)
+        props = None if queues is None else \
+            self._props("callback", {"queues": queues})
+        _call(lib.vm_add_netdev, self._handle(), b"callback", _b(id), props)
         obj = HostNetdev(self, id)
-        ops = send_trampolines(send, None, rx_ready, None,
-                               self.netdev_errors)
+        ops = send_trampolines(send, send_batch, rx_ready, None,
+                               self.netdev_errors,
+                               with_queue=queues is not None)
         self._keep.append(ops)  # borrowed by the library until close()
         rc = lib.vm_netdev_set_ops(obj._ptr(), ctypes.byref(ops), None)
         if rc < 0:

@@ -102,21 +102,28 @@ def error_of(exc, hook):
                                                  exc)
 
 
-def send_trampolines(send, send_batch, rx_ready, wrap, errors):
+def send_trampolines(send, send_batch, rx_ready, wrap, errors,
+                     with_queue=None):
     """A struct vm_netdev_ops whose callbacks call the Python ones with the
-    object wrap(netdev) gives (None: send(frame) alone, the
-    add_host_netdev() form). send returns None/True (taken), False (not
-    now: -EAGAIN); send_batch returns how many it took (None: all, False:
-    none now); exceptions are appended to @errors and drop the frames."""
+    object wrap(netdev) gives (None: no object, the add_host_netdev()
+    form), then the frame(s), then the queue pair when @with_queue (the
+    default: when there is an object; send(frame) and rx_ready() alone
+    otherwise). send returns None/True (taken), False (not now: -EAGAIN);
+    send_batch returns how many it took (None: all, False: none now);
+    exceptions are appended to @errors and drop the frames."""
+    if with_queue is None:
+        with_queue = wrap is not None
 
     def args(nd, queue):
         return () if wrap is None else (wrap(nd),)
 
+    def qarg(queue):
+        return (queue,) if with_queue else ()
+
     def send_tramp(nd, opaque, queue, iov, iovcnt):
         try:
             data = join_iov(iov, iovcnt)
-            extra = () if wrap is None else (queue,)
-            if send(*args(nd, queue), data, *extra) is False:
+            if send(*args(nd, queue), data, *qarg(queue)) is False:
                 return EAGAIN
             return len(data)
         except BaseException as e:  # never unwind into C
@@ -127,7 +134,7 @@ def send_trampolines(send, send_batch, rx_ready, wrap, errors):
         try:
             batch = [join_iov(frames[i].iov, frames[i].iovcnt)
                      for i in range(n)]
-            rv = send_batch(*args(nd, queue), batch, queue)
+            rv = send_batch(*args(nd, queue), batch, *qarg(queue))
             if rv is None or rv is True:
                 return n
             if rv is False:
@@ -140,8 +147,7 @@ def send_trampolines(send, send_batch, rx_ready, wrap, errors):
     def ready_tramp(nd, opaque, queue):
         try:
             if rx_ready is not None:
-                rx_ready(*args(nd, queue), *(() if wrap is None
-                                             else (queue,)))
+                rx_ready(*args(nd, queue), *qarg(queue))
         except BaseException as e:
             errors.append(e)
 
