@@ -137,6 +137,13 @@ static struct vm_net_stats net_stats(void)
 	return st;
 }
 
+/* The config's status field (§5.1.4) as the driver reads it. */
+static unsigned net_status(void)
+{
+	return virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
+			     offsetof(struct virtio_net_config, status), 2);
+}
+
 /* Post a tx chain header + @len bytes of @frame and kick through the
  * notify region (the exit path). */
 static void tx_post(const void *frame, uint32_t len)
@@ -164,6 +171,7 @@ START_TEST(test_vnet_identity_features_and_config)
 				     BIT(VIRTIO_NET_F_STATUS) |
 				     BIT(VIRTIO_NET_F_MRG_RXBUF) |
 				     BIT(VIRTIO_NET_F_CTRL_VQ) |
+				     BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |
 				     BIT(VIRTIO_RING_F_EVENT_IDX) |
 				     BIT(VIRTIO_RING_F_INDIRECT_DESC));
 	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 3);
@@ -304,7 +312,8 @@ START_TEST(test_vnet_ctrl_commands)
 	ck_assert_uint_eq(ctrl("\x00\x01\x00", 3), VIRTIO_NET_OK); /* allmulti */
 	ck_assert_uint_eq(ctrl("\x01\x01\x52\x54\x00\x00\x00\x01", 8),
 			  VIRTIO_NET_OK); /* MAC_ADDR_SET */
-	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_OK); /* ANNOUNCE_ACK */
+	/* ANNOUNCE_ACK with no announcement asked for (as QEMU) */
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
 	/* MQ was not offered (1 pair): VQ_PAIRS_SET is refused. */
 	ck_assert_uint_eq(ctrl("\x04\x00\x01\x00", 4), VIRTIO_NET_ERR);
 	ck_assert_uint_eq(ctrl("\x77\x00", 2), VIRTIO_NET_ERR);
@@ -1011,6 +1020,7 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	struct snap_w w;
 	struct vm *b;
 	uint32_t id, len;
+	unsigned msis0;
 	int wire_b, rc;
 
 	linux_probe(LINUX_FEATURES);
@@ -1038,6 +1048,7 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	machine_pci(mb)->cfg.irq = &rec.sink;
 	ck_assert_int_eq(vm_realize_objects(b, NULL), 0);
 	memcpy(machine_mem(mb)->base, machine_mem(mach)->base, 64 * MiB);
+	msis0 = msis();
 	rc = device_load(vm_obj_find(b, "net0"), &ix, 0, &err);
 	ck_assert_msg(rc == 0, "device_load: %s", vm_error_message(err));
 
@@ -1052,6 +1063,13 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	ck_assert_mem_eq(mac, mac2, 6);
 	ck_assert_uint_eq(virtio_drv_get_status(&vd) & VIRTIO_CONFIG_S_DRIVER_OK,
 			  VIRTIO_CONFIG_S_DRIVER_OK);
+	/* §5.1.6.5.4: the loaded device asks the guest to announce itself
+	 * (a config interrupt on the vector the driver gave, 0x40); the
+	 * driver's ack clears it. */
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
+	ck_assert(wait_msis(msis0));
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_OK);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
 	frame[0] = 0x77;
 	tx_post(frame, sizeof(frame));
 	virtio_drv_kick(&vd, TXQ);
@@ -1069,6 +1087,87 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	snap_w_fini(&w);
 	vm_destroy(b);
 	gm.gm = *machine_mem(mach);
+}
+END_TEST
+
+/* ---- announcements (§5.1.6.5.4, issue 12) ---- */
+
+/* vm_net_set_mac() with GUEST_ANNOUNCE negotiated: the status shows
+ * ANNOUNCE next to LINK_UP, config_generation moves and the config vector
+ * fires; the driver's ANNOUNCE_ACK clears the bit (a second ack is an
+ * error); a device reset clears a pending one. */
+START_TEST(test_vnet_announce_on_new_mac_until_acked)
+{
+	unsigned gen, before;
+
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	gen = virtio_bar_rd(&vbar, CC(config_generation), 1);
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:cc", NULL), 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
+	ck_assert_uint_ne(virtio_bar_rd(&vbar, CC(config_generation), 1), gen);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
+			  0x40); /* the config vector */
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_OK);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
+	ck_assert_uint_eq(ctrl("\x03\x01", 2), VIRTIO_NET_ERR); /* no such cmd */
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:cd", NULL), 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
+	virtio_drv_set_status(&vd, 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+}
+END_TEST
+
+/* No announcement without the feature: a driver that did not take it,
+ * and a device with guest_announce=off (QEMU's property), which does not
+ * offer it; vm_net_set_mac() still raises the config interrupt. Nor
+ * before DRIVER_OK. */
+START_TEST(test_vnet_announce_needs_the_feature)
+{
+	unsigned before;
+
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:01", NULL), 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_GUEST_ANNOUNCE));
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:02", NULL), 0);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
+
+	vm_destroy(vm);
+	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					   { "guest_announce", "off" },
+					   { NULL, NULL } });
+	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
+	find_device();
+	wire = sock_netdev_wire(vm, "s0");
+	ck_assert_uint_eq(virtio_drv_device_features(&vd) &
+			  BIT(VIRTIO_NET_F_GUEST_ANNOUNCE), 0);
+	linux_probe(LINUX_FEATURES);
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:03", NULL), 0);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+}
+END_TEST
+
+/* GUEST_ANNOUNCE goes with the control queue (§5.1.3.1). */
+START_TEST(test_vnet_announce_not_offered_without_ctrl_vq)
+{
+	vm_destroy(vm);
+	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					   { "ctrl_vq", "off" }, { NULL, NULL } });
+	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
+	find_device();
+	ck_assert_uint_eq(virtio_drv_device_features(&vd) &
+			  (BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |
+			   BIT(VIRTIO_NET_F_CTRL_VQ)), 0);
 }
 END_TEST
 
@@ -1095,6 +1194,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_rx_backend_errors_back_off_then_link_down);
 	tcase_add_test(tc, test_vnet_host_sets_link);
 	tcase_add_test(tc, test_vnet_host_sets_mac);
+	tcase_add_test(tc, test_vnet_announce_on_new_mac_until_acked);
+	tcase_add_test(tc, test_vnet_announce_needs_the_feature);
+	tcase_add_test(tc, test_vnet_announce_not_offered_without_ctrl_vq);
 	tcase_add_test(tc, test_vnet_ctrl_queue_is_2_without_mq);
 	tcase_add_test(tc, test_vnet_tx_poll_window_takes_frames_without_kicks);
 	suite_add_tcase(s, tc);
