@@ -371,6 +371,39 @@ START_TEST(test_uart_round_trip)
 }
 END_TEST
 
+/* A THRE interrupt pending at the save (ETBEI on, the guest has not read
+ * IIR yet): the loaded UART raises its line again, once, and the guest's
+ * IIR read then finds THRI and lets it drop, as on the saved one. */
+START_TEST(test_uart_pending_interrupt_raised_after_load)
+{
+	struct uart_rig *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct snap_rec rec;
+	struct snap_w w;
+
+	uart_rig_init(a);
+	uart_rig_init(b);
+	io_wr(&a->pio, 0x3fc, 0x08);           /* OUT2 */
+	io_wr(&a->pio, 0x3f9, 0x02);           /* ETBEI: THRE pending */
+	ck_assert_int_eq(a->irq.level[4], 1);
+	SAVE_ONE(&w, &rec, uart8250_save(&a->u, &w));
+	ck_assert_int_eq(uart8250_load(&b->u, &rec, NULL), 0);
+	snap_w_fini(&w);
+	ck_assert_int_eq(b->irq.level[4], 1);
+	ck_assert_uint_eq(b->irq.raised[4], 1);
+	ck_assert_uint_eq(io_rd(&b->pio, 0x3fa) & 0x0f, 0x02); /* THRI */
+	ck_assert_int_eq(b->irq.level[4], 0);
+	/* nothing pending: the load leaves the line low */
+	SAVE_ONE(&w, &rec, uart8250_save(&b->u, &w));
+	ck_assert_int_eq(uart8250_load(&a->u, &rec, NULL), 0);
+	snap_w_fini(&w);
+	ck_assert_int_eq(a->irq.level[4], 0);
+	uart_rig_fini(a);
+	uart_rig_fini(b);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_uart_refuses_out_of_range_fifo)
 {
 	struct uart_rig *b = calloc(1, sizeof(*b));
@@ -618,6 +651,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(td, test_uart_round_trip);
 	tcase_add_test(td, test_uart_refuses_out_of_range_fifo);
+	tcase_add_test(td, test_uart_pending_interrupt_raised_after_load);
 	tcase_add_test(td, test_rtc_round_trip);
 	tcase_add_test(td, test_acpi_pm_round_trip);
 	tcase_add_test(td, test_acpi_pm_version_1_record_loads);
