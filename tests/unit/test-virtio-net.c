@@ -1090,6 +1090,80 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 }
 END_TEST
 
+/* ---- Linux's virtio_net unbind + bind, over and over (issue 12) ---- */
+
+static int flood_on;
+
+/* Frames towards the guest until flood_on is 0. */
+static void *rx_flood_on(void *arg)
+{
+	uint8_t f[200];
+
+	memset(f, 0xab, sizeof(f));
+	while (__atomic_load_n(&flood_on, __ATOMIC_ACQUIRE))
+		if (write(wire, f, sizeof(f)) < 0)
+			usleep(100);
+	return arg;
+}
+
+/* virtnet_remove(): virtio_reset_device() (status 0, then read until it
+ * is 0: vp_reset), vp_del_vqs() (each queue's vector NO_VECTOR, the
+ * config vector too, free_irq masks, pci_free_irq_vectors turns MSI-X
+ * off). */
+static void linux_unbind(void)
+{
+	unsigned cap = mock_pci_find_cap(&drv, slot, PCI_CAP_ID_MSIX, 0);
+
+	virtio_drv_set_status(&vd, 0);
+	ck_assert_uint_eq(virtio_drv_get_status(&vd), 0);
+	for (uint16_t q = 0; q < 3; q++) {
+		virtio_bar_wr(&vbar, CC(queue_select), q, 2);
+		virtio_bar_wr(&vbar, CC(queue_msix_vector), VIRTIO_MSI_NO_VECTOR, 2);
+	}
+	virtio_bar_wr(&vbar, CC(msix_config), VIRTIO_MSI_NO_VECTOR, 2);
+	for (unsigned v = 0; v <= 3; v++)
+		mock_pci_msix_set(&drv, slot, v, 0xfee00000, 0x40 + v, 1);
+	mock_pci_cfg_write(&drv, slot, cap + PCI_MSIX_FLAGS, 0, 2);
+}
+
+/* The guest binds virtio_net again and again (what test-linux's
+ * TEST_SNAP_MACS does to learn a clone's MAC) while the host floods its
+ * receive queue and it sends: every round the reset completes (status
+ * reads 0), the device comes back with every queue and vector routed,
+ * a frame leaves and frames arrive. */
+START_TEST(test_vnet_rebind_loop_during_traffic)
+{
+	uint8_t frame[60], got[256];
+	uint32_t id, len;
+	pthread_t t;
+
+	__atomic_store_n(&flood_on, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_create(&t, NULL, rx_flood_on, NULL), 0);
+	for (unsigned round = 0; round < 40; round++) {
+		linux_probe(LINUX_FEATURES);
+		ck_assert_uint_eq(fake_nr_bound(), 4); /* config + 3 queues */
+		for (unsigned i = 0; i < 8; i++)
+			vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
+				(const struct vring_drv_buf[]){
+					{ guest_alloc(&gm, 1526, 16), 1526, true } }, 1));
+		kvm_kick(RXQ);
+		memset(frame, 0x10 + (round & 0x3f), sizeof(frame));
+		tx_post(frame, sizeof(frame));
+		kvm_kick(TXQ);
+		ck_assert_msg(wait_used(&ring[TXQ], &id, &len),
+			      "round %u: the frame never left", round);
+		ck_assert_msg(wait_used(&ring[RXQ], &id, &len),
+			      "round %u: nothing received", round);
+		while (!wire_quiet(0))
+			ck_assert_int_gt(read(wire, got, sizeof(got)), 0);
+		linux_unbind();
+		ck_assert_uint_eq(fake_nr_bound(), 0);
+	}
+	__atomic_store_n(&flood_on, 0, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+}
+END_TEST
+
 /* ---- announcements (§5.1.6.5.4, issue 12) ---- */
 
 /* vm_net_set_mac() with GUEST_ANNOUNCE negotiated: the status shows
@@ -1207,6 +1281,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_masked_vector_pends_and_unmask_delivers_once);
 	tcase_add_test(tc, test_vnet_vector_rewrite_reroutes);
 	tcase_add_test(tc, test_vnet_reset_during_traffic_leaves_nothing_routed);
+	tcase_add_test(tc, test_vnet_rebind_loop_during_traffic);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("offload");
 	tcase_add_checked_fixture(tc, setup_offload, teardown);
