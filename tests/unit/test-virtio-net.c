@@ -83,6 +83,17 @@ static void setup(void)
 	wire = sock_netdev_wire(vm, "s0");
 }
 
+/* The fixture's VM destroyed and built again with @dev_props, realized,
+ * the function found and the wire taken. */
+static void rebuild_vm(const struct vm_prop *dev_props)
+{
+	vm_destroy(vm);
+	build_vm(dev_props);
+	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
+	find_device();
+	wire = sock_netdev_wire(vm, "s0");
+}
+
 static void teardown(void)
 {
 	vm_destroy(vm); /* unrealizes the device, frees the machine */
@@ -940,14 +951,10 @@ END_TEST
  * its control queue. */
 START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
 {
-	vm_destroy(vm);
 	sock_knob.queues = 2;
-	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
-					   { "mq", "on" }, { "queues", "2" },
-					   { NULL, NULL } });
-	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
-	find_device();
-	wire = sock_netdev_wire(vm, "s0");
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "mq", "on" }, { "queues", "2" },
+					     { NULL, NULL } });
 	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 5);
 	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_MQ));
 	ck_assert_uint_eq(ctrl("\x00\x00\x01", 3), VIRTIO_NET_OK);
@@ -966,13 +973,9 @@ START_TEST(test_vnet_tx_poll_window_takes_frames_without_kicks)
 	uint8_t frame[60], got[128];
 	uint32_t id, len;
 
-	vm_destroy(vm);
-	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
-					   { "poll-us", "400000" },
-					   { NULL, NULL } });
-	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
-	find_device();
-	wire = sock_netdev_wire(vm, "s0");
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "poll-us", "400000" },
+					     { NULL, NULL } });
 	linux_probe(LINUX_FEATURES);
 	memset(frame, 0x11, sizeof(frame));
 	tx_post(frame, sizeof(frame));
@@ -1214,13 +1217,9 @@ START_TEST(test_vnet_announce_needs_the_feature)
 	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
 	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
 
-	vm_destroy(vm);
-	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
-					   { "guest_announce", "off" },
-					   { NULL, NULL } });
-	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
-	find_device();
-	wire = sock_netdev_wire(vm, "s0");
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "guest_announce", "off" },
+					     { NULL, NULL } });
 	ck_assert_uint_eq(virtio_drv_device_features(&vd) &
 			  BIT(VIRTIO_NET_F_GUEST_ANNOUNCE), 0);
 	linux_probe(LINUX_FEATURES);
@@ -1234,11 +1233,8 @@ END_TEST
 /* GUEST_ANNOUNCE goes with the control queue (§5.1.3.1). */
 START_TEST(test_vnet_announce_not_offered_without_ctrl_vq)
 {
-	vm_destroy(vm);
-	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
-					   { "ctrl_vq", "off" }, { NULL, NULL } });
-	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
-	find_device();
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "ctrl_vq", "off" }, { NULL, NULL } });
 	ck_assert_uint_eq(virtio_drv_device_features(&vd) &
 			  (BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |
 			   BIT(VIRTIO_NET_F_CTRL_VQ)), 0);
