@@ -14,10 +14,10 @@
  * reads, under a queue lock by MAC_ADDR_SET) guards ->mac; ->link_up,
  * ->curr_pairs and the counters are atomics; ->announce is an atomic set
  * under the device lock (vnet_announce(), so that a reset, which clears
- * it under that lock, cannot be overtaken) and cleared by ANNOUNCE_ACK. Activation and reset take
- * each queue's lock (lock order: device lock -> queue lock) to publish a
- * queue's role and ->active, so an I/O thread that holds a queue lock
- * sees a consistent queue; reset returns only when no I/O thread is
+ * it under that lock, cannot be overtaken) and cleared by ANNOUNCE_ACK.
+ * Activation and reset take each queue's lock (lock order: device lock
+ * -> queue lock) to publish a queue's role and ->active, so an I/O thread
+ * that holds a queue lock sees a consistent queue; reset returns only when no I/O thread is
  * inside a queue (it waits for the queue lock, held for one bounded
  * burst at most).
  */
