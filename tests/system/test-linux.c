@@ -1794,8 +1794,11 @@ static void snap_dump_stuck(struct snapvm *v, const char *what)
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
 
-	if (vm_net_get_stats(v->b.vm, "net0", &st, NULL) == 0)
+	if (vm_net_get_stats(v->b.vm, "net0", &st, NULL) == 0) {
 		print_net_stats(what, &st);
+		printf("# %s: %llu control commands served\n", what,
+		       (unsigned long long)st.ctrl_commands);
+	}
 	while (d && (e = readdir(d))) {
 		const char *state;
 
@@ -1880,8 +1883,11 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 		arp = snap_arp_sock();
 		snap_clone_one(t->b.vm, &c[k], k);
 		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
-		ck_assert_msg(snap_wait_pong(&c[k], n0, SNAP_ROUND_MS),
-			      "clone %u: no ping answered after the clone", k);
+		if (!snap_wait_pong(&c[k], n0, SNAP_ROUND_MS)) {
+			boot_print_console(&c[k].b);
+			snap_dump_stuck(&c[k], "snap: clone");
+			ck_abort_msg("clone %u: no ping answered after the clone", k);
+		}
 		/* VIRTIO_NET_S_ANNOUNCE at the clone's start: the guest's
 		 * netdev_notify_peers() (one gratuitous ARP) */
 		garps += snap_wait_garp(&c[k], arp, 5000);
