@@ -1819,6 +1819,30 @@ static void snap_dump_stuck(struct snapvm *v, const char *what)
 		closedir(d);
 }
 
+/* A clone @v (in namespace @ns) whose guest printed nothing more: does
+ * its kernel still answer its host's pings (then the stall is above it:
+ * its shell or its console), do its NIC's counters move, and what do
+ * this process's threads do (snap_dump_stuck). Back in @ns0. */
+static void snap_probe_stuck(struct snapvm *v, int ns, int ns0,
+			     const char *what)
+{
+	struct vm_net_stats a = VM_NET_STATS_INIT, b = VM_NET_STATS_INIT;
+	unsigned answered = 0;
+
+	(void)vm_net_get_stats(v->b.vm, "net0", &a, NULL);
+	if (setns(ns, CLONE_NEWNET) == 0) {
+		answered = ping_host_to(XFER_GUEST, 3);
+		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
+	}
+	(void)vm_net_get_stats(v->b.vm, "net0", &b, NULL);
+	printf("# %s: the guest answered %u of 3 pings from its host; during them NIC rx %llu -> %llu, tx %llu -> %llu, interrupts %llu -> %llu\n",
+	       what, answered, (unsigned long long)a.rx_packets,
+	       (unsigned long long)b.rx_packets, (unsigned long long)a.tx_packets,
+	       (unsigned long long)b.tx_packets, (unsigned long long)a.interrupts,
+	       (unsigned long long)b.interrupts);
+	snap_dump_stuck(v, what);
+}
+
 /* Each clone @c[k] (in namespace @ns[k]) gets MAC 52:54:00:12:35:<k> on
  * its NIC (vm_net_set_mac), its guest binds virtio_net again to learn it
  * ("m"), and its host's ARP entry for the guest shows that MAC once the
@@ -1841,7 +1865,7 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(mac, sizeof(mac), "52:54:00:12:35:%02x", k & 0xff);
 		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Mc%u", k), mac))
-			snap_dump_stuck(&c[k], "snap: re-bind");
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: re-bind");
 		ck_assert_str_eq(val, mac);
 		snap_counts(&c[k].b, &last, &pong);
 		ck_assert_msg(snap_wait_pong(&c[k], last, SNAP_ROUND_MS),
@@ -1885,7 +1909,7 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
 		if (!snap_wait_pong(&c[k], n0, SNAP_ROUND_MS)) {
 			boot_print_console(&c[k].b);
-			snap_dump_stuck(&c[k], "snap: clone");
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
 			ck_abort_msg("clone %u: no ping answered after the clone", k);
 		}
 		/* VIRTIO_NET_S_ANNOUNCE at the clone's start: the guest's
@@ -1896,15 +1920,18 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 		first = first > ms ? first : ms;
 		sum += ms;
 		snap_say(&c[k], "w c%u", k);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
-				 "template");
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
+			   "template"))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+		ck_assert_str_eq(val, "template");
 	}
 	for (unsigned k = 0; k < n; k++)
 		snap_say(&c[k], "r c%u", k);
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(want, sizeof(want), "c%u", k);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Rc%u", k),
-				 want);
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Rc%u", k), want))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+		ck_assert_str_eq(val, want);
 	}
 	snap_ram_kib(&tram1, &priv1);
 	printf("# snap: %u clones of a 2-vCPU guest, each pinging on its own tap: vm_clone -> a ping answered %.0f ms mean, %.0f ms max; all in %.0f ms\n",
