@@ -1864,6 +1864,7 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 	}
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(mac, sizeof(mac), "52:54:00:12:35:%02x", k & 0xff);
+		printf("# snap: clone %u: virtio_net bound again\n", k);
 		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Mc%u", k), mac))
 			snap_probe_stuck(&c[k], ns[k], ns0, "snap: re-bind");
 		ck_assert_str_eq(val, mac);
@@ -1919,6 +1920,9 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 		ms = now_ms() - c[k].b.t_start;
 		first = first > ms ? first : ms;
 		sum += ms;
+		/* a line per clone: l1-run takes 120 s of silence for a wedge */
+		printf("# snap: clone %u answered a ping %.0f ms after vm_clone\n",
+		       k, ms);
 		snap_say(&c[k], "w c%u", k);
 		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
 			   "template"))
