@@ -1846,9 +1846,11 @@ static void snap_probe_stuck(struct snapvm *v, int ns, int ns0,
 /* Each clone @c[k] (in namespace @ns[k]) gets MAC 52:54:00:12:35:<k> on
  * its NIC (vm_net_set_mac), its guest binds virtio_net again to learn it
  * ("m"), and its host's ARP entry for the guest shows that MAC once the
- * guest pinged again: its frames leave with it. TEST_SNAP_MACS=1 only:
- * once, the 9th clone's guest stopped in the re-bind and printed nothing
- * more. */
+ * guest pinged again: its frames leave with it. On unless
+ * TEST_SNAP_MACS=0. (Session 4 saw a clone's guest stop printing in a
+ * re-bind once; issue 12's follow-up ran 26 re-binds nested without one,
+ * and saw the same stop twice in clones that were not re-bound: see
+ * snap_probe_stuck().) */
 static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 			    int ns0)
 {
@@ -1864,7 +1866,7 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 	}
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(mac, sizeof(mac), "52:54:00:12:35:%02x", k & 0xff);
-		printf("# snap: clone %u: virtio_net bound again\n", k);
+		printf("# snap: clone %u: waiting for its guest's re-bind\n", k);
 		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Mc%u", k), mac))
 			snap_probe_stuck(&c[k], ns[k], ns0, "snap: re-bind");
 		ck_assert_str_eq(val, mac);
@@ -1943,15 +1945,14 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 	printf("# snap: %u of %u clones' guests sent a gratuitous ARP (VIRTIO_NET_S_ANNOUNCE)\n",
 	       garps, n);
 	ck_assert_uint_eq(garps, n);
-	/* Off by default: in one run of ten re-binds, one clone's guest
-	 * stopped for good in the re-bind (not understood yet). */
-	if (getenv("TEST_SNAP_MACS") && !strcmp(getenv("TEST_SNAP_MACS"), "1")) {
+	/* ~1.2 s per clone nested (10: ~12 s); TEST_SNAP_MACS=0 skips it */
+	if (!getenv("TEST_SNAP_MACS") || strcmp(getenv("TEST_SNAP_MACS"), "0")) {
 		t0 = now_ms();
 		snap_clone_macs(c, ns, n, ns0);
 		printf("# snap: each clone's own MAC (vm_net_set_mac, virtio_net bound again in the guest) seen by its host: %.0f ms for all\n",
 		       now_ms() - t0);
 	} else {
-		printf("# snap: per-clone MACs on the wire not checked (TEST_SNAP_MACS=1 does)\n");
+		printf("# snap: per-clone MACs on the wire not checked (TEST_SNAP_MACS=0)\n");
 	}
 	printf("# snap: template RAM resident %ld -> %ld KiB; the clones' private copies %ld KiB (%ld KiB each)\n",
 	       tram0, tram1, priv1 - priv0, (priv1 - priv0) / (long)n);
