@@ -1715,6 +1715,8 @@ static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path)
 	v->b.t_start = now_ms();
 	rc = tmpl ? vm_clone(tmpl, &cfg, &v->b.vm, &err)
 		  : vm_restore(&cfg, path, -1, &v->b.vm, &err);
+	if (rc == 0) /* why a vCPU stopped, if one does */
+		vm_set_log_fn(v->b.vm, log_to_stderr, NULL, VM_LOG_WARN);
 	if (rc == 0)
 		rc = vm_add_netdev(v->b.vm, v->tap ? "tap" : "null", "n0",
 				   (const struct vm_prop[]){ { v->tap ? "fd" : NULL,
@@ -1835,6 +1837,10 @@ static void snap_probe_stuck(struct snapvm *v, int ns, int ns0,
 		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
 	}
 	(void)vm_net_get_stats(v->b.vm, "net0", &b, NULL);
+	if (v->b.done)
+		printf("# %s: the VM has stopped: %s (code %d, vCPU %u) %.0f ms after vm_clone\n",
+		       what, reason_name(v->b.st.reason), v->b.st.code,
+		       v->b.st.vcpu, v->b.t_exit - v->b.t_start);
 	printf("# %s: the guest answered %u of 3 pings from its host; during them NIC rx %llu -> %llu, tx %llu -> %llu, interrupts %llu -> %llu\n",
 	       what, answered, (unsigned long long)a.rx_packets,
 	       (unsigned long long)b.rx_packets, (unsigned long long)a.tx_packets,
