@@ -124,10 +124,43 @@ static int peer_read(int c)
 	return buf[4];
 }
 
+/* A server appears at the path: the netdev connects within 5 s, the link
+ * comes up (the guest's status too), a frame of @byte from the guest
+ * reaches it and tx_packets reaches @tx_total; then all is torn down. */
+static void server_appears_and_carries(int byte, uint64_t tx_total)
+{
+	struct pollfd p = { .events = POLLIN };
+	int l = listen_at(), c;
+
+	p.fd = l;
+	ck_assert_msg(poll(&p, 1, 5000) == 1, "no connect within 5 s");
+	c = accept(l, NULL, NULL);
+	ck_assert_msg(link_becomes(1), "link not up");
+	ck_assert_uint_eq(guest_status() & VIRTIO_NET_S_LINK_UP,
+			  VIRTIO_NET_S_LINK_UP);
+	guest_tx(byte);
+	ck_assert_int_eq(peer_read(c), byte);
+	/* counted once the burst is done, just after the peer has it */
+	for (int i = 0; i < 2000 && stats().tx_packets < tx_total; i++)
+		usleep(1000);
+	ck_assert_uint_eq(stats().tx_packets, tx_total);
+	net_vm_destroy(&t);
+	close(c);
+	close(l);
+}
+
+/* The guest's frame of @tag is dropped while the link is down. */
+static void guest_tx_dropped(uint8_t tag)
+{
+	guest_tx(tag);
+	for (int i = 0; i < 2000 && stats().tx_drop_link_down < 1; i++)
+		usleep(1000);
+	ck_assert_uint_eq(stats().tx_drop_link_down, 1);
+}
+
 START_TEST(test_link_follows_the_peer)
 {
 	struct vm_error *err = NULL;
-	struct pollfd p = { .events = POLLIN };
 	unsigned msis;
 	int l, c, rc;
 
@@ -160,25 +193,9 @@ START_TEST(test_link_follows_the_peer)
 	ck_assert_msg(link_becomes(0), "link still up with the server gone");
 	ck_assert_uint_gt(__atomic_load_n(&t.rec.msis, __ATOMIC_ACQUIRE),
 			  msis); /* the config interrupt */
-	guest_tx(0x22); /* dropped: link down */
-	for (int i = 0; i < 2000 && stats().tx_drop_link_down < 1; i++)
-		usleep(1000);
-	ck_assert_uint_eq(stats().tx_drop_link_down, 1);
+	guest_tx_dropped(0x22); /* link down */
 
-	l = listen_at();
-	p.fd = l;
-	ck_assert_msg(poll(&p, 1, 5000) == 1, "no reconnect within 5 s");
-	c = accept(l, NULL, NULL);
-	ck_assert_msg(link_becomes(1), "link not back up");
-	guest_tx(0x33);
-	ck_assert_int_eq(peer_read(c), 0x33);
-	/* counted once the burst is done, just after the peer has it */
-	for (int i = 0; i < 2000 && stats().tx_packets < 2; i++)
-		usleep(1000);
-	ck_assert_uint_eq(stats().tx_packets, 2);
-	net_vm_destroy(&t);
-	close(c);
-	close(l);
+	server_appears_and_carries(0x33, 2);
 }
 END_TEST
 
@@ -187,8 +204,7 @@ END_TEST
 START_TEST(test_first_connect_fails_link_starts_down)
 {
 	struct vm_error *err = NULL;
-	struct pollfd p = { .events = POLLIN };
-	int l, c, rc;
+	int rc;
 
 	net_vm_build(&t, "stream",
 		     PROPS({ "addr.type", "unix" }, { "addr.path", path },
@@ -200,30 +216,13 @@ START_TEST(test_first_connect_fails_link_starts_down)
 	net_vm_probe(&t, WANTED, 2);
 	ck_assert_uint_eq(stats().link_up, 0);
 	ck_assert_uint_eq(guest_status() & VIRTIO_NET_S_LINK_UP, 0);
-	guest_tx(0x44); /* dropped: no peer */
-	for (int i = 0; i < 2000 && stats().tx_drop_link_down < 1; i++)
-		usleep(1000);
-	ck_assert_uint_eq(stats().tx_drop_link_down, 1);
+	guest_tx_dropped(0x44); /* no peer */
 
 	/* the server appears late: the netdev has tried (and failed) at
 	 * least once more meanwhile */
 	usleep(1200 * 1000);
 	ck_assert_uint_eq(stats().link_up, 0);
-	l = listen_at();
-	p.fd = l;
-	ck_assert_msg(poll(&p, 1, 5000) == 1, "no connect within 5 s");
-	c = accept(l, NULL, NULL);
-	ck_assert_msg(link_becomes(1), "link not up");
-	ck_assert_uint_eq(guest_status() & VIRTIO_NET_S_LINK_UP,
-			  VIRTIO_NET_S_LINK_UP);
-	guest_tx(0x55);
-	ck_assert_int_eq(peer_read(c), 0x55);
-	for (int i = 0; i < 2000 && stats().tx_packets < 1; i++)
-		usleep(1000);
-	ck_assert_uint_eq(stats().tx_packets, 1);
-	net_vm_destroy(&t);
-	close(c);
-	close(l);
+	server_appears_and_carries(0x55, 1);
 }
 END_TEST
 
