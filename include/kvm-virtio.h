@@ -136,8 +136,19 @@
  *                          tx frames, rx buffers (a frame over several
  *                          mergeable buffers counts once per buffer),
  *                          sampled every 20 ms, so a ring past 65535 per
- *                          20 ms (3.2 M/s) counts short; no bytes, kicks
- *                          or interrupts (those bypass the library).
+ *                          20 ms (3.2 M/s) counts short; and (since 0.6)
+ *                          bytes, less the header per buffer: rx, the
+ *                          lengths the backend wrote in the used ring; tx,
+ *                          the lengths of the descriptor chains it used.
+ *                          Exact while a sample finds at most half a ring
+ *                          of new buffers (or the driver has not posted a
+ *                          ring's worth past them) and, for tx, the guest
+ *                          has not reused a used chain's descriptors
+ *                          before the sample; otherwise an estimate (the
+ *                          buffers not read count at the mean of those
+ *                          read; a reused chain counts the new frame).
+ *                          No kicks or interrupts (those bypass the
+ *                          library).
  *   device "virtio-net-pci" works with a Linux guest: a modern (virtio 1.x)
  *                          PCI function with MSI-X that virtio_pci and
  *                          virtio_net bind; frames flow through its netdev.
@@ -1254,6 +1265,10 @@ struct vm_net_queue_stats {
  * Bytes count frames without the virtio-net header. Frames are never
  * dropped because a ring or the backend is full: the device stops and
  * waits (the tap's own queue may then drop, as the kernel counts it).
+ * On a "vhost-user" netdev the backend moves the data queues' frames and
+ * these counters are sampled from the rings (packets from the used index,
+ * bytes from the used elements; see netdev "vhost-user" above for when
+ * they are exact); its kicks and interrupts are not counted.
  * Initialise with VM_NET_STATS_INIT; fields are only ever appended.
  */
 struct vm_net_stats {

@@ -16,7 +16,8 @@
  * corrupted across it; a server with wait=off that testpmd connects to
  * only after the guest is up; guest RAM on hugetlbfs (mem_path) where 2
  * MiB pages can be reserved; vm_net_get_stats counts what testpmd moved
- * on each queue (from the used indexes). About 20 s, testpmd
+ * on each queue (packets from the used indexes, bytes from the used
+ * elements and the chains they name: exact here). About 20 s, testpmd
  * busy-polling one core meanwhile. Skips (77) when dpdk-testpmd is not
  * installed.
  */
@@ -175,20 +176,30 @@ static void traffic(unsigned pairs)
 	traffic_check(pairs);
 }
 
-/* vm_net_get_stats: @n frames each way on each of @pairs pairs so far,
- * counted from the used indexes testpmd moved (one rx buffer per frame:
- * all are smaller than BUF). */
+/* vm_net_get_stats: @n frames each way on each of @pairs pairs so far
+ * (traffic() rounds of FRAMES), counted from the used indexes testpmd
+ * moved (one rx buffer per frame: all are smaller than BUF), their bytes
+ * from the used elements' lengths (rx) and the chains they name (tx),
+ * exact: fewer than half a ring per round, chains not reused before. */
 static void counts_are(unsigned pairs, uint64_t n)
 {
 	struct vm_net_stats st = VM_NET_STATS_INIT;
+	uint64_t bytes = 0;
 
+	for (unsigned i = 0; i < FRAMES; i++)
+		bytes += frame_len(i);
+	bytes *= n / FRAMES;
 	ck_assert_int_eq(vm_net_get_stats(t.vm, "net0", &st, NULL), 0);
 	for (unsigned p = 0; p < pairs; p++) {
 		ck_assert_uint_eq(st.queue[p].rx_packets, n);
 		ck_assert_uint_eq(st.queue[p].tx_packets, n);
+		ck_assert_uint_eq(st.queue[p].rx_bytes, bytes);
+		ck_assert_uint_eq(st.queue[p].tx_bytes, bytes);
 	}
 	ck_assert_uint_eq(st.rx_packets, pairs * n);
 	ck_assert_uint_eq(st.tx_packets, pairs * n);
+	ck_assert_uint_eq(st.rx_bytes, pairs * bytes);
+	ck_assert_uint_eq(st.tx_bytes, pairs * bytes);
 }
 
 /* The guest's link becomes @up within 10 s. */

@@ -688,8 +688,75 @@ START_TEST(test_vu_reconnect_replays_ring_state)
 		ck_assert_uint_eq(st.queue[1].tx_packets, 6);
 		ck_assert_uint_eq(st.rx_packets, 8);
 		ck_assert_uint_eq(st.tx_packets, 10);
-		ck_assert_uint_eq(st.rx_bytes + st.tx_bytes, 0); /* unknown */
+		/* the used elements are zeros: 0 bytes */
+		ck_assert_uint_eq(st.rx_bytes + st.tx_bytes, 0);
 	}
+}
+END_TEST
+
+/* The test, as the backend, puts used element @slot (@id, @len) in ring
+ * @r; used_publish() then moves its index. */
+static void used_put(struct vring_drv *r, uint16_t slot, uint32_t id,
+		     uint32_t len)
+{
+	struct vring_used_elem e = { htole32(id), htole32(len) };
+
+	memcpy(guest_ptr(&t.gm, r->used + 4 + 8u * (slot & (r->size - 1)), 8),
+	       &e, 8);
+}
+
+static void used_publish(struct vring_drv *r, uint16_t idx)
+{
+	__atomic_store_n((uint16_t *)guest_ptr(&t.gm, r->used + 2, 2),
+			 htole16(idx), __ATOMIC_RELEASE);
+}
+
+/* vm_net_get_stats' bytes for rings a backend runs, from what it leaves
+ * in guest RAM (this test writes it): rx, each used element's len less
+ * the 12-byte header; tx, the chain each used element names, less the
+ * header; a looped chain (a hostile guest's) is walked at most a ring's
+ * size of descriptors, an id beyond the ring counts 0. Pair 1's rx ring
+ * is kept full by the driver (avail a ring ahead of the elements): the
+ * sample reads the newest half ring and counts the rest at their mean. */
+START_TEST(test_vu_stats_bytes_from_used_elements)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	struct vring_drv *tx = &t.ring[1], *rx1 = &t.ring[2];
+	uint64_t b;
+	uint16_t h[3];
+
+	run_rings(PROPS({ "path", sock }, { "queues", "2" }));
+	b = guest_alloc(&t.gm, 4096, 64);
+	h[0] = vring_drv_add_chain(tx, (const struct vring_drv_buf[]){
+		{ b, 12, false }, { b + 64, 100, false } }, 2);
+	h[1] = vring_drv_add_chain(tx, (const struct vring_drv_buf[]){
+		{ b, 54, false } }, 1);
+	h[2] = vring_drv_add_chain(tx, (const struct vring_drv_buf[]){
+		{ b, 20, false } }, 1);
+	vring_drv_set_desc(tx, h[2], b, 20, VRING_DESC_F_NEXT, h[2]);
+	vring_drv_publish_n(tx, h, 3);
+	used_put(tx, 0, h[0], 0); /* backends write len 0 for tx */
+	used_put(tx, 1, h[1], 0);
+	used_put(tx, 2, h[2], 0);
+	used_put(tx, 3, 0xffff, 0);
+	used_publish(tx, 4);
+	used_put(&t.ring[0], 0, 7, 12 + 60);
+	used_put(&t.ring[0], 1, 8, 12 + 1500);
+	used_publish(&t.ring[0], 2);
+	vring_drv_set_avail_idx(rx1, 200 + NET_VM_QSIZE);
+	for (unsigned j = 0; j < 200; j++) /* the newest 128 are 100 bytes */
+		used_put(rx1, (uint16_t)j, j, 12 + (j < 72 ? 1000 : 100));
+	used_publish(rx1, 200);
+	ck_assert_int_eq(vm_net_get_stats(t.vm, "net0", &st, NULL), 0);
+	ck_assert_uint_eq(st.queue[0].rx_packets, 2);
+	ck_assert_uint_eq(st.queue[0].rx_bytes, 60 + 1500);
+	ck_assert_uint_eq(st.queue[0].tx_packets, 4);
+	ck_assert_uint_eq(st.queue[0].tx_bytes,
+			  100 + 42 + (NET_VM_QSIZE * 20 - 12) + 0);
+	ck_assert_uint_eq(st.queue[1].rx_packets, 200);
+	ck_assert_uint_eq(st.queue[1].rx_bytes, 200 * 100);
+	ck_assert_uint_eq(st.rx_bytes, 60 + 1500 + 200 * 100);
+	ck_assert_uint_eq(st.tx_bytes, st.queue[0].tx_bytes);
 }
 END_TEST
 
@@ -1116,6 +1183,7 @@ int main(void)
 	tcase_add_test(tc, test_vu_server_role_through_a_chardev);
 	tcase_add_test(tc, test_vu_masked_vector_call_becomes_pending_bit);
 	tcase_add_test(tc, test_vu_reconnect_replays_ring_state);
+	tcase_add_test(tc, test_vu_stats_bytes_from_used_elements);
 	tcase_add_test(tc, test_vu_pause_stops_rings_resume_restarts_from_their_base);
 	tcase_add_test(tc, test_vu_restore_hands_rings_over_from_their_used_index);
 	tcase_add_test(tc, test_vu_vm_stop_ends_a_wait_for_a_silent_backend);
