@@ -41,6 +41,7 @@
  * when their stdin, our pipe, closes).
  */
 #include <check.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -185,6 +186,42 @@ static void print_features(const struct dpdk_peer *be, const char *sock,
 		fclose(f);
 }
 
+/* CPU time (ns) so far of this process's threads whose name starts with
+ * "vnet-": the device's I/O threads; with a vhost-user netdev only I/O
+ * thread 0 runs, to sample the rings' counters every 20 ms. */
+static uint64_t vnet_threads_ns(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	uint64_t ns = 0;
+
+	while (d && (de = readdir(d))) {
+		char path[300], comm[32] = "";
+		unsigned long long run = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "vnet-", 5))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (f && fscanf(f, "%llu", &run) == 1)
+			ns += run;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return ns;
+}
+
 static double median(double *v, unsigned n)
 {
 	qsort(v, n, sizeof(v[0]), cmp_double);
@@ -227,6 +264,8 @@ static int run(void)
 				.interactive = true };
 	struct vm_error *err = NULL;
 	double ours[MAX_ROUNDS], peer[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	double ours_s = 0;
+	uint64_t sampler_ns = 0;
 	int rc = 0;
 
 	be.extra = be_extra;
@@ -259,7 +298,12 @@ static int run(void)
 	printf("%-6s %12s %12s %8s\n", "round", "ours Mpps", "peer Mpps",
 	       "ours/peer");
 	for (unsigned r = 0; r < rounds; r++) {
+		uint64_t ns0 = vnet_threads_ns();
+		double t0 = now_s();
+
 		ours[r] = round_mpps(&t, &rxb, &txb, secs);
+		ours_s += now_s() - t0;
+		sampler_ns += vnet_threads_ns() - ns0;
 		peer[r] = peer_round_mpps(&fe, secs);
 		ratio[r] = peer[r] > 0 ? ours[r] / peer[r] : 0;
 		printf("%-6u %12.3f %12.3f %8.2f\n", r, ours[r], peer[r], ratio[r]);
@@ -267,6 +311,8 @@ static int run(void)
 	}
 	printf("median %12.3f %12.3f %8.2f  (64 B, 1 queue pair, 256 entries; ours: mock driver, peer: DPDK net_virtio_user flowgen; backend: one testpmd, macswap)\n",
 	       median(ours, rounds), median(peer, rounds), median(ratio, rounds));
+	printf("sampler: the I/O thread that samples the counters used %.3f%% of a core during our rounds\n",
+	       (double)sampler_ns / 1e9 / ours_s * 100);
 	printf("RESULT vhost-user mpps_mock_64B=%.3f mpps_peer_64B=%.3f mock_over_peer=%.2f tcp_over_qemu=%s peer=dpdk-virtio-user\n",
 	       median(ours, rounds), median(peer, rounds), median(ratio, rounds),
 	       tcp_over_qemu ? tcp_over_qemu : "na");
