@@ -17,6 +17,11 @@
  *              check the exit, unmap and close everything
  *   floor-irq  the same plus KVM_CREATE_IRQCHIP and 64 MiB of memfd RAM
  *              (what any VM with interrupts costs KVM itself; informational)
+ *   floor-lm   the floor with its vCPU started the way ours starts the exit
+ *              guest: 64-bit long mode at 1 MiB (identity page tables, one
+ *              2 MiB page), the host's supported CPUID (KVM takes EFER.LME
+ *              only with LM in it), the exit guest's 64-bit code
+ *              (informational: what the guest's CPU mode costs KVM)
  *   ours       public API: 1 vCPU, 2 MiB, VM_CONFIG_F_NO_IRQCHIP (the
  *              floor's machine), GUEST_ELF = bench/first-exit/exit-guest
  *   ours-irq   the same with the default irqchip (informational)
@@ -61,7 +66,67 @@ static int fail(const char *what)
 	return -1;
 }
 
-static int floor_once(int irqchip)
+/* The exit guest's code as bench/first-exit/exit-guest has it (64-bit:
+ * mov al,0x2a; mov dx,0x501; out dx,al; hlt; jmp .), for floor-lm. */
+static const uint8_t guest_code_lm[] = {
+	0xb0, EXIT_VALUE, 0x66, 0xba, DEBUG_EXIT_PORT & 0xff,
+	DEBUG_EXIT_PORT >> 8, 0xee, 0xf4, 0xeb, 0xfd,
+};
+#define LM_ENTRY 0x100000u
+
+/* KVM_GET_SUPPORTED_CPUID, once per process (as the library does). */
+static struct kvm_cpuid2 *supported_cpuid(int kvm)
+{
+	static struct kvm_cpuid2 *c;
+
+	if (!c) {
+		c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
+		if (!c)
+			return NULL;
+		c->nent = 256;
+		if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+			free(c);
+			c = NULL;
+		}
+	}
+	return c;
+}
+
+/* floor-lm: the vCPU starts in 64-bit long mode at LM_ENTRY, as ours
+ * starts the exit guest: identity page tables (one 2 MiB page) at 0x1000,
+ * flat segments, the host's supported CPUID (KVM wants LM in it before it
+ * takes EFER.LME). */
+static int floor_lm_setup(int kvm, int vcpu, uint8_t *mem,
+			  struct kvm_sregs *sregs)
+{
+	uint64_t *pml4 = (uint64_t *)(void *)(mem + 0x1000);
+	uint64_t *pdpt = (uint64_t *)(void *)(mem + 0x2000);
+	uint64_t *pd = (uint64_t *)(void *)(mem + 0x3000);
+	struct kvm_segment seg = { .base = 0, .limit = 0xffffffff,
+				   .selector = 0x10, .type = 0xb, .present = 1,
+				   .s = 1, .l = 1, .g = 1 };
+	struct kvm_cpuid2 *c = supported_cpuid(kvm);
+
+	if (!c || ioctl(vcpu, KVM_SET_CPUID2, c) < 0)
+		return fail("KVM_SET_CPUID2");
+	pml4[0] = 0x2000 | 3;
+	pdpt[0] = 0x3000 | 3;
+	pd[0] = 0x0 | 0x83; /* 2 MiB page, RW, present */
+	memcpy(mem + LM_ENTRY, guest_code_lm, sizeof(guest_code_lm));
+	sregs->cs = seg;
+	seg.selector = 0x18;
+	seg.type = 0x3;
+	seg.l = 0;
+	seg.db = 1;
+	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = seg;
+	sregs->cr0 = 0x80000033; /* PG NE ET MP PE */
+	sregs->cr3 = 0x1000;
+	sregs->cr4 = 0x620;      /* PAE OSFXSR OSXMMEXCPT */
+	sregs->efer = 0x500;     /* LME LMA */
+	return 0;
+}
+
+static int floor_once(int irqchip, int lm)
 {
 	size_t mem_size = irqchip ? 64u << 20 : 2u << 20;
 	struct kvm_userspace_memory_region region = { 0 };
@@ -110,9 +175,12 @@ static int floor_once(int irqchip)
 		return fail("KVM_GET_SREGS");
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
+	if (lm && floor_lm_setup(kvm, vcpu, mem, &sregs) < 0)
+		return -1;
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
 		return fail("KVM_SET_SREGS");
 	regs.rflags = 2;
+	regs.rip = lm ? LM_ENTRY : 0;
 	if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		return fail("KVM_SET_REGS");
 	if (ioctl(vcpu, KVM_RUN, 0UL) < 0)
@@ -178,16 +246,18 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: churn floor|floor-irq|ours|ours-irq|ours-net N [GUEST_ELF]\n");
+		fprintf(stderr, "usage: churn floor|floor-irq|floor-lm|ours|ours-irq|ours-net N [GUEST_ELF]\n");
 		return 2;
 	}
 	peer = argv[1];
 	t0 = now_ns();
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!strcmp(peer, "floor"))
-			rc = floor_once(0);
+			rc = floor_once(0, 0);
 		else if (!strcmp(peer, "floor-irq"))
-			rc = floor_once(1);
+			rc = floor_once(1, 0);
+		else if (!strcmp(peer, "floor-lm"))
+			rc = floor_once(0, 1);
 		else if (!strcmp(peer, "ours"))
 			rc = ours_once(guest, 0, 0);
 		else if (!strcmp(peer, "ours-irq"))

@@ -12,8 +12,9 @@
 # first). Peers: floor (bare KVM: floor.c's VM, N times), ours (public API,
 # 1 vCPU, 2 MiB, the exit guest, no irqchip like the floor), ours-net
 # (1 vCPU, 64 MiB, null netdev + virtio-net-pci), and for information
-# floor-irq (bare KVM with an irqchip and 64 MiB) and ours-irq (ours with
-# the default irqchip). Every peer's time ends when all its resources are
+# floor-irq (bare KVM with an irqchip and 64 MiB), ours-irq (ours with
+# the default irqchip) and floor-lm (the floor with its vCPU started as
+# ours starts the exit guest: 64-bit long mode, page tables, CPUID). Every peer's time ends when all its resources are
 # back (ours: vm_release_wait()).
 # Prints a table of medians and, as the LAST line,
 #   RESULT churn ours_over_floor=<x> vms_per_core_s=<x> vms_per_core_s_net=<x>
@@ -66,7 +67,7 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/churn.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-PEERS="floor ours ours-net floor-irq ours-irq"
+PEERS="floor ours ours-net floor-irq ours-irq floor-lm"
 PIN=''
 if command -v taskset >/dev/null 2>&1; then PIN="taskset -c $CPU"; else say "warning: no taskset: not pinned"; fi
 run_peer() {   # run_peer PEER: appends "vms_per_s ns" to $T/PEER
@@ -106,12 +107,15 @@ for p in $PEERS; do
         "$(ratio "$m" "$(median "$T/floor" 1)")" \
         "$(awk -v r="$m" 'BEGIN { if (r > 0) printf "%.3f", 1000 / r; else print "na" }')"
 done
-# Per-round ratio ours/floor (the two ran back to back, under the same load).
-pr=$(paste -d' ' "$T/ours" "$T/floor" 2>/dev/null | awk '$3 > 0 { print $1 / $3 }' | sort -g |
-     awk '{ a[NR] = $1 } END { if (!NR) { print "na"; exit }
-           if (NR % 2) m = a[(NR + 1) / 2]; else m = (a[NR / 2] + a[NR / 2 + 1]) / 2
-           printf "%.2f\n", m }')
-echo "churn: per-round ratio (median): ours/floor $pr"
+# Per-round ratio A/B (the two ran back to back, under the same load).
+round_ratio() {
+    paste -d' ' "$T/$1" "$T/$2" 2>/dev/null | awk '$3 > 0 { print $1 / $3 }' | sort -g |
+        awk '{ a[NR] = $1 } END { if (!NR) { print "na"; exit }
+              if (NR % 2) m = a[(NR + 1) / 2]; else m = (a[NR / 2] + a[NR / 2 + 1]) / 2
+              printf "%.2f\n", m }'
+}
+echo "churn: per-round ratio (median): ours/floor $(round_ratio ours floor)"
+echo "churn: per-round ratio (median): ours/floor-lm $(round_ratio ours floor-lm) (informational: the floor in ours' CPU mode)"
 echo "RESULT churn ours_over_floor=$(ratio "${M_ours:-na}" "${M_floor:-na}") vms_per_core_s=${M_ours:-na} vms_per_core_s_net=${M_ours_net:-na}"
 if [ -s "$T/failed" ]; then exit 1; fi
 exit 0
