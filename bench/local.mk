@@ -21,6 +21,11 @@
 #     vm_create()+vm_start() of the same guest, in the same run. Runs
 #     where KVM runs the tiny guest (direct); prints SKIP otherwise.
 #
+#   make bench-clone-linux [BENCH_LINUX_CLONES=30] [BENCH_LINUX_RUNS=3]
+#     the same with a stock Linux template booted to userspace (eth0 up
+#     on the virtio-net-pci): clone vs restore vs a cold boot to the same
+#     marker; on the host when its KVM boots Linux, else nested.
+#
 # floor, ours and timeit are linked -all-static (except with
 # --enable-sanitizers): plain binaries (no libtool wrapper, no ld.so) that
 # start alike and can be copied into L1 as they are.
@@ -99,6 +104,15 @@ bench-clone: bench/clone/clone$(EXEEXT) tests/guests/tick.elf
 	bench/clone/clone tests/guests/tick.elf $(BENCH_CLONES) $(BENCH_RUNS)
 bench: bench-first-exit bench-churn bench-clone
 .PHONY: bench bench-first-exit bench-churn bench-clone
+BENCH_LINUX_CLONES = 30
+BENCH_LINUX_RUNS = 3
+bench-clone-linux: bench/clone/clone$(EXEEXT)
+	$(SHELL) $(srcdir)/bench/clone/run.sh --bindir bench/clone \
+	--cache "$${KIT_CACHE:-$(abs_top_builddir)/.cache/kit}" \
+	--iters $(BENCH_LINUX_CLONES) --runs $(BENCH_LINUX_RUNS) \
+	--systemdir $(top_srcdir)/tests/system --srcdir $(top_srcdir)
+.PHONY: bench-clone-linux
+EXTRA_DIST += bench/clone/run.sh bench/clone/linux-tick.sh
 
 CLEANFILES += $(BENCH_FE_GUESTS)
 EXTRA_DIST += $(BENCH_FE)/run.sh $(BENCH_FE)/tiny.S $(BENCH_FE)/tiny.ld \
