@@ -635,8 +635,14 @@ VM_EXPORT void vm_stop(struct vm *vm);
  * guest RAM and memory freed. This keeps the KVM VM's teardown (up to
  * ~15 ms of kernel grace period on some hosts) off the caller's path:
  * vm_destroy() itself takes microseconds. At most 256 VMs wait for their
- * release; beyond that vm_destroy() waits for one to finish.
- * vm_release_wait() tells when the resources are back; the library also
+ * release; beyond that vm_destroy() waits for one to finish. A VM made
+ * with VM_CONFIG_F_NO_IRQCHIP that is alone in that queue is released
+ * once the next destroyed VM joins it, or after 2 ms at most (0.6): KVM
+ * patches kernel text on every CPU when the last vCPU without an in-kernel
+ * LAPIC goes and again when the next comes, which a VM-per-request loop
+ * would otherwise pay twice per VM; vm_release_wait() does not wait for
+ * that hold. vm_release_wait() tells when the resources are back; the
+ * library also
  * waits for them in a destructor when the process exits or the library is
  * unloaded, so nothing is abandoned. Host resources that netdevs hold
  * (e.g. a tap interface by name) are among those released behind: a host

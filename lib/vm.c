@@ -760,6 +760,7 @@ void vm_destroy(struct vm *vm)
 	vm->host_log_fn = NULL;
 	pthread_mutex_unlock(&vm->log_lock);
 	vm->release.fn = vm_release_job;
+	vm->release.hold = !!(vm->cfg.flags & VM_CONFIG_F_NO_IRQCHIP);
 	hv_release_submit(&vm->release);
 }
 

@@ -39,6 +39,7 @@ static struct {
 };
 
 static __thread int rel_in_job;
+static long rel_hold_us = HV_RELEASE_HOLD_US; /* atomic: tests change it */
 static pthread_once_t rel_once = PTHREAD_ONCE_INIT;
 
 /* A forked child has none of the parent's threads: start afresh. Jobs the
@@ -59,15 +60,20 @@ static void rel_register_atfork(void)
 	pthread_atfork(NULL, NULL, rel_atfork_child);
 }
 
-static void deadline_in(struct timespec *dl, int ms)
+static void deadline_in_us(struct timespec *dl, long us)
 {
 	clock_gettime(CLOCK_MONOTONIC, dl);
-	dl->tv_sec += ms / 1000;
-	dl->tv_nsec += (long)(ms % 1000) * 1000000L;
+	dl->tv_sec += us / 1000000;
+	dl->tv_nsec += (us % 1000000) * 1000L;
 	if (dl->tv_nsec >= 1000000000L) {
 		dl->tv_sec++;
 		dl->tv_nsec -= 1000000000L;
 	}
+}
+
+static void deadline_in(struct timespec *dl, int ms)
+{
+	deadline_in_us(dl, (long)ms * 1000L);
 }
 
 /* Caller holds rel.lock; drops it while joining. */
@@ -111,12 +117,26 @@ static void *rel_thread(void *arg)
 	(void)arg;
 	pthread_setname_np(pthread_self(), "kvm-release"); /* prctl: cheap */
 	(void)priv_drop_caps(); /* it only closes and unmaps: privilege.h */
+	struct hv_release_job *held = NULL;
+
 	pthread_mutex_lock(&rel.lock);
 	for (;;) {
 		struct hv_release_job *j = rel.head;
 		struct timespec dl;
 		int r;
 
+		/* A lone held job (release.h): once, wait for the next job or
+		 * a flush (both signal rel.work), then run it whatever came. */
+		if (j && j->hold && j != held && rel.queued == 1 && !rel.flush) {
+			held = j;
+			deadline_in_us(&dl, __atomic_load_n(&rel_hold_us,
+							    __ATOMIC_RELAXED));
+			rel.idle++; /* a submit wakes it rather than spawn one */
+			(void)pthread_cond_clockwait(&rel.work, &rel.lock,
+						     CLOCK_MONOTONIC, &dl);
+			rel.idle--;
+			continue;
+		}
 		if (j) {
 			rel_run_head_locked(j);
 			continue;
@@ -159,6 +179,11 @@ static int rel_spawn_locked(void)
 		return r;
 	rel.threads++;
 	return 0;
+}
+
+void hv_release_set_hold_us(long us)
+{
+	__atomic_store_n(&rel_hold_us, us, __ATOMIC_RELAXED);
 }
 
 void hv_release_submit(struct hv_release_job *job)

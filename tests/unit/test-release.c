@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,6 +22,17 @@ struct job {
 	struct hv_release_job j;
 	int ms;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* Poll until @n jobs ran, up to @ms; true if they did. */
+static bool ran_within(unsigned n, int ms);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned ran, running, most_running;
@@ -46,14 +59,37 @@ static void job_fn(struct hv_release_job *j)
 	free(b);
 }
 
-static void submit(int ms)
+static void submit_job(int ms, int hold)
 {
 	struct job *b = calloc(1, sizeof(*b));
 
 	ck_assert_ptr_nonnull(b);
 	b->j.fn = job_fn;
+	b->j.hold = (unsigned char)hold;
 	b->ms = ms;
 	hv_release_submit(&b->j);
+}
+
+static void submit(int ms)
+{
+	submit_job(ms, 0);
+}
+
+static unsigned ran_now(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&lock);
+	n = ran;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+static bool ran_within(unsigned n, int ms)
+{
+	for (int i = 0; i < ms && ran_now() < n; i++)
+		sleep_ms(1);
+	return ran_now() >= n;
 }
 
 static unsigned threads_now(void)
@@ -114,6 +150,48 @@ START_TEST(test_release_wait_times_out)
 }
 END_TEST
 
+/* A held job (a VM without an irqchip, release.h) alone in the queue
+ * waits for the next job: with a 10 s hold it has not run 50 ms later
+ * (a release thread would have run it by then), and the next job's
+ * submit lets both run at once, long before the hold ends. */
+START_TEST(test_release_held_job_waits_for_the_next)
+{
+	ran = 0;
+	hv_release_set_hold_us(10000000);
+	submit_job(0, 1);
+	sleep_ms(50);
+	ck_assert_uint_eq(ran_now(), 0);
+	ck_assert_uint_eq(hv_release_pending(), 1);
+	submit(0);
+	ck_assert_msg(ran_within(2, 2000), "ran %u of 2 after the second submit",
+		      ran_now());
+	ck_assert_int_eq(hv_release_wait(-1), 0);
+	hv_release_set_hold_us(HV_RELEASE_HOLD_US);
+}
+END_TEST
+
+/* The hold is bounded: a lone held job runs by itself once it is over;
+ * and a flush does not wait for it: hv_release_wait() returns at once. */
+START_TEST(test_release_hold_ends_by_itself_and_on_a_flush)
+{
+	uint64_t t0;
+
+	ran = 0;
+	hv_release_set_hold_us(100000);
+	submit_job(0, 1);
+	ck_assert_msg(ran_within(1, 3000), "a lone held job never ran");
+	ck_assert_int_eq(hv_release_wait(-1), 0);
+	hv_release_set_hold_us(10000000);
+	submit_job(0, 1);
+	sleep_ms(20);
+	t0 = mono_ms();
+	ck_assert_int_eq(hv_release_wait(5000), 0);
+	ck_assert_uint_lt(mono_ms() - t0, 2000);
+	ck_assert_uint_eq(ran_now(), 2);
+	hv_release_set_hold_us(HV_RELEASE_HOLD_US);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("release");
@@ -122,6 +200,8 @@ int main(void)
 	tcase_add_test(tc, test_release_runs_every_job_on_few_threads);
 	tcase_add_test(tc, test_release_pending_is_bounded);
 	tcase_add_test(tc, test_release_wait_times_out);
+	tcase_add_test(tc, test_release_held_job_waits_for_the_next);
+	tcase_add_test(tc, test_release_hold_ends_by_itself_and_on_a_flush);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
