@@ -842,7 +842,12 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  * vm_set_log_fn() and the like, and vm_start() starts it where the
  * snapshot was taken (instead
  * of booting; guest time as kvmclock shows it goes on from the snapshot's
- * instant, and the wall clock in the RTC from the host's clock). The
+ * instant, and the wall clock in the RTC from the host's clock). A
+ * virtio-net-pci whose driver took VIRTIO_NET_F_GUEST_ANNOUNCE (property
+ * guest_announce, on by default; since 0.5) then asks its guest to
+ * announce itself (VIRTIO_NET_S_ANNOUNCE with a config interrupt: Linux
+ * sends a gratuitous ARP and unsolicited neighbour advertisements and
+ * acks), so switches and peers learn where it is now. The
  * mapping is held until vm_start() succeeds or the VM is destroyed.
  * Returns: 0 or a negative errno.
  * Errors: -EINVAL NULL @vmp or @cfg, both or neither of @path/@fd, not a
@@ -893,7 +898,9 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * Generation ID device (default, VM_CONFIG_F_NO_VMGENID), each clone's
  * vm_start() gives it a new generation ID and an ACPI notification, on
  * which a Linux guest with CONFIG_VMGENID reseeds its RNG; a guest
- * without that driver (e.g. Debian's cloud kernel) is not told.
+ * without that driver (e.g. Debian's cloud kernel) is not told. Each
+ * clone's NIC asks its guest to announce itself, as after vm_restore()
+ * (since 0.5).
  * vm_resume() of a template is refused (-EBUSY) while clones live: its
  * writes would show through in the clones' unwritten pages.
  * Returns: 0 or a negative errno.
@@ -1320,7 +1327,10 @@ VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
  * sending with its old address until its driver is bound again (e.g.
  * `echo virtio0 > /sys/bus/virtio/drivers/virtio_net/unbind`, then
  * `.../bind`) or it is told with `ip link set eth0 address`. The device
- * does not rewrite the source address of frames. For the guest to see a
+ * does not rewrite the source address of frames. If the driver took
+ * VIRTIO_NET_F_GUEST_ANNOUNCE (since 0.5), the config also shows
+ * VIRTIO_NET_S_ANNOUNCE until the driver acks it, so a Linux guest sends
+ * a gratuitous ARP (with the address it uses). For the guest to see a
  * carrier change as well, flap the link with vm_net_set_link(). A
  * snapshot of the VM saves the new MAC as the device's current one.
  * Returns: 0 or a negative errno.

@@ -46,6 +46,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
+#include <linux/if_packet.h>
+
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
 #include "../unit/dpdk-peer.h"
@@ -1601,10 +1603,12 @@ END_TEST
 #define SNAP_TAP "kvtap5"
 #define SNAP_ROUND_MS 30000.0 /* a guest round is ~1-2 s; nested, loaded */
 
-/* One VM of the test: its console output (struct boot) and input. */
+/* One VM of the test: its console output (struct boot) and input, and
+ * the tap the test opened for it (0: none). */
 struct snapvm {
 	struct boot b;
 	int in[2];
+	int tap;
 };
 
 /* @ifname gets SNAP_HOST_MAC, XFER_HOST/24 and goes up. */
@@ -1737,15 +1741,89 @@ static void snap_ram_kib(long *tmpl, long *clones)
 	fclose(f);
 }
 
+/* Tap @ifname (IFF_VNET_HDR) opened by the test in the calling thread's
+ * namespace and set up by snap_host_tap(), so that it is up before the
+ * guest sends its first frame (a tap that is down drops what it is
+ * given): its fd, or -1 with errno. */
+static int snap_tap_open(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || snap_host_tap(ifname) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* A packet socket that sees every ARP frame of the calling thread's
+ * network namespace, on interfaces made after it too. */
+static int snap_arp_sock(void)
+{
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       htons(0x0806));
+
+	ck_assert_msg(s >= 0, "AF_PACKET socket: %s", strerror(errno));
+	return s;
+}
+
+/* Frames queued on @s: whether one is a gratuitous ARP request for
+ * @ip (sender and target address both @ip) that came in from a guest
+ * (not one the namespace sent). */
+static bool snap_garp_seen(int s, const char *ip)
+{
+	uint8_t f[128];
+	struct in_addr a;
+	bool seen = false;
+	ssize_t n;
+
+	inet_pton(AF_INET, ip, &a);
+	for (;;) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+
+		n = recvfrom(s, f, sizeof(f), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return seen;
+		/* Ethernet 14, ARP: op at 6, sender IP at 14, target at 24 */
+		if (n >= 42 && from.sll_pkttype != PACKET_OUTGOING &&
+		    f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 1 &&
+		    !memcmp(f + 28, &a, 4) && !memcmp(f + 38, &a, 4))
+			seen = true;
+	}
+}
+
+/* Pump @v until its guest's gratuitous ARP for XFER_GUEST shows on @s,
+ * for up to @ms: whether it did. */
+static bool snap_wait_garp(struct snapvm *v, int s, double ms)
+{
+	double end = now_ms() + ms;
+
+	while (!snap_garp_seen(s, XFER_GUEST)) {
+		if (now_ms() > end || v->b.done)
+			return false;
+		boot_pump(&v->b, 100);
+	}
+	return true;
+}
+
 /* A new VM in @v from @tmpl (vm_clone) or, with @tmpl NULL, from the
- * snapshot file @path (vm_restore), its netdev "n0" a tap @ifname (in the
- * calling thread's network namespace) or, with @ifname NULL, "null";
- * started, its console in @v. */
-static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path,
-		       const char *ifname)
+ * snapshot file @path (vm_restore), its netdev "n0" the tap @v->tap
+ * (fd=) or, with none, "null"; started, its console in @v. */
+static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path)
 {
 	struct vm_config cfg = VM_CONFIG_INIT;
 	struct vm_error *err = NULL;
+	char fd[16];
 	int rc;
 
 	ck_assert_int_eq(pipe2(v->b.out, O_CLOEXEC), 0);
@@ -1753,13 +1831,16 @@ static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path,
 	v->b.st.size = sizeof(v->b.st);
 	cfg.console_fd = v->b.out[1];
 	cfg.console_in_fd = v->in[0];
+	snprintf(fd, sizeof(fd), "%d", v->tap);
 	v->b.t_start = now_ms();
 	rc = tmpl ? vm_clone(tmpl, &cfg, &v->b.vm, &err)
 		  : vm_restore(&cfg, path, -1, &v->b.vm, &err);
+	if (rc == 0) /* why a vCPU stopped, if one does */
+		vm_set_log_fn(v->b.vm, log_to_stderr, NULL, VM_LOG_WARN);
 	if (rc == 0)
-		rc = vm_add_netdev(v->b.vm, ifname ? "tap" : "null", "n0",
-				   (const struct vm_prop[]){ { ifname ? "ifname" : NULL,
-							       ifname },
+		rc = vm_add_netdev(v->b.vm, v->tap ? "tap" : "null", "n0",
+				   (const struct vm_prop[]){ { v->tap ? "fd" : NULL,
+							       fd },
 							     { NULL, NULL } },
 				   &err);
 	if (rc == 0)
@@ -1776,14 +1857,17 @@ static void snap_clone_one(struct vm *tmpl, struct snapvm *v, unsigned k)
 	char ifname[16];
 
 	snprintf(ifname, sizeof(ifname), "kvcl%u", k);
-	snap_spawn(v, tmpl, NULL, ifname);
-	ck_assert_int_eq(snap_host_tap(ifname), 0);
+	v->tap = snap_tap_open(ifname);
+	ck_assert_msg(v->tap > 0, "tap %s: %s", ifname, strerror(errno));
+	snap_spawn(v, tmpl, NULL);
 }
 
 static void snap_vm_end(struct snapvm *v)
 {
 	if (v->b.vm)
 		vm_destroy(v->b.vm);
+	if (v->tap > 0)
+		close(v->tap);
 	close(v->b.out[0]);
 	close(v->b.out[1]);
 	close(v->in[0]);
@@ -1806,12 +1890,92 @@ static void snap_arp_mac(char *mac)
 	fclose(f);
 }
 
+/* A line of @path (first line only), into @buf; "" if none. */
+static const char *snap_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* For a guest that stopped printing: the NIC's counters, and each thread
+ * of this process (vCPU, I/O, UART threads among them) with its state,
+ * wait channel and the top of its kernel stack, so that a host-side wait
+ * (a futex: a lock) tells itself apart from vCPUs that still run. */
+static void snap_dump_stuck(struct snapvm *v, const char *what)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	char path[300], comm[32], stat[512], wchan[64], stack[256];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (vm_net_get_stats(v->b.vm, "net0", &st, NULL) == 0) {
+		print_net_stats(what, &st);
+		printf("# %s: %llu control commands served\n", what,
+		       (unsigned long long)st.ctrl_commands);
+	}
+	while (d && (e = readdir(d))) {
+		const char *state;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		snap_read_line(path, comm, sizeof(comm));
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+		state = strrchr(snap_read_line(path, stat, sizeof(stat)), ')');
+		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan", e->d_name);
+		snap_read_line(path, wchan, sizeof(wchan));
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stack", e->d_name);
+		snap_read_line(path, stack, sizeof(stack));
+		printf("# %s: thread %s '%s' state %.2s wchan %s stack %s\n", what,
+		       e->d_name, comm, state ? state + 1 : "?", wchan, stack);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* A clone @v (in namespace @ns) whose guest printed nothing more: does
+ * its kernel still answer its host's pings (then the stall is above it:
+ * its shell or its console), do its NIC's counters move, and what do
+ * this process's threads do (snap_dump_stuck). Back in @ns0. */
+static void snap_probe_stuck(struct snapvm *v, int ns, int ns0,
+			     const char *what)
+{
+	struct vm_net_stats a = VM_NET_STATS_INIT, b = VM_NET_STATS_INIT;
+	unsigned answered = 0;
+
+	(void)vm_net_get_stats(v->b.vm, "net0", &a, NULL);
+	if (setns(ns, CLONE_NEWNET) == 0) {
+		answered = ping_host_to(XFER_GUEST, 3);
+		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
+	}
+	(void)vm_net_get_stats(v->b.vm, "net0", &b, NULL);
+	if (v->b.done)
+		printf("# %s: the VM has stopped: %s (code %d, vCPU %u) %.0f ms after vm_clone\n",
+		       what, reason_name(v->b.st.reason), v->b.st.code,
+		       v->b.st.vcpu, v->b.t_exit - v->b.t_start);
+	printf("# %s: the guest answered %u of 3 pings from its host; during them NIC rx %llu -> %llu, tx %llu -> %llu, interrupts %llu -> %llu\n",
+	       what, answered, (unsigned long long)a.rx_packets,
+	       (unsigned long long)b.rx_packets, (unsigned long long)a.tx_packets,
+	       (unsigned long long)b.tx_packets, (unsigned long long)a.interrupts,
+	       (unsigned long long)b.interrupts);
+	snap_dump_stuck(v, what);
+}
+
 /* Each clone @c[k] (in namespace @ns[k]) gets MAC 52:54:00:12:35:<k> on
  * its NIC (vm_net_set_mac), its guest binds virtio_net again to learn it
  * ("m"), and its host's ARP entry for the guest shows that MAC once the
- * guest pinged again: its frames leave with it. TEST_SNAP_MACS=1 only:
- * once, the 9th clone's guest stopped in the re-bind and printed nothing
- * more. */
+ * guest pinged again: its frames leave with it. TEST_SNAP_MACS=1 only.
+ * (A clone's guest that stops is not the re-bind's doing: 26 re-binds
+ * ran clean nested, and the stop, a triple fault (VM_EXIT_SHUTDOWN) of
+ * vCPU 0, was seen in clones re-bound or not.) */
 static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 			    int ns0)
 {
@@ -1827,8 +1991,10 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 	}
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(mac, sizeof(mac), "52:54:00:12:35:%02x", k & 0xff);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Mc%u", k),
-				 mac);
+		printf("# snap: clone %u: waiting for its guest's re-bind\n", k);
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Mc%u", k), mac))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: re-bind");
+		ck_assert_str_eq(val, mac);
 		snap_counts(&c[k].b, &last, &pong);
 		ck_assert_msg(snap_wait_pong(&c[k], last, SNAP_ROUND_MS),
 			      "clone %u: no ping answered with its new MAC", k);
@@ -1854,6 +2020,8 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 	long tram0, tram1, priv0, priv1;
 	double t0 = now_ms(), first = 0, sum = 0;
 	char val[64], want[16];
+	unsigned garps = 0;
+	int arp;
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_nonnull(ns);
@@ -1864,29 +2032,48 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 		ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
 		ns[k] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		ck_assert_int_ge(ns[k], 0);
+		arp = snap_arp_sock();
 		snap_clone_one(t->b.vm, &c[k], k);
 		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
-		ck_assert_msg(snap_wait_pong(&c[k], n0, SNAP_ROUND_MS),
-			      "clone %u: no ping answered after the clone", k);
+		if (!snap_wait_pong(&c[k], n0, SNAP_ROUND_MS)) {
+			boot_print_console(&c[k].b);
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+			ck_abort_msg("clone %u: no ping answered after the clone", k);
+		}
+		/* VIRTIO_NET_S_ANNOUNCE at the clone's start: the guest's
+		 * netdev_notify_peers() (one gratuitous ARP) */
+		garps += snap_wait_garp(&c[k], arp, 5000);
+		close(arp);
 		ms = now_ms() - c[k].b.t_start;
 		first = first > ms ? first : ms;
 		sum += ms;
+		/* a line per clone: l1-run takes 120 s of silence for a wedge */
+		printf("# snap: clone %u answered a ping %.0f ms after vm_clone\n",
+		       k, ms);
 		snap_say(&c[k], "w c%u", k);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
-				 "template");
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
+			   "template"))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+		ck_assert_str_eq(val, "template");
 	}
 	for (unsigned k = 0; k < n; k++)
 		snap_say(&c[k], "r c%u", k);
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(want, sizeof(want), "c%u", k);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Rc%u", k),
-				 want);
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Rc%u", k), want))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+		ck_assert_str_eq(val, want);
 	}
 	snap_ram_kib(&tram1, &priv1);
 	printf("# snap: %u clones of a 2-vCPU guest, each pinging on its own tap: vm_clone -> a ping answered %.0f ms mean, %.0f ms max; all in %.0f ms\n",
 	       n, sum / n, first, now_ms() - t0);
-	/* Off by default: in one run of ten re-binds, one clone's guest
-	 * stopped for good in the re-bind (not understood yet). */
+	printf("# snap: %u of %u clones' guests sent a gratuitous ARP (VIRTIO_NET_S_ANNOUNCE)\n",
+	       garps, n);
+	ck_assert_uint_eq(garps, n);
+	/* TEST_SNAP_MACS=1 only, ~1.2 s per clone nested (10: ~12 s): off
+	 * while a clone's guest now and then triple-faults (VM_EXIT_SHUTDOWN,
+	 * re-bound or not; snap_probe_stuck() says so), which more clone
+	 * time would only expose more. */
 	if (getenv("TEST_SNAP_MACS") && !strcmp(getenv("TEST_SNAP_MACS"), "1")) {
 		t0 = now_ms();
 		snap_clone_macs(c, ns, n, ns0);
@@ -1918,15 +2105,22 @@ static void snap_restore_child(const char *path, struct snapvm *v)
 	struct vm_error *err = NULL;
 	struct vm *vm = NULL;
 	double t0 = now_ms();
-	int rc;
+	char fd[16];
+	int rc, tap;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	cfg.console_fd = v->b.out[1];
 	cfg.console_in_fd = v->in[0];
+	tap = snap_tap_open(SNAP_TAP);
+	if (tap < 0) {
+		printf("# snap: restore child: tap %s: %s\n", SNAP_TAP, strerror(errno));
+		_exit(3);
+	}
+	snprintf(fd, sizeof(fd), "%d", tap);
 	rc = vm_restore(&cfg, path, -1, &vm, &err);
 	if (rc == 0)
 		rc = vm_add_netdev(vm, "tap", "n0",
-				   (const struct vm_prop[]){ { "ifname", SNAP_TAP },
+				   (const struct vm_prop[]){ { "fd", fd },
 							     { NULL, NULL } },
 				   &err);
 	if (rc == 0)
@@ -1937,10 +2131,6 @@ static void snap_restore_child(const char *path, struct snapvm *v)
 	}
 	printf("# snap: restore child %d: vm_restore + vm_start %.0f ms\n",
 	       (int)getpid(), now_ms() - t0);
-	if (snap_host_tap(SNAP_TAP) < 0) {
-		printf("# snap: restore child: tap %s: %s\n", SNAP_TAP, strerror(errno));
-		_exit(3);
-	}
 	rc = vm_wait(vm, &st, (int)(2 * BOOT_TIMEOUT_MS));
 	vm_destroy(vm);
 	vm_release_wait(-1);
@@ -1959,7 +2149,8 @@ static void snap_restore(struct snapvm *t, unsigned n1, int tcp)
 	unsigned pong, last;
 	double t0;
 	pid_t pid;
-	int st, rc;
+	int st, rc, arp;
+	bool garp;
 	ssize_t sent;
 
 	snprintf(path, sizeof(path), "%s/test-linux-snap-%d", tmp ? tmp : "/tmp",
@@ -1972,12 +2163,15 @@ static void snap_restore(struct snapvm *t, unsigned n1, int tcp)
 	vm_destroy(t->b.vm);
 	t->b.vm = NULL;
 	vm_release_wait(-1); /* the tap's name is free again */
+	arp = snap_arp_sock();
 	fflush(stdout);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		snap_restore_child(path, t);
 	pong = snap_wait_pong(t, n1, 2 * SNAP_ROUND_MS);
+	garp = pong && snap_wait_garp(t, arp, 5000);
+	close(arp);
 	unlink(path);
 	snprintf(want, sizeof(want), "@@C%u ", n1 + 1);
 	ck_assert_msg(strstr(t->b.text, want),
@@ -1985,6 +2179,9 @@ static void snap_restore(struct snapvm *t, unsigned n1, int tcp)
 	ck_assert_msg(pong, "restored: no ping answered after round %u", n1);
 	ck_assert_msg(!strstr(strstr(t->b.text, "@@INIT@@") + 1, "@@INIT@@"),
 		      "restored: the guest booted again");
+	printf("# snap: restored guest's gratuitous ARP (VIRTIO_NET_S_ANNOUNCE): %s\n",
+	       garp ? "seen" : "NOT seen");
+	ck_assert_msg(garp, "restored: no gratuitous ARP from the guest");
 	/* The host's socket never saw the tap go: what it sends now reaches
 	 * the restored guest's socket, which is the one it talked to. */
 	sent = send(tcp, "after\n", 6, MSG_NOSIGNAL);
@@ -2117,7 +2314,7 @@ START_TEST(test_linux_vmgenid_clone_and_restore_reseed)
 	rounds(&v[0].b, 'G', "0", &n0, &hit);
 	ck_assert_int_eq(vm_snapshot(v[0].b.vm, path, -1, 0, &err), 0);
 	for (unsigned k = 1; k <= clones + 1; k++) {
-		snap_spawn(&v[k], k <= clones ? v[0].b.vm : NULL, path, NULL);
+		snap_spawn(&v[k], k <= clones ? v[0].b.vm : NULL, path);
 		hit = wait_round(&v[k], 'G', "1", n0, 2 * SNAP_ROUND_MS);
 		printf("# vmgenid: %s %u: reseed logged %s (%.0f ms after its vm_start)\n",
 		       k <= clones ? "clone" : "restored VM", k,
