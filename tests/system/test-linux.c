@@ -2011,9 +2011,10 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 	}
 }
 
-/* TEST_SNAP_TRACE=1 (development, as root in a nested L1): the L1
- * kernel's KVM tracepoints (every exit of every guest, with its RIP, and
- * every exception KVM injects) into tracefs' ring buffer, so that a
+/* TEST_SNAP_TRACE=1|all (development, as root in a nested L1): the L1
+ * kernel's KVM tracepoints (=1: the shutdown exits only, with the guest's
+ * RIP and the event it was delivering; =all: every exit of every guest;
+ * and every exception KVM injects) into tracefs' ring buffer, so that a
  * clone's guest that triple-faults can be looked at: snap_trace_dump()
  * prints its vCPU's last exits. Best effort: anything missing, a line
  * saying so. */
@@ -2037,7 +2038,7 @@ static bool snap_tracing(void)
 {
 	const char *env = getenv("TEST_SNAP_TRACE");
 
-	return env && !strcmp(env, "1");
+	return env && (!strcmp(env, "1") || !strcmp(env, "all"));
 }
 
 static void snap_trace_start(void)
@@ -2055,6 +2056,11 @@ static void snap_trace_start(void)
 		rc = snap_trace_put("buffer_size_kb", "8192");
 	if (rc == 0)
 		rc = snap_trace_put("trace", "");
+	/* =1: only the shutdown exits (SVM_EXIT_SHUTDOWN 0x7f, VMX's
+	 * triple fault 2): next to free; =all: every exit */
+	if (rc == 0 && strcmp(getenv("TEST_SNAP_TRACE"), "all"))
+		rc = snap_trace_put("events/kvm/kvm_exit/filter",
+				    "exit_reason == 127 || exit_reason == 2");
 	if (rc == 0)
 		rc = snap_trace_put("events/kvm/kvm_exit/enable", "1");
 	if (rc == 0)
@@ -2152,6 +2158,77 @@ static void snap_clones_hold(struct snapvm *c, const int *ns, unsigned n,
 		ck_assert_msg(last > r0[k], "clone %u: no round in the hold", k);
 	}
 	free(r0);
+}
+
+/* One clone of snap_clones_churn() that stopped: what it printed, its
+ * probe, the L1 trace; the test fails. */
+static void snap_churn_check(struct snapvm *v, unsigned id, int ns, int ns0)
+{
+	if (!v->b.done)
+		return;
+	boot_print_console(&v->b);
+	snap_probe_stuck(v, ns, ns0, "snap: churn");
+	snap_trace_dump(40);
+	ck_abort_msg("churn: clone %u stopped %.0f ms after vm_clone", id,
+		     v->b.t_exit - v->b.t_start);
+}
+
+/* TEST_SNAP_CHURN (0; development, to reproduce a clone's guest that
+ * stops soon after its start): that many more clones of the paused @t
+ * (its last round @n0), at most SNAP_CHURN_LIVE at a time, each on a
+ * tap in a namespace of its own, each answering a ping and then running
+ * SNAP_CHURN_LIFE_MS (all pumped meanwhile) before it is destroyed. */
+#define SNAP_CHURN_LIVE 5u
+#define SNAP_CHURN_LIFE_MS 20000.0
+
+static void snap_clones_churn(struct snapvm *t, unsigned n0, int ns0)
+{
+	const char *env = getenv("TEST_SNAP_CHURN");
+	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 0;
+	struct snapvm *c = calloc(SNAP_CHURN_LIVE, sizeof(*c));
+	int ns[SNAP_CHURN_LIVE];
+	unsigned id[SNAP_CHURN_LIVE], live = 0;
+	double t0 = now_ms();
+
+	ck_assert_ptr_nonnull(c);
+	for (unsigned k = 0; k < n || live; k++) {
+		unsigned slot = k % SNAP_CHURN_LIVE;
+
+		if (c[slot].b.vm) {
+			/* the slot's clone has lived its time: end it */
+			while (now_ms() - c[slot].b.t_start < SNAP_CHURN_LIFE_MS)
+				for (unsigned i = 0; i < SNAP_CHURN_LIVE; i++) {
+					if (!c[i].b.vm)
+						continue;
+					boot_pump(&c[i].b, 10);
+					snap_churn_check(&c[i], id[i], ns[i], ns0);
+				}
+			snap_vm_end(&c[slot]);
+			close(ns[slot]);
+			memset(&c[slot], 0, sizeof(c[slot]));
+			live--;
+		}
+		if (k >= n)
+			continue;
+		ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+		ns[slot] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(ns[slot], 0);
+		snap_clone_one(t->b.vm, &c[slot], k);
+		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
+		id[slot] = k;
+		live++;
+		if (!snap_wait_pong(&c[slot], n0, SNAP_ROUND_MS)) {
+			snap_churn_check(&c[slot], k, ns[slot], ns0);
+			ck_abort_msg("churn: clone %u answered no ping", k);
+		}
+		printf("# snap: churn: clone %u answered a ping %.0f ms after vm_clone\n",
+		       k, now_ms() - c[slot].b.t_start);
+	}
+	printf("# snap: churn: %u clones, each %.0f s, %u at a time, none stopped: %.0f s\n",
+	       n, SNAP_CHURN_LIFE_MS / 1000, SNAP_CHURN_LIVE,
+	       (now_ms() - t0) / 1000);
+	free(c);
+	vm_release_wait(-1);
 }
 
 /* TEST_SNAP_ANNOUNCE=off (development): the template's NIC without
@@ -2400,11 +2477,17 @@ START_TEST(test_linux_clone_snapshot_restore)
 						      { NULL, NULL } };
 	snap_trace_start();
 	boot_start(&t->b, "snap", bzimage, 2, 0, SNAP_CMDLINE);
+	if (!getenv("VERBOSE")) /* why its vCPU stopped, if one does */
+		vm_set_log_fn(t->b.vm, log_to_stderr, NULL, VM_LOG_WARN);
 	nic_tap = NULL;
 	nic_props = NULL;
 	boot_in_fd = 0;
 	ck_assert_int_eq(snap_host_tap(SNAP_TAP), 0);
 	pong = snap_wait_pong(t, 0, BOOT_TIMEOUT_MS);
+	if (!pong && t->b.done)
+		printf("# snap: the template has stopped: %s (code %d, vCPU %u) %.0f ms after vm_start\n",
+		       reason_name(t->b.st.reason), t->b.st.code, t->b.st.vcpu,
+		       t->b.t_exit - t->b.t_start);
 	if (!pong)
 		boot_print_console(&t->b);
 	ck_assert_msg(pong, "snap: the guest never pinged the host");
@@ -2412,14 +2495,16 @@ START_TEST(test_linux_clone_snapshot_restore)
 	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_eq(connect(tcp, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_eq(send(tcp, "before\n", 7, MSG_NOSIGNAL), 7);
-	printf("# snap: guest up, pinging, TCP connected after %.0f ms\n",
-	       now_ms() - t0);
+	printf("# snap: guest up, pinging, TCP connected after %.0f ms; kernel text at %s\n",
+	       now_ms() - t0,
+	       marker(&t->b, "STEXT") ? marker(&t->b, "STEXT") : "?");
 
 	ck_assert_int_eq(vm_pause(t->b.vm, &err), 0);
 	boot_pump(&t->b, 200);
 	snap_counts(&t->b, &n0, &pong);
 	if (clones)
 		snap_clones(t, n0, clones, ns0);
+	snap_clones_churn(t, n0, ns0);
 	ck_assert_int_eq(vm_resume(t->b.vm, &err), 0);
 	ck_assert_msg(snap_wait_pong(t, n0, SNAP_ROUND_MS),
 		      "template: no ping answered after the resume");
