@@ -2121,6 +2121,28 @@ static void snap_trace_dump(unsigned back)
 	free(ring);
 }
 
+/* The template of the running test (for a clone's failure report). */
+static struct snapvm *snap_tmpl;
+
+/* The kernel's lines ("[ seconds] ...") the template printed: a clone
+ * starts with the template's kernel state (a stalled RCU kthread, say). */
+static void snap_print_tmpl_kernel(void)
+{
+	const char *p = snap_tmpl ? snap_tmpl->b.text : "";
+	unsigned shown = 0;
+
+	while (*p && shown < 40) {
+		size_t n = strcspn(p, "\n");
+
+		if (*p == '[' || (n > 2 && p[0] == '\r' && p[1] == '[')) {
+			printf("# snap: template's kernel: %.*s\n", (int)n, p);
+			shown++;
+		}
+		p += n + (p[n] == '\n');
+	}
+	printf("# snap: the template printed %u kernel line(s)\n", shown);
+}
+
 /* TEST_SNAP_HOLD_S (0; development, to reproduce a clone's guest that
  * stops): the @n clones @c (namespaces @ns) run on for that many
  * seconds, each still counting rounds; one that stops is probed and
@@ -2143,6 +2165,7 @@ static void snap_clones_hold(struct snapvm *c, const int *ns, unsigned n,
 				continue;
 			boot_print_console(&c[k].b);
 			snap_probe_stuck(&c[k], ns[k], ns0, "snap: hold");
+			snap_print_tmpl_kernel();
 			snap_trace_dump(40);
 			ck_abort_msg("clone %u stopped %.0f s into the hold", k,
 				     (now_ms() - t0) / 1000);
@@ -2168,6 +2191,7 @@ static void snap_churn_check(struct snapvm *v, unsigned id, int ns, int ns0)
 		return;
 	boot_print_console(&v->b);
 	snap_probe_stuck(v, ns, ns0, "snap: churn");
+	snap_print_tmpl_kernel();
 	snap_trace_dump(40);
 	ck_abort_msg("churn: clone %u stopped %.0f ms after vm_clone", id,
 		     v->b.t_exit - v->b.t_start);
@@ -2469,6 +2493,7 @@ START_TEST(test_linux_clone_snapshot_restore)
 	ck_assert_int_ge(ns0, 0);
 	t = calloc(1, sizeof(*t));
 	ck_assert_ptr_nonnull(t);
+	snap_tmpl = t;
 	ck_assert_int_eq(pipe2(t->in, O_CLOEXEC), 0);
 	nic_tap = SNAP_TAP;
 	boot_in_fd = t->in[0];
@@ -2518,6 +2543,7 @@ START_TEST(test_linux_clone_snapshot_restore)
 	printf("# snap: whole test %.0f ms\n", now_ms() - t0);
 	snap_vm_end(t);
 	free(t);
+	snap_tmpl = NULL;
 	close(ns0);
 }
 END_TEST
