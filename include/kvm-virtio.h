@@ -841,8 +841,10 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  * vm_start() fails with -ENOENT naming a missing one), may call
  * vm_set_log_fn() and the like, and vm_start() starts it where the
  * snapshot was taken (instead
- * of booting; guest time as kvmclock shows it goes on from the snapshot's
- * instant, and the wall clock in the RTC from the host's clock). A
+ * of booting; guest time as kvmclock and the TSC show it goes on from the
+ * instant the VM paused, since 0.5: not from the vm_snapshot() call, however
+ * long after the pause that came; the wall clock in the RTC from the
+ * host's clock). A
  * virtio-net-pci whose driver took VIRTIO_NET_F_GUEST_ANNOUNCE (property
  * guest_announce, on by default; since 0.5) then asks its guest to
  * announce itself (VIRTIO_NET_S_ANNOUNCE with a config interrupt: Linux
@@ -892,7 +894,12 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * reads the device's MAC only when it probes the device, and on a
  * config-change interrupt looks only at the link and announce bits, so a
  * MAC the device changed later would not be seen until the driver is
- * re-bound), and the guest clocks' values at the clone's instant. A
+ * re-bound), and the guest clocks' values (kvmclock, TSC) as they were
+ * when the template paused (since 0.5; 0.4 took them at the vm_clone()
+ * call, so a clone made long after the pause saw its guest's time leap
+ * by that long at its start): every clone of one pause starts at the
+ * same guest time, and its guest's wall clock is behind the host's by
+ * the time since that pause until the guest sets it (NTP, an agent). A
  * runtime must make each clone's guest unique itself (give it its own
  * addresses, keys and identity). The guest's RNG is told: with the VM
  * Generation ID device (default, VM_CONFIG_F_NO_VMGENID), each clone's
