@@ -738,7 +738,9 @@ VM_EXPORT int vm_host_kvm(void);
  * the index the backend gave. A backend that does not answer is logged
  * and the guest's link goes down, as when it goes away; the pause still
  * succeeds. Guest time as the guest
- * reads it (kvmclock, TSC) keeps going. A pause is not a stop: vm_wait()
+ * reads it (kvmclock, TSC) keeps going (the resumed guest sees the time
+ * it was paused; a snapshot or clone taken during the pause has the
+ * clocks as they were at the pause, since 0.5). A pause is not a stop: vm_wait()
  * keeps waiting (and returns -ETIMEDOUT at its timeout). vm_stop() and
  * vm_destroy() work on a paused VM. The host side keeps working:
  * COM1 input is still read into the UART's FIFO (the guest sees it after
