@@ -32,6 +32,11 @@
 #define VSTATE_VERSION 1
 #define MSR_TSC 0x10
 #define MSR_TSC_DEADLINE 0x6e0
+/* Hyper-V's partition reference counter: KVM lists it and a host read
+ * gives the KVM clock / 100 ns, advancing while the vCPUs are paused;
+ * read-only (a host write is ignored), so not saved: a snapshot of a
+ * pause stays the same bytes. */
+#define MSR_HV_TIME_REF_COUNT 0x40000020
 
 struct vstate {
 	uint32_t tag;
@@ -192,8 +197,11 @@ static int msrs_save(struct hv_vcpu *v, struct snap_w *w,
 		free(l);
 		return verr_set(errp, -ENOMEM, "vCPU state: out of memory");
 	}
-	for (unsigned i = 0; i < n; i++)
-		e[i].index = l->indices[i];
+	for (unsigned i = 0, k = 0; i < l->nmsrs; i++)
+		if (l->indices[i] != MSR_HV_TIME_REF_COUNT)
+			e[k++].index = l->indices[i];
+		else
+			n--;
 	free(l);
 	r = msr_xfer(v->fd, KVM_GET_MSRS, e, n);
 	if (r < 0) {
