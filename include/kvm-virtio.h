@@ -755,7 +755,9 @@ VM_EXPORT int vm_host_kvm(void);
  * the index the backend gave. A backend that does not answer is logged
  * and the guest's link goes down, as when it goes away; the pause still
  * succeeds. Guest time as the guest
- * reads it (kvmclock, TSC) keeps going. A pause is not a stop: vm_wait()
+ * reads it (kvmclock, TSC) keeps going (the resumed guest sees the time
+ * it was paused; a snapshot or clone taken during the pause has the
+ * clocks as they were at the pause, since 0.5). A pause is not a stop: vm_wait()
  * keeps waiting (and returns -ETIMEDOUT at its timeout). vm_stop() and
  * vm_destroy() work on a paused VM. The host side keeps working:
  * COM1 input is still read into the UART's FIFO (the guest sees it after
@@ -858,8 +860,15 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  * vm_start() fails with -ENOENT naming a missing one), may call
  * vm_set_log_fn() and the like, and vm_start() starts it where the
  * snapshot was taken (instead
- * of booting; guest time as kvmclock shows it goes on from the snapshot's
- * instant, and the wall clock in the RTC from the host's clock). The
+ * of booting; guest time as kvmclock and the TSC show it goes on from the
+ * instant the VM paused, since 0.5: not from the vm_snapshot() call, however
+ * long after the pause that came; the wall clock in the RTC from the
+ * host's clock). A
+ * virtio-net-pci whose driver took VIRTIO_NET_F_GUEST_ANNOUNCE (property
+ * guest_announce, on by default; since 0.5) then asks its guest to
+ * announce itself (VIRTIO_NET_S_ANNOUNCE with a config interrupt: Linux
+ * sends a gratuitous ARP and unsolicited neighbour advertisements and
+ * acks), so switches and peers learn where it is now. The
  * mapping is held until vm_start() succeeds or the VM is destroyed.
  * Returns: 0 or a negative errno.
  * Errors: -EINVAL NULL @vmp or @cfg, both or neither of @path/@fd, not a
@@ -904,13 +913,20 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * reads the device's MAC only when it probes the device, and on a
  * config-change interrupt looks only at the link and announce bits, so a
  * MAC the device changed later would not be seen until the driver is
- * re-bound), and the guest clocks' values at the clone's instant. A
+ * re-bound), and the guest clocks' values (kvmclock, TSC) as they were
+ * when the template paused (since 0.5; 0.4 took them at the vm_clone()
+ * call, so a clone made long after the pause saw its guest's time leap
+ * by that long at its start): every clone of one pause starts at the
+ * same guest time, and its guest's wall clock is behind the host's by
+ * the time since that pause until the guest sets it (NTP, an agent). A
  * runtime must make each clone's guest unique itself (give it its own
  * addresses, keys and identity). The guest's RNG is told: with the VM
  * Generation ID device (default, VM_CONFIG_F_NO_VMGENID), each clone's
  * vm_start() gives it a new generation ID and an ACPI notification, on
  * which a Linux guest with CONFIG_VMGENID reseeds its RNG; a guest
- * without that driver (e.g. Debian's cloud kernel) is not told.
+ * without that driver (e.g. Debian's cloud kernel) is not told. Each
+ * clone's NIC asks its guest to announce itself, as after vm_restore()
+ * (since 0.5).
  * vm_resume() of a template is refused (-EBUSY) while clones live: its
  * writes would show through in the clones' unwritten pages.
  * Returns: 0 or a negative errno.
@@ -1341,7 +1357,10 @@ VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
  * sending with its old address until its driver is bound again (e.g.
  * `echo virtio0 > /sys/bus/virtio/drivers/virtio_net/unbind`, then
  * `.../bind`) or it is told with `ip link set eth0 address`. The device
- * does not rewrite the source address of frames. For the guest to see a
+ * does not rewrite the source address of frames. If the driver took
+ * VIRTIO_NET_F_GUEST_ANNOUNCE (since 0.5), the config also shows
+ * VIRTIO_NET_S_ANNOUNCE until the driver acks it, so a Linux guest sends
+ * a gratuitous ARP (with the address it uses). For the guest to see a
  * carrier change as well, flap the link with vm_net_set_link(). A
  * snapshot of the VM saves the new MAC as the device's current one.
  * Returns: 0 or a negative errno.

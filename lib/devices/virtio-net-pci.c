@@ -41,6 +41,7 @@ struct vnet_pci {
 	uint32_t iothreads;
 	uint32_t poll_us;
 	uint8_t ioeventfd, io_inline;
+	uint8_t guest_announce;
 	uint8_t csum, guest_csum, gso, guest_tso4, guest_tso6, host_tso4,
 		host_tso6, host_ecn, guest_ecn, mrg_rxbuf, ctrl_vq, event_idx,
 		indirect_desc;
@@ -74,6 +75,7 @@ static uint64_t vnet_pci_allowed(const struct vnet_pci *n)
 	       BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |
 	       (n->mrg_rxbuf ? BIT(VIRTIO_NET_F_MRG_RXBUF) : 0) |
 	       (n->ctrl_vq ? BIT(VIRTIO_NET_F_CTRL_VQ) : 0) |
+	       (n->guest_announce ? BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) : 0) |
 	       (n->event_idx ? BIT(VIRTIO_RING_F_EVENT_IDX) : 0) |
 	       (n->indirect_desc ? BIT(VIRTIO_RING_F_INDIRECT_DESC) : 0);
 }
@@ -293,6 +295,10 @@ static const struct vm_prop_desc vnet_pci_props[] = {
 	FEATURE("guest_ecn", guest_ecn, "on", "guest receives TSO with ECN"),
 	FEATURE("mrg_rxbuf", mrg_rxbuf, "on", "mergeable receive buffers"),
 	FEATURE("ctrl_vq", ctrl_vq, "on", "control virtqueue"),
+	FEATURE("guest_announce", guest_announce, "on",
+		"VIRTIO_NET_F_GUEST_ANNOUNCE (needs ctrl_vq): after a restore, "
+		"a clone or vm_net_set_mac() the guest is asked to announce "
+		"itself (gratuitous ARP)"),
 	FEATURE("event_idx", event_idx, "on", "VIRTIO_RING_F_EVENT_IDX"),
 	FEATURE("indirect_desc", indirect_desc, "on",
 		"VIRTIO_RING_F_INDIRECT_DESC"),

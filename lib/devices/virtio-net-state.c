@@ -10,6 +10,8 @@
  * Load runs after the transport's, which activated the device (driver_ok
  * set the queues' roles, one pair, the accepted offloads): the saved MAC,
  * link and pair count replace those, and the backend gets the pair count.
+ * An announcement the driver had not acked yet is not saved: every load
+ * asks for a new one (vnet_announce()), raised before the vCPUs run.
  *
  * Threads: the API thread, device quiesced. Locking: ->mac_lock for the
  * MAC; the rest are atomics.
@@ -75,5 +77,8 @@ int vnet_load(struct vnet *n, const struct snap_index *ix, uint16_t inst,
 				n->name, n->peer->obj.id, pairs);
 	__atomic_store_n(&n->curr_pairs, pairs, __ATOMIC_RELEASE);
 	vnet_io_wake(n, -1);
+	/* The guest is somewhere else now (a new tap, a clone): it tells
+	 * the network, as after a migration (QEMU's post_load). */
+	(void)vnet_announce(n);
 	return 0;
 }

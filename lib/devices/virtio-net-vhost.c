@@ -41,7 +41,7 @@
 #define VNET_DEVICE_FEATURES                                                  \
 	(BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |                   \
 	 BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ) |                   \
-	 BIT(VIRTIO_NET_F_MTU))
+	 BIT(VIRTIO_NET_F_MTU) | BIT(VIRTIO_NET_F_GUEST_ANNOUNCE))
 
 uint64_t vnet_vhost_offer(const struct netdev *peer, uint64_t f)
 {

@@ -8,14 +8,16 @@
  *
  * Threads: vCPU threads run the vio_dev_ops (config reads, ->reset,
  * ->driver_ok) with the device lock held; the control queue's I/O thread
- * runs vnet_ctrl_cmd(); any host thread calls vnet_set_link() and
- * vnet_get_stats().
+ * runs vnet_ctrl_cmd(); any host thread calls vnet_set_link(),
+ * vnet_set_mac(), vnet_announce() and vnet_get_stats().
  * Locking: ->mac_lock (a leaf: taken under the device lock by config
  * reads, under a queue lock by MAC_ADDR_SET) guards ->mac; ->link_up,
- * ->curr_pairs and the counters are atomics. Activation and reset take
- * each queue's lock (lock order: device lock -> queue lock) to publish a
- * queue's role and ->active, so an I/O thread that holds a queue lock
- * sees a consistent queue; reset returns only when no I/O thread is
+ * ->curr_pairs and the counters are atomics; ->announce is an atomic set
+ * under the device lock (vnet_announce(), so that a reset, which clears
+ * it under that lock, cannot be overtaken) and cleared by ANNOUNCE_ACK.
+ * Activation and reset take each queue's lock (lock order: device lock
+ * -> queue lock) to publish a queue's role and ->active, so an I/O thread
+ * that holds a queue lock sees a consistent queue; reset returns only when no I/O thread is
  * inside a queue (it waits for the queue lock, held for one bounded
  * burst at most).
  */
@@ -61,7 +63,10 @@ static void vnet_get_config(struct vio_dev *d, uint32_t off, void *buf,
 	memcpy(c.mac, n->mac, sizeof(c.mac));
 	pthread_mutex_unlock(&n->mac_lock);
 	if (__atomic_load_n(&n->link_up, __ATOMIC_ACQUIRE))
-		c.status = htole16(VIRTIO_NET_S_LINK_UP);
+		c.status |= VIRTIO_NET_S_LINK_UP;
+	if (__atomic_load_n(&n->announce, __ATOMIC_ACQUIRE))
+		c.status |= VIRTIO_NET_S_ANNOUNCE;
+	c.status = htole16(c.status);
 	c.max_virtqueue_pairs = htole16((uint16_t)n->pairs);
 	c.mtu = htole16(n->mtu);
 	memcpy(buf, (uint8_t *)&c + off, len);
@@ -108,8 +113,12 @@ uint8_t vnet_ctrl_cmd(struct vnet *n, const uint8_t *b, size_t len)
 		return b[1] == VIRTIO_NET_CTRL_MAC_TABLE_SET ? VIRTIO_NET_OK
 							     : VIRTIO_NET_ERR;
 	case VIRTIO_NET_CTRL_ANNOUNCE:
-		return b[1] == VIRTIO_NET_CTRL_ANNOUNCE_ACK ? VIRTIO_NET_OK
-							     : VIRTIO_NET_ERR;
+		/* §5.1.6.5.4: the ack clears the bit; as QEMU, an ack with
+		 * no announcement asked for is an error. */
+		if (b[1] != VIRTIO_NET_CTRL_ANNOUNCE_ACK ||
+		    !__atomic_exchange_n(&n->announce, 0, __ATOMIC_ACQ_REL))
+			return VIRTIO_NET_ERR;
+		return VIRTIO_NET_OK;
 	case VIRTIO_NET_CTRL_MQ:
 		if (b[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || len < 4 ||
 		    !vio_dev_has_feature(d, VIRTIO_NET_F_MQ))
@@ -163,6 +172,7 @@ static void vnet_reset(struct vio_dev *d)
 		pthread_mutex_unlock(&vqs->lock);
 	}
 	__atomic_store_n(&n->curr_pairs, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->announce, 0, __ATOMIC_RELEASE);
 	vnet_vhost_stop(n);
 	pthread_mutex_lock(&n->mac_lock);
 	memcpy(n->mac, n->cfg_mac, sizeof(n->mac)); /* as QEMU's reset */
@@ -273,7 +283,27 @@ void vnet_set_mac(struct vnet *n, const uint8_t mac[6])
 	memcpy(n->mac, mac, sizeof(n->mac));
 	memcpy(n->cfg_mac, mac, sizeof(n->cfg_mac));
 	pthread_mutex_unlock(&n->mac_lock);
-	vio_dev_config_changed(&n->vdev);
+	if (!vnet_announce(n))
+		vio_dev_config_changed(&n->vdev);
+}
+
+bool vnet_announce(struct vnet *n)
+{
+	struct vio_dev *d = &n->vdev;
+	bool on;
+
+	/* Under the device lock: not between a reset (which clears the bit)
+	 * and the features it saw; §5.1.6.5.4 needs both features. */
+	pthread_mutex_lock(&d->lock);
+	on = (vio_dev_get_status(d) & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	     vio_dev_has_feature(d, VIRTIO_NET_F_GUEST_ANNOUNCE) &&
+	     vio_dev_has_feature(d, VIRTIO_NET_F_CTRL_VQ);
+	if (on)
+		__atomic_store_n(&n->announce, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->lock);
+	if (on)
+		vio_dev_config_changed(d);
+	return on;
 }
 
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -338,7 +368,8 @@ static uint64_t vnet_features(const struct vnet *n, const struct vnet_config *c)
 		     BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_CTRL_VQ) |
 		     BIT(VIRTIO_RING_F_EVENT_IDX) |
 		     BIT(VIRTIO_RING_F_INDIRECT_DESC) |
-		     BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS);
+		     BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |
+		     BIT(VIRTIO_NET_F_GUEST_ANNOUNCE);
 
 	if (c->pairs > 1)
 		f |= BIT(VIRTIO_NET_F_MQ);
@@ -364,7 +395,8 @@ static uint64_t vnet_features(const struct vnet *n, const struct vnet_config *c)
 		f &= ~BIT(VIRTIO_NET_F_GUEST_ECN);
 	if (!(f & BIT(VIRTIO_NET_F_CTRL_VQ)))
 		f &= ~(BIT(VIRTIO_NET_F_MQ) |
-		       BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS));
+		       BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) |
+		       BIT(VIRTIO_NET_F_GUEST_ANNOUNCE));
 	if (!(f & VNET_GUEST_OFFLOADS))
 		f &= ~BIT(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS);
 	return f;

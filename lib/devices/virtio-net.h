@@ -143,6 +143,9 @@ struct vnet {
 					* ->mac_lock once realized */
 	uint8_t link_up;               /* atomic: VIRTIO_NET_S_LINK_UP */
 	uint8_t link_forced_down;      /* atomic: the backend failed */
+	uint8_t announce;              /* atomic: VIRTIO_NET_S_ANNOUNCE shown
+					  until the driver's ANNOUNCE_ACK or a
+					  reset; set under the device lock */
 	uint64_t ctrl_cmds;            /* atomic: control commands served */
 	/* vhost-style backend (NETDEV_CAP_VHOST): it serves the data queues */
 	bool vhost;
@@ -178,6 +181,11 @@ void vnet_link_lost(struct vnet *n, const char *what);
 /* Any host thread: the MAC the config shows, now and after a reset, and a
  * config-change interrupt. */
 void vnet_set_mac(struct vnet *n, const uint8_t mac[6]);
+/* Any host thread, no device lock held: if the driver is at DRIVER_OK
+ * and took VIRTIO_NET_F_GUEST_ANNOUNCE, show VIRTIO_NET_S_ANNOUNCE and
+ * raise a config-change interrupt (the guest then announces itself:
+ * gratuitous ARP, unsolicited NA; §5.1.6.5.4). Returns whether it did. */
+bool vnet_announce(struct vnet *n);
 void vnet_get_stats(struct vnet *n, struct vm_net_stats *st);
 
 /* virtio-net-io.c: start/stop the I/O threads; wake thread @t (or all

@@ -35,6 +35,12 @@ struct hv {
 				   advance, taken by hv_vcpus_create() (an
 				   entry taken is -1); NULL otherwise */
 	uint32_t shell_vcpus;   /* entries in shell_vcpu_fd */
+	/* The KVM clock when the vCPUs last paused (hv_time_freeze(),
+	 * vcpu.h), what hv_vm_save() writes until the resume: set and read
+	 * by the thread pausing, saving and resuming the VM (they are
+	 * serialized by the VM's pause lock, lib/pause.c). */
+	int time_frozen;
+	uint64_t frozen_clock;
 };
 
 /* Open /dev/kvm (@dev: NULL for HV_DEV_KVM), check capabilities, create

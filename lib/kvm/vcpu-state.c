@@ -13,10 +13,12 @@
  * (kvm_arch_put_registers): registers, XSAVE, XCRs, sregs, MSRs, MP state,
  * LAPIC, the TSC-deadline MSR again (it needs the LAPIC's timer mode),
  * events, debug registers. The MSRs carry kvmclock's (MSR_KVM_SYSTEM_TIME,
- * WALL_CLOCK, ...) and the TSC.
+ * WALL_CLOCK, ...) and the TSC, the TSC as it was when the vCPUs paused
+ * (hv_time_freeze(): the TSC keeps counting while they are parked).
  *
  * Threads: the API thread, on a vCPU that does not run (paused, or not
- * started yet). Locking: none.
+ * started yet); hv_time_freeze()/thaw() on the thread pausing/resuming.
+ * Locking: none (the VM's pause lock serializes pause, save, resume).
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -28,7 +30,13 @@
 #include "vcpu.h"
 
 #define VSTATE_VERSION 1
+#define MSR_TSC 0x10
 #define MSR_TSC_DEADLINE 0x6e0
+/* Hyper-V's partition reference counter: KVM lists it and a host read
+ * gives the KVM clock / 100 ns, advancing while the vCPUs are paused;
+ * read-only (a host write is ignored), so not saved: a snapshot of a
+ * pause stays the same bytes. */
+#define MSR_HV_TIME_REF_COUNT 0x40000020
 
 struct vstate {
 	uint32_t tag;
@@ -189,16 +197,22 @@ static int msrs_save(struct hv_vcpu *v, struct snap_w *w,
 		free(l);
 		return verr_set(errp, -ENOMEM, "vCPU state: out of memory");
 	}
-	for (unsigned i = 0; i < n; i++)
-		e[i].index = l->indices[i];
+	for (unsigned i = 0, k = 0; i < l->nmsrs; i++)
+		if (l->indices[i] != MSR_HV_TIME_REF_COUNT)
+			e[k++].index = l->indices[i];
+		else
+			n--;
 	free(l);
 	r = msr_xfer(v->fd, KVM_GET_MSRS, e, n);
 	if (r < 0) {
 		free(e);
 		return verr_set_errno(errp, r, "vCPU %u: KVM_GET_MSRS", v->index);
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		cnt += e[i].index != ~0u;
+		if (e[i].index == MSR_TSC && v->tsc_frozen)
+			e[i].data = v->frozen_tsc; /* as it paused */
+	}
 	snap_w_begin(w, TAG_MSRS, VSTATE_VERSION, (uint16_t)v->index);
 	snap_put_u32(w, cnt);
 	for (unsigned i = 0; i < n; i++) {
@@ -257,6 +271,31 @@ static int msrs_load(struct hv_vcpu *v, const struct snap_index *ix,
 		vlog_dbg(v->set->log, v->name,
 			 "restore: KVM took %d of %u MSRs", r, n);
 	return 0;
+}
+
+/* ---- time at a pause ---- */
+
+void hv_time_freeze(struct hv_vcpus *s)
+{
+	struct kvm_clock_data clk;
+
+	memset(&clk, 0, sizeof(clk));
+	s->hv->time_frozen = hv_ioctl(s->hv->vm_fd, KVM_GET_CLOCK, &clk) == 0;
+	s->hv->frozen_clock = clk.clock;
+	for (uint32_t i = 0; i < s->nr; i++) {
+		struct kvm_msr_entry e = { .index = MSR_TSC };
+		struct hv_vcpu *v = &s->v[i];
+
+		v->tsc_frozen = msr_xfer(v->fd, KVM_GET_MSRS, &e, 1) == 1;
+		v->frozen_tsc = e.data;
+	}
+}
+
+void hv_time_thaw(struct hv_vcpus *s)
+{
+	s->hv->time_frozen = 0;
+	for (uint32_t i = 0; i < s->nr; i++)
+		s->v[i].tsc_frozen = 0;
 }
 
 /* ---- the vCPU ---- */

@@ -72,6 +72,10 @@ struct hv_vcpu {
 	int started;              /* guarded by set->lock */
 	unsigned unhandled;       /* vCPU thread only: rate limit for logs */
 	char name[16];            /* "cpu0" */
+	/* IA32_TSC when the vCPUs last paused (hv_time_freeze()), as
+	 * hv->frozen_clock: same thread rules */
+	int tsc_frozen;
+	uint64_t frozen_tsc;
 };
 
 enum hv_vcpus_state {
@@ -142,6 +146,17 @@ void hv_vcpu_stacks_fini(void);
  * (records listed there). @v must not run (paused or not started). */
 struct snap_w;
 struct snap_index;
+/* A paused VM's clocks stand still for a save: hv_time_freeze(), once
+ * every vCPU of @s is parked (hv_vcpus_pause()), reads the KVM clock and
+ * each vCPU's TSC, and until hv_time_thaw() (before the resume)
+ * hv_vm_save() and hv_vcpu_save() write those values instead of the
+ * current ones (which KVM keeps advancing while the vCPUs are parked).
+ * So every save of one pause (a snapshot, each clone however late) has
+ * the guest's time where it paused. A clock KVM does not give is saved
+ * as read at the save. The pausing thread (vcpu-state.c). */
+void hv_time_freeze(struct hv_vcpus *s);
+void hv_time_thaw(struct hv_vcpus *s);
+
 int __must_check hv_vcpu_save(struct hv_vcpu *v, struct snap_w *w,
 			      struct vm_error **errp);
 int __must_check hv_vcpu_load(struct hv_vcpu *v, const struct snap_index *ix,

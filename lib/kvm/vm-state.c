@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lib/kvm/vm-state.c: the KVM VM's own state as snapshot records:
- *   "CLCK" kvm_clock_data (KVM_GET_CLOCK: kvmclock's time base; restored
+ *   "CLCK" kvm_clock_data (KVM_GET_CLOCK: kvmclock's time base, as it
+ *          was when the vCPUs paused (hv_time_freeze(), vcpu.h); restored
  *          as it was, so the guest's monotonic time goes on from the
  *          pause, without the time the VM spent paused or on disk)
  *   "PIC." instance 0/1: kvm_irqchip of the master/slave 8259
@@ -81,8 +82,9 @@ int hv_vm_save(struct hv *hv, int irqchip, int pit, struct snap_w *w,
 	int r;
 
 	memset(&clk, 0, sizeof(clk));
-	r = hv_ioctl(hv->vm_fd, KVM_GET_CLOCK, &clk);
-	if (r < 0)
+	if (hv->time_frozen) /* paused: the clock as it was then */
+		clk.clock = hv->frozen_clock;
+	else if ((r = hv_ioctl(hv->vm_fd, KVM_GET_CLOCK, &clk)) < 0)
 		return verr_set_errno(errp, r, "KVM_GET_CLOCK");
 	snap_w_begin(w, TAG_CLOCK, VMSTATE_VERSION, 0);
 	snap_put_u64(w, clk.clock);

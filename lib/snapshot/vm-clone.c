@@ -15,8 +15,9 @@
  * and the NIC's saved MAC, DHCP leases, TCP sequence numbers); the devices'
  * state (a clone gets the template's devices, and new netdevs from its
  * caller); the vCPU state at the instant of the
- * clone, including the TSC and kvmclock values (so a clone's guest time
- * goes on from the template's, not from when it was cloned). A runtime
+ * clone, except the TSC and kvmclock values, which are those of the
+ * template's pause (hv_time_freeze(), lib/kvm/vcpu.h: a clone's guest
+ * time goes on from the template's, not from when it was cloned). A runtime
  * must give each clone what must be unique (addresses, keys, identity;
  * the guest's RNG is told through the VM Generation ID device, which each
  * clone's vm_start() gives a new ID and a notification:

@@ -171,6 +171,10 @@ elif [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$snap" ]; then
 	stty -echo 2>/dev/null
 	ip link set eth0 up && ip addr add "$ip" dev eth0
 	echo template >/tmp/who
+	# where the kernel's text is (KASLR): a RIP the host sees at a
+	# clone's triple fault (test-linux's TEST_SNAP_TRACE) is then an
+	# offset into the kit's vmlinux
+	echo "@@STEXT $(grep -w _stext /proc/kallsyms | cut -d' ' -f1)@@"
 	# stdin a pipe that never ends: nc reads the socket until the host
 	# closes it
 	sleep 100000 | nc -l -p 5005 >/tmp/tcp 2>/dev/null &

@@ -41,10 +41,13 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+
+#include <linux/if_packet.h>
 
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
@@ -1610,11 +1613,15 @@ END_TEST
 #define SNAP_TAP "kvtap5"
 #define SNAP_ROUND_MS 30000.0 /* a guest round is ~1-2 s; nested, loaded */
 
-/* One VM of the test: its console output (struct boot) and input. */
+/* One VM of the test: its console output (struct boot) and input, and
+ * the tap the test opened for it (0: none). */
 struct snapvm {
 	struct boot b;
 	int in[2];
+	int tap;
 };
+
+static bool snap_tracing(void); /* TEST_SNAP_TRACE=1, below */
 
 /* @ifname gets SNAP_HOST_MAC, XFER_HOST/24 and goes up. */
 static int snap_host_tap(const char *ifname)
@@ -1746,15 +1753,89 @@ static void snap_ram_kib(long *tmpl, long *clones)
 	fclose(f);
 }
 
+/* Tap @ifname (IFF_VNET_HDR) opened by the test in the calling thread's
+ * namespace and set up by snap_host_tap(), so that it is up before the
+ * guest sends its first frame (a tap that is down drops what it is
+ * given): its fd, or -1 with errno. */
+static int snap_tap_open(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || snap_host_tap(ifname) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* A packet socket that sees every ARP frame of the calling thread's
+ * network namespace, on interfaces made after it too. */
+static int snap_arp_sock(void)
+{
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       htons(0x0806));
+
+	ck_assert_msg(s >= 0, "AF_PACKET socket: %s", strerror(errno));
+	return s;
+}
+
+/* Frames queued on @s: whether one is a gratuitous ARP request for
+ * @ip (sender and target address both @ip) that came in from a guest
+ * (not one the namespace sent). */
+static bool snap_garp_seen(int s, const char *ip)
+{
+	uint8_t f[128];
+	struct in_addr a;
+	bool seen = false;
+	ssize_t n;
+
+	inet_pton(AF_INET, ip, &a);
+	for (;;) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+
+		n = recvfrom(s, f, sizeof(f), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return seen;
+		/* Ethernet 14, ARP: op at 6, sender IP at 14, target at 24 */
+		if (n >= 42 && from.sll_pkttype != PACKET_OUTGOING &&
+		    f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 1 &&
+		    !memcmp(f + 28, &a, 4) && !memcmp(f + 38, &a, 4))
+			seen = true;
+	}
+}
+
+/* Pump @v until its guest's gratuitous ARP for XFER_GUEST shows on @s,
+ * for up to @ms: whether it did. */
+static bool snap_wait_garp(struct snapvm *v, int s, double ms)
+{
+	double end = now_ms() + ms;
+
+	while (!snap_garp_seen(s, XFER_GUEST)) {
+		if (now_ms() > end || v->b.done)
+			return false;
+		boot_pump(&v->b, 100);
+	}
+	return true;
+}
+
 /* A new VM in @v from @tmpl (vm_clone) or, with @tmpl NULL, from the
- * snapshot file @path (vm_restore), its netdev "n0" a tap @ifname (in the
- * calling thread's network namespace) or, with @ifname NULL, "null";
- * started, its console in @v. */
-static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path,
-		       const char *ifname)
+ * snapshot file @path (vm_restore), its netdev "n0" the tap @v->tap
+ * (fd=) or, with none, "null"; started, its console in @v. */
+static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path)
 {
 	struct vm_config cfg = VM_CONFIG_INIT;
 	struct vm_error *err = NULL;
+	char fd[16];
 	int rc;
 
 	ck_assert_int_eq(pipe2(v->b.out, O_CLOEXEC), 0);
@@ -1762,13 +1843,17 @@ static void snap_spawn(struct snapvm *v, struct vm *tmpl, const char *path,
 	v->b.st.size = sizeof(v->b.st);
 	cfg.console_fd = v->b.out[1];
 	cfg.console_in_fd = v->in[0];
+	snprintf(fd, sizeof(fd), "%d", v->tap);
 	v->b.t_start = now_ms();
 	rc = tmpl ? vm_clone(tmpl, &cfg, &v->b.vm, &err)
 		  : vm_restore(&cfg, path, -1, &v->b.vm, &err);
+	if (rc == 0) /* why a vCPU stopped, if one does (tracing: how) */
+		vm_set_log_fn(v->b.vm, log_to_stderr, NULL,
+			      snap_tracing() ? VM_LOG_INFO : VM_LOG_WARN);
 	if (rc == 0)
-		rc = vm_add_netdev(v->b.vm, ifname ? "tap" : "null", "n0",
-				   (const struct vm_prop[]){ { ifname ? "ifname" : NULL,
-							       ifname },
+		rc = vm_add_netdev(v->b.vm, v->tap ? "tap" : "null", "n0",
+				   (const struct vm_prop[]){ { v->tap ? "fd" : NULL,
+							       fd },
 							     { NULL, NULL } },
 				   &err);
 	if (rc == 0)
@@ -1785,14 +1870,17 @@ static void snap_clone_one(struct vm *tmpl, struct snapvm *v, unsigned k)
 	char ifname[16];
 
 	snprintf(ifname, sizeof(ifname), "kvcl%u", k);
-	snap_spawn(v, tmpl, NULL, ifname);
-	ck_assert_int_eq(snap_host_tap(ifname), 0);
+	v->tap = snap_tap_open(ifname);
+	ck_assert_msg(v->tap > 0, "tap %s: %s", ifname, strerror(errno));
+	snap_spawn(v, tmpl, NULL);
 }
 
 static void snap_vm_end(struct snapvm *v)
 {
 	if (v->b.vm)
 		vm_destroy(v->b.vm);
+	if (v->tap > 0)
+		close(v->tap);
 	close(v->b.out[0]);
 	close(v->b.out[1]);
 	close(v->in[0]);
@@ -1815,12 +1903,92 @@ static void snap_arp_mac(char *mac)
 	fclose(f);
 }
 
+/* A line of @path (first line only), into @buf; "" if none. */
+static const char *snap_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* For a guest that stopped printing: the NIC's counters, and each thread
+ * of this process (vCPU, I/O, UART threads among them) with its state,
+ * wait channel and the top of its kernel stack, so that a host-side wait
+ * (a futex: a lock) tells itself apart from vCPUs that still run. */
+static void snap_dump_stuck(struct snapvm *v, const char *what)
+{
+	struct vm_net_stats st = VM_NET_STATS_INIT;
+	char path[300], comm[32], stat[512], wchan[64], stack[256];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (vm_net_get_stats(v->b.vm, "net0", &st, NULL) == 0) {
+		print_net_stats(what, &st);
+		printf("# %s: %llu control commands served\n", what,
+		       (unsigned long long)st.ctrl_commands);
+	}
+	while (d && (e = readdir(d))) {
+		const char *state;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		snap_read_line(path, comm, sizeof(comm));
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+		state = strrchr(snap_read_line(path, stat, sizeof(stat)), ')');
+		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan", e->d_name);
+		snap_read_line(path, wchan, sizeof(wchan));
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stack", e->d_name);
+		snap_read_line(path, stack, sizeof(stack));
+		printf("# %s: thread %s '%s' state %.2s wchan %s stack %s\n", what,
+		       e->d_name, comm, state ? state + 1 : "?", wchan, stack);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* A clone @v (in namespace @ns) whose guest printed nothing more: does
+ * its kernel still answer its host's pings (then the stall is above it:
+ * its shell or its console), do its NIC's counters move, and what do
+ * this process's threads do (snap_dump_stuck). Back in @ns0. */
+static void snap_probe_stuck(struct snapvm *v, int ns, int ns0,
+			     const char *what)
+{
+	struct vm_net_stats a = VM_NET_STATS_INIT, b = VM_NET_STATS_INIT;
+	unsigned answered = 0;
+
+	(void)vm_net_get_stats(v->b.vm, "net0", &a, NULL);
+	if (setns(ns, CLONE_NEWNET) == 0) {
+		answered = ping_host_to(XFER_GUEST, 3);
+		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
+	}
+	(void)vm_net_get_stats(v->b.vm, "net0", &b, NULL);
+	if (v->b.done)
+		printf("# %s: the VM has stopped: %s (code %d, vCPU %u) %.0f ms after vm_clone\n",
+		       what, reason_name(v->b.st.reason), v->b.st.code,
+		       v->b.st.vcpu, v->b.t_exit - v->b.t_start);
+	printf("# %s: the guest answered %u of 3 pings from its host; during them NIC rx %llu -> %llu, tx %llu -> %llu, interrupts %llu -> %llu\n",
+	       what, answered, (unsigned long long)a.rx_packets,
+	       (unsigned long long)b.rx_packets, (unsigned long long)a.tx_packets,
+	       (unsigned long long)b.tx_packets, (unsigned long long)a.interrupts,
+	       (unsigned long long)b.interrupts);
+	snap_dump_stuck(v, what);
+}
+
 /* Each clone @c[k] (in namespace @ns[k]) gets MAC 52:54:00:12:35:<k> on
  * its NIC (vm_net_set_mac), its guest binds virtio_net again to learn it
  * ("m"), and its host's ARP entry for the guest shows that MAC once the
- * guest pinged again: its frames leave with it. TEST_SNAP_MACS=1 only:
- * once, the 9th clone's guest stopped in the re-bind and printed nothing
- * more. */
+ * guest pinged again: its frames leave with it. TEST_SNAP_MACS=1 only.
+ * (A clone's guest that stops is not the re-bind's doing: 26 re-binds
+ * ran clean nested, and the stop, a triple fault (VM_EXIT_SHUTDOWN) of
+ * vCPU 0, was seen in clones re-bound or not.) */
 static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 			    int ns0)
 {
@@ -1836,8 +2004,10 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 	}
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(mac, sizeof(mac), "52:54:00:12:35:%02x", k & 0xff);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Mc%u", k),
-				 mac);
+		printf("# snap: clone %u: waiting for its guest's re-bind\n", k);
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Mc%u", k), mac))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: re-bind");
+		ck_assert_str_eq(val, mac);
 		snap_counts(&c[k].b, &last, &pong);
 		ck_assert_msg(snap_wait_pong(&c[k], last, SNAP_ROUND_MS),
 			      "clone %u: no ping answered with its new MAC", k);
@@ -1848,6 +2018,260 @@ static void snap_clone_macs(struct snapvm *c, const int *ns, unsigned n,
 			      "clone %u: its host sees the guest at '%s', want %s",
 			      k, arp, mac);
 	}
+}
+
+/* TEST_SNAP_TRACE=1|all (development, as root in a nested L1): the L1
+ * kernel's KVM tracepoints (=1: the shutdown exits only, with the guest's
+ * RIP and the event it was delivering; =all: every exit of every guest;
+ * and every exception KVM injects) into tracefs' ring buffer, so that a
+ * clone's guest that triple-faults can be looked at: snap_trace_dump()
+ * prints its vCPU's last exits. Best effort: anything missing, a line
+ * saying so. */
+static const char *snap_trace_dir = "/sys/kernel/tracing";
+
+static int snap_trace_put(const char *file, const char *val)
+{
+	char path[256];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", snap_trace_dir, file);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static bool snap_tracing(void)
+{
+	const char *env = getenv("TEST_SNAP_TRACE");
+
+	return env && (!strcmp(env, "1") || !strcmp(env, "all"));
+}
+
+static void snap_trace_start(void)
+{
+	char path[256];
+	int rc;
+
+	if (!snap_tracing())
+		return;
+	snprintf(path, sizeof(path), "%s/trace", snap_trace_dir);
+	if (access(path, F_OK))
+		(void)mount("nodev", snap_trace_dir, "tracefs", 0, NULL);
+	rc = snap_trace_put("tracing_on", "0");
+	if (rc == 0)
+		rc = snap_trace_put("buffer_size_kb", "8192");
+	if (rc == 0)
+		rc = snap_trace_put("trace", "");
+	/* =1: only the shutdown exits (SVM_EXIT_SHUTDOWN 0x7f, VMX's
+	 * triple fault 2): next to free; =all: every exit */
+	if (rc == 0 && strcmp(getenv("TEST_SNAP_TRACE"), "all"))
+		rc = snap_trace_put("events/kvm/kvm_exit/filter",
+				    "exit_reason == 127 || exit_reason == 2");
+	if (rc == 0)
+		rc = snap_trace_put("events/kvm/kvm_exit/enable", "1");
+	if (rc == 0)
+		rc = snap_trace_put("events/kvm/kvm_inj_exception/enable", "1");
+	if (rc == 0)
+		rc = snap_trace_put("tracing_on", "1");
+	printf("# snap: L1 KVM tracepoints: %s\n", rc == 0 ? "on" : strerror(-rc));
+}
+
+/* Tracing off; from the trace, every exit line saying "shutdown" and the
+ * @back lines of the same thread before each, and every injected
+ * exception of the last @back lines. */
+static void snap_trace_dump(unsigned back)
+{
+	char path[256], **ring, line[512];
+	unsigned n = 0, cap = 200000;
+	FILE *f;
+
+	if (!snap_tracing())
+		return;
+	(void)snap_trace_put("tracing_on", "0");
+	snprintf(path, sizeof(path), "%s/trace", snap_trace_dir);
+	f = fopen(path, "r");
+	ring = calloc(cap, sizeof(*ring));
+	if (!f || !ring) {
+		printf("# snap: trace: %s\n", strerror(errno));
+		if (f)
+			fclose(f);
+		free(ring);
+		return;
+	}
+	while (n < cap && fgets(line, sizeof(line), f))
+		if (line[0] != '#')
+			ring[n++] = strdup(line);
+	fclose(f);
+	printf("# snap: trace: %u lines\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		char who[64];
+		unsigned shown = 0;
+
+		if (!ring[i] || !strstr(ring[i], "reason shutdown"))
+			continue;
+		if (sscanf(ring[i], " %63s", who) != 1)
+			continue;
+		printf("# snap: trace: the exits of %s up to its shutdown:\n", who);
+		for (unsigned j = i + 1; j-- > 0 && shown < back;)
+			if (ring[j] && !strncmp(ring[j] + strspn(ring[j], " "), who,
+						 strlen(who))) {
+				printf("#   %s", ring[j]);
+				shown++;
+			}
+	}
+	for (unsigned i = n > back * 50 ? n - back * 50 : 0; i < n; i++)
+		if (ring[i] && strstr(ring[i], "kvm_inj_exception"))
+			printf("#   %s", ring[i]);
+	for (unsigned i = 0; i < n; i++)
+		free(ring[i]);
+	free(ring);
+}
+
+/* The template of the running test (for a clone's failure report). */
+static struct snapvm *snap_tmpl;
+
+/* The kernel's lines ("[ seconds] ...") the template printed: a clone
+ * starts with the template's kernel state (a stalled RCU kthread, say). */
+static void snap_print_tmpl_kernel(void)
+{
+	const char *p = snap_tmpl ? snap_tmpl->b.text : "";
+	unsigned shown = 0;
+
+	while (*p && shown < 40) {
+		size_t n = strcspn(p, "\n");
+
+		if (*p == '[' || (n > 2 && p[0] == '\r' && p[1] == '[')) {
+			printf("# snap: template's kernel: %.*s\n", (int)n, p);
+			shown++;
+		}
+		p += n + (p[n] == '\n');
+	}
+	printf("# snap: the template printed %u kernel line(s)\n", shown);
+}
+
+/* TEST_SNAP_HOLD_S (0; development, to reproduce a clone's guest that
+ * stops): the @n clones @c (namespaces @ns) run on for that many
+ * seconds, each still counting rounds; one that stops is probed and
+ * fails the test. */
+static void snap_clones_hold(struct snapvm *c, const int *ns, unsigned n,
+			     int ns0)
+{
+	const char *env = getenv("TEST_SNAP_HOLD_S");
+	double t0 = now_ms(), end = t0 + (env ? strtod(env, NULL) : 0) * 1000,
+	       beat = t0 + 10000;
+	unsigned *r0 = calloc(n, sizeof(*r0)), last, pong;
+
+	ck_assert_ptr_nonnull(r0);
+	for (unsigned k = 0; k < n; k++)
+		snap_counts(&c[k].b, &r0[k], &pong);
+	while (now_ms() < end) {
+		for (unsigned k = 0; k < n; k++) {
+			boot_pump(&c[k].b, 10);
+			if (!c[k].b.done)
+				continue;
+			boot_print_console(&c[k].b);
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: hold");
+			snap_print_tmpl_kernel();
+			snap_trace_dump(40);
+			ck_abort_msg("clone %u stopped %.0f s into the hold", k,
+				     (now_ms() - t0) / 1000);
+		}
+		if (now_ms() > beat) {
+			printf("# snap: hold: %.0f s, all %u clones running\n",
+			       (now_ms() - t0) / 1000, n);
+			beat += 10000;
+		}
+	}
+	for (unsigned k = 0; env && k < n; k++) {
+		snap_counts(&c[k].b, &last, &pong);
+		ck_assert_msg(last > r0[k], "clone %u: no round in the hold", k);
+	}
+	free(r0);
+}
+
+/* One clone of snap_clones_churn() that stopped: what it printed, its
+ * probe, the L1 trace; the test fails. */
+static void snap_churn_check(struct snapvm *v, unsigned id, int ns, int ns0)
+{
+	if (!v->b.done)
+		return;
+	boot_print_console(&v->b);
+	snap_probe_stuck(v, ns, ns0, "snap: churn");
+	snap_print_tmpl_kernel();
+	snap_trace_dump(40);
+	ck_abort_msg("churn: clone %u stopped %.0f ms after vm_clone", id,
+		     v->b.t_exit - v->b.t_start);
+}
+
+/* TEST_SNAP_CHURN (0; development, to reproduce a clone's guest that
+ * stops soon after its start): that many more clones of the paused @t
+ * (its last round @n0), at most SNAP_CHURN_LIVE at a time, each on a
+ * tap in a namespace of its own, each answering a ping and then running
+ * SNAP_CHURN_LIFE_MS (all pumped meanwhile) before it is destroyed. */
+#define SNAP_CHURN_LIVE 5u
+#define SNAP_CHURN_LIFE_MS 20000.0
+
+static void snap_clones_churn(struct snapvm *t, unsigned n0, int ns0)
+{
+	const char *env = getenv("TEST_SNAP_CHURN");
+	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 0;
+	struct snapvm *c = calloc(SNAP_CHURN_LIVE, sizeof(*c));
+	int ns[SNAP_CHURN_LIVE];
+	unsigned id[SNAP_CHURN_LIVE], live = 0;
+	double t0 = now_ms();
+
+	ck_assert_ptr_nonnull(c);
+	for (unsigned k = 0; k < n || live; k++) {
+		unsigned slot = k % SNAP_CHURN_LIVE;
+
+		if (c[slot].b.vm) {
+			/* the slot's clone has lived its time: end it */
+			while (now_ms() - c[slot].b.t_start < SNAP_CHURN_LIFE_MS)
+				for (unsigned i = 0; i < SNAP_CHURN_LIVE; i++) {
+					if (!c[i].b.vm)
+						continue;
+					boot_pump(&c[i].b, 10);
+					snap_churn_check(&c[i], id[i], ns[i], ns0);
+				}
+			snap_vm_end(&c[slot]);
+			close(ns[slot]);
+			memset(&c[slot], 0, sizeof(c[slot]));
+			live--;
+		}
+		if (k >= n)
+			continue;
+		ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+		ns[slot] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(ns[slot], 0);
+		snap_clone_one(t->b.vm, &c[slot], k);
+		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
+		id[slot] = k;
+		live++;
+		if (!snap_wait_pong(&c[slot], n0, SNAP_ROUND_MS)) {
+			snap_churn_check(&c[slot], k, ns[slot], ns0);
+			ck_abort_msg("churn: clone %u answered no ping", k);
+		}
+		printf("# snap: churn: clone %u answered a ping %.0f ms after vm_clone\n",
+		       k, now_ms() - c[slot].b.t_start);
+	}
+	printf("# snap: churn: %u clones, each %.0f s, %u at a time, none stopped: %.0f s\n",
+	       n, SNAP_CHURN_LIFE_MS / 1000, SNAP_CHURN_LIVE,
+	       (now_ms() - t0) / 1000);
+	free(c);
+	vm_release_wait(-1);
+}
+
+/* TEST_SNAP_ANNOUNCE=off (development): the template's NIC without
+ * VIRTIO_NET_F_GUEST_ANNOUNCE (guest_announce=off), and no gratuitous
+ * ARP is asked for. */
+static bool snap_announce(void)
+{
+	const char *env = getenv("TEST_SNAP_ANNOUNCE");
+
+	return !env || strcmp(env, "off");
 }
 
 /* @n clones of the paused @t (its last round @n0), each on a tap in a
@@ -1863,6 +2287,8 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 	long tram0, tram1, priv0, priv1;
 	double t0 = now_ms(), first = 0, sum = 0;
 	char val[64], want[16];
+	unsigned garps = 0;
+	int arp;
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_nonnull(ns);
@@ -1873,29 +2299,49 @@ static void snap_clones(struct snapvm *t, unsigned n0, unsigned n, int ns0)
 		ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
 		ns[k] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		ck_assert_int_ge(ns[k], 0);
+		arp = snap_arp_sock();
 		snap_clone_one(t->b.vm, &c[k], k);
 		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
-		ck_assert_msg(snap_wait_pong(&c[k], n0, SNAP_ROUND_MS),
-			      "clone %u: no ping answered after the clone", k);
+		if (!snap_wait_pong(&c[k], n0, SNAP_ROUND_MS)) {
+			boot_print_console(&c[k].b);
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+			ck_abort_msg("clone %u: no ping answered after the clone", k);
+		}
+		/* VIRTIO_NET_S_ANNOUNCE at the clone's start: the guest's
+		 * netdev_notify_peers() (one gratuitous ARP) */
+		garps += snap_wait_garp(&c[k], arp, snap_announce() ? 5000 : 0);
+		close(arp);
 		ms = now_ms() - c[k].b.t_start;
 		first = first > ms ? first : ms;
 		sum += ms;
+		/* a line per clone: l1-run takes 120 s of silence for a wedge */
+		printf("# snap: clone %u answered a ping %.0f ms after vm_clone\n",
+		       k, ms);
 		snap_say(&c[k], "w c%u", k);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
-				 "template");
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Wc%u", k),
+			   "template"))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+		ck_assert_str_eq(val, "template");
 	}
 	for (unsigned k = 0; k < n; k++)
 		snap_say(&c[k], "r c%u", k);
 	for (unsigned k = 0; k < n; k++) {
 		snprintf(want, sizeof(want), "c%u", k);
-		ck_assert_str_eq(snap_wait(&c[k], val, sizeof(val), "Rc%u", k),
-				 want);
+		if (strcmp(snap_wait(&c[k], val, sizeof(val), "Rc%u", k), want))
+			snap_probe_stuck(&c[k], ns[k], ns0, "snap: clone");
+		ck_assert_str_eq(val, want);
 	}
 	snap_ram_kib(&tram1, &priv1);
 	printf("# snap: %u clones of a 2-vCPU guest, each pinging on its own tap: vm_clone -> a ping answered %.0f ms mean, %.0f ms max; all in %.0f ms\n",
 	       n, sum / n, first, now_ms() - t0);
-	/* Off by default: in one run of ten re-binds, one clone's guest
-	 * stopped for good in the re-bind (not understood yet). */
+	printf("# snap: %u of %u clones' guests sent a gratuitous ARP (VIRTIO_NET_S_ANNOUNCE)\n",
+	       garps, n);
+	ck_assert_uint_eq(garps, snap_announce() ? n : 0);
+	snap_clones_hold(c, ns, n, ns0);
+	/* TEST_SNAP_MACS=1 only, ~1.2 s per clone nested (10: ~12 s): off
+	 * while a clone's guest now and then triple-faults (VM_EXIT_SHUTDOWN,
+	 * re-bound or not; snap_probe_stuck() says so), which more clone
+	 * time would only expose more. */
 	if (getenv("TEST_SNAP_MACS") && !strcmp(getenv("TEST_SNAP_MACS"), "1")) {
 		t0 = now_ms();
 		snap_clone_macs(c, ns, n, ns0);
@@ -1927,15 +2373,22 @@ static void snap_restore_child(const char *path, struct snapvm *v)
 	struct vm_error *err = NULL;
 	struct vm *vm = NULL;
 	double t0 = now_ms();
-	int rc;
+	char fd[16];
+	int rc, tap;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	cfg.console_fd = v->b.out[1];
 	cfg.console_in_fd = v->in[0];
+	tap = snap_tap_open(SNAP_TAP);
+	if (tap < 0) {
+		printf("# snap: restore child: tap %s: %s\n", SNAP_TAP, strerror(errno));
+		_exit(3);
+	}
+	snprintf(fd, sizeof(fd), "%d", tap);
 	rc = vm_restore(&cfg, path, -1, &vm, &err);
 	if (rc == 0)
 		rc = vm_add_netdev(vm, "tap", "n0",
-				   (const struct vm_prop[]){ { "ifname", SNAP_TAP },
+				   (const struct vm_prop[]){ { "fd", fd },
 							     { NULL, NULL } },
 				   &err);
 	if (rc == 0)
@@ -1946,10 +2399,6 @@ static void snap_restore_child(const char *path, struct snapvm *v)
 	}
 	printf("# snap: restore child %d: vm_restore + vm_start %.0f ms\n",
 	       (int)getpid(), now_ms() - t0);
-	if (snap_host_tap(SNAP_TAP) < 0) {
-		printf("# snap: restore child: tap %s: %s\n", SNAP_TAP, strerror(errno));
-		_exit(3);
-	}
 	rc = vm_wait(vm, &st, (int)(2 * BOOT_TIMEOUT_MS));
 	vm_destroy(vm);
 	vm_release_wait(-1);
@@ -1968,7 +2417,8 @@ static void snap_restore(struct snapvm *t, unsigned n1, int tcp)
 	unsigned pong, last;
 	double t0;
 	pid_t pid;
-	int st, rc;
+	int st, rc, arp;
+	bool garp;
 	ssize_t sent;
 
 	snprintf(path, sizeof(path), "%s/test-linux-snap-%d", tmp ? tmp : "/tmp",
@@ -1981,12 +2431,15 @@ static void snap_restore(struct snapvm *t, unsigned n1, int tcp)
 	vm_destroy(t->b.vm);
 	t->b.vm = NULL;
 	vm_release_wait(-1); /* the tap's name is free again */
+	arp = snap_arp_sock();
 	fflush(stdout);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		snap_restore_child(path, t);
 	pong = snap_wait_pong(t, n1, 2 * SNAP_ROUND_MS);
+	garp = pong && snap_wait_garp(t, arp, 5000);
+	close(arp);
 	unlink(path);
 	snprintf(want, sizeof(want), "@@C%u ", n1 + 1);
 	ck_assert_msg(strstr(t->b.text, want),
@@ -1994,6 +2447,10 @@ static void snap_restore(struct snapvm *t, unsigned n1, int tcp)
 	ck_assert_msg(pong, "restored: no ping answered after round %u", n1);
 	ck_assert_msg(!strstr(strstr(t->b.text, "@@INIT@@") + 1, "@@INIT@@"),
 		      "restored: the guest booted again");
+	printf("# snap: restored guest's gratuitous ARP (VIRTIO_NET_S_ANNOUNCE): %s\n",
+	       garp ? "seen" : "NOT seen");
+	ck_assert_msg(garp == snap_announce(),
+		      "restored: gratuitous ARP from the guest: %d", garp);
 	/* The host's socket never saw the tap go: what it sends now reaches
 	 * the restored guest's socket, which is the one it talked to. */
 	sent = send(tcp, "after\n", 6, MSG_NOSIGNAL);
@@ -2045,14 +2502,26 @@ START_TEST(test_linux_clone_snapshot_restore)
 	ck_assert_int_ge(ns0, 0);
 	t = calloc(1, sizeof(*t));
 	ck_assert_ptr_nonnull(t);
+	snap_tmpl = t;
 	ck_assert_int_eq(pipe2(t->in, O_CLOEXEC), 0);
 	nic_tap = SNAP_TAP;
 	boot_in_fd = t->in[0];
+	if (!snap_announce())
+		nic_props = (const struct vm_prop[]){ { "guest_announce", "off" },
+						      { NULL, NULL } };
+	snap_trace_start();
 	boot_start(&t->b, "snap", bzimage, 2, 0, SNAP_CMDLINE);
+	if (!getenv("VERBOSE")) /* why its vCPU stopped, if one does */
+		vm_set_log_fn(t->b.vm, log_to_stderr, NULL, VM_LOG_WARN);
 	nic_tap = NULL;
+	nic_props = NULL;
 	boot_in_fd = 0;
 	ck_assert_int_eq(snap_host_tap(SNAP_TAP), 0);
 	pong = snap_wait_pong(t, 0, BOOT_TIMEOUT_MS);
+	if (!pong && t->b.done)
+		printf("# snap: the template has stopped: %s (code %d, vCPU %u) %.0f ms after vm_start\n",
+		       reason_name(t->b.st.reason), t->b.st.code, t->b.st.vcpu,
+		       t->b.t_exit - t->b.t_start);
 	if (!pong)
 		boot_print_console(&t->b);
 	ck_assert_msg(pong, "snap: the guest never pinged the host");
@@ -2060,14 +2529,16 @@ START_TEST(test_linux_clone_snapshot_restore)
 	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_eq(connect(tcp, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_eq(send(tcp, "before\n", 7, MSG_NOSIGNAL), 7);
-	printf("# snap: guest up, pinging, TCP connected after %.0f ms\n",
-	       now_ms() - t0);
+	printf("# snap: guest up, pinging, TCP connected after %.0f ms; kernel text at %s\n",
+	       now_ms() - t0,
+	       marker(&t->b, "STEXT") ? marker(&t->b, "STEXT") : "?");
 
 	ck_assert_int_eq(vm_pause(t->b.vm, &err), 0);
 	boot_pump(&t->b, 200);
 	snap_counts(&t->b, &n0, &pong);
 	if (clones)
 		snap_clones(t, n0, clones, ns0);
+	snap_clones_churn(t, n0, ns0);
 	ck_assert_int_eq(vm_resume(t->b.vm, &err), 0);
 	ck_assert_msg(snap_wait_pong(t, n0, SNAP_ROUND_MS),
 		      "template: no ping answered after the resume");
@@ -2081,6 +2552,7 @@ START_TEST(test_linux_clone_snapshot_restore)
 	printf("# snap: whole test %.0f ms\n", now_ms() - t0);
 	snap_vm_end(t);
 	free(t);
+	snap_tmpl = NULL;
 	close(ns0);
 }
 END_TEST
@@ -2126,7 +2598,7 @@ START_TEST(test_linux_vmgenid_clone_and_restore_reseed)
 	rounds(&v[0].b, 'G', "0", &n0, &hit);
 	ck_assert_int_eq(vm_snapshot(v[0].b.vm, path, -1, 0, &err), 0);
 	for (unsigned k = 1; k <= clones + 1; k++) {
-		snap_spawn(&v[k], k <= clones ? v[0].b.vm : NULL, path, NULL);
+		snap_spawn(&v[k], k <= clones ? v[0].b.vm : NULL, path);
 		hit = wait_round(&v[k], 'G', "1", n0, 2 * SNAP_ROUND_MS);
 		printf("# vmgenid: %s %u: reseed logged %s (%.0f ms after its vm_start)\n",
 		       k <= clones ? "clone" : "restored VM", k,
@@ -2242,7 +2714,9 @@ int main(void)
 		tc = tcase_create("net");
 		tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
 		tcase_add_test(tc, test_linux_clone_snapshot_restore);
-		tcase_add_test(tc, test_linux_vmgenid_clone_and_restore_reseed);
+		/* =clone: that one alone (reproducing a clone's stop) */
+		if (strcmp(getenv("TEST_LINUX_ISSUE12"), "clone"))
+			tcase_add_test(tc, test_linux_vmgenid_clone_and_restore_reseed);
 		suite_add_tcase(s, tc);
 		return check_run(s);
 	}

@@ -9,7 +9,9 @@
  * and restore: a paused guest written to a file, destroyed, restored in a
  * new process (fork) goes on counting where it was (the two consoles
  * together are one unbroken sequence); a corrupted, truncated, foreign or
- * other-host snapshot is refused with its message, nothing leaks. Clone:
+ * other-host snapshot is refused with its message, nothing leaks; two
+ * snapshots of one pause, 300 ms apart, are the same bytes (the clocks
+ * stand still at the pause). Clone:
  * clones of a paused template each go on from the template's last number
  * on their own while the template stays frozen; the template cannot be
  * resumed while they live and can afterwards; a vhost-user netdev is
@@ -433,6 +435,60 @@ static void snapshot_restore_in_child(uint32_t vcpus)
 	free(c);
 }
 
+/* The whole file at @path, into a malloc'd buffer (*len bytes). */
+static char *read_whole(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* A paused VM stands still, its clocks too: two snapshots of it, 300 ms
+ * apart, are the same bytes (the KVM clock and each vCPU's TSC as they
+ * were when it paused), so a clone made late in a pause does not see
+ * its guest's time leap by the time the template sat paused. */
+static void snapshots_of_one_pause_match(uint32_t vcpus)
+{
+	struct counter *c = counter_start(vcpus, 0);
+	char path[2][4200], *a, *b;
+	size_t la, lb, at = 0;
+
+	snap_path(path[0], sizeof(path[0]), "pause-a");
+	snap_path(path[1], sizeof(path[1]), "pause-b");
+	counter_wait_lines(c, 0, 5);
+	pause_ok(c->vm);
+	snapshot_ok(c->vm, path[0]);
+	usleep(300 * 1000);
+	snapshot_ok(c->vm, path[1]);
+	a = read_whole(path[0], &la);
+	b = read_whole(path[1], &lb);
+	unlink(path[0]);
+	unlink(path[1]);
+	while (at < la && at < lb && a[at] == b[at])
+		at++;
+	ck_assert_msg(la == lb && at == la,
+		      "two snapshots of one pause differ (%zu and %zu bytes, first difference at byte %zu)",
+		      la, lb, at);
+	free(a);
+	free(b);
+	counter_end(c);
+}
+
+START_TEST(test_snapshots_of_one_pause_match)
+{
+	snapshots_of_one_pause_match(2);
+}
+END_TEST
+
 START_TEST(test_snapshot_restore_in_new_process)
 {
 	snapshot_restore_in_child(1);
@@ -759,6 +815,7 @@ int main(void)
 	tcase_add_test(tc, test_snapshot_restore_in_new_process);
 	tcase_add_test(tc, test_snapshot_restore_two_vcpus);
 	tcase_add_test(tc, test_snapshot_errors);
+	tcase_add_test(tc, test_snapshots_of_one_pause_match);
 	tcase_add_test(tc, test_clone_goes_on_from_the_template);
 	tcase_add_test(tc, test_clone_two_vcpus);
 	tcase_add_test(tc, test_snapshot_restore_with_nic);

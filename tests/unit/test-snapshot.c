@@ -16,6 +16,7 @@
 
 #include "arch/x86/acpi-pm.h"
 #include "arch/x86/acpi.h"
+#include "arch/x86/pc-ports.h"
 #include "arch/x86/rtc.h"
 #include "arch/x86/uart8250.h"
 #include "arch/x86/vmgenid.h"
@@ -371,6 +372,39 @@ START_TEST(test_uart_round_trip)
 }
 END_TEST
 
+/* A THRE interrupt pending at the save (ETBEI on, the guest has not read
+ * IIR yet): the loaded UART raises its line again, once, and the guest's
+ * IIR read then finds THRI and lets it drop, as on the saved one. */
+START_TEST(test_uart_pending_interrupt_raised_after_load)
+{
+	struct uart_rig *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct snap_rec rec;
+	struct snap_w w;
+
+	uart_rig_init(a);
+	uart_rig_init(b);
+	io_wr(&a->pio, 0x3fc, 0x08);           /* OUT2 */
+	io_wr(&a->pio, 0x3f9, 0x02);           /* ETBEI: THRE pending */
+	ck_assert_int_eq(a->irq.level[4], 1);
+	SAVE_ONE(&w, &rec, uart8250_save(&a->u, &w));
+	ck_assert_int_eq(uart8250_load(&b->u, &rec, NULL), 0);
+	snap_w_fini(&w);
+	ck_assert_int_eq(b->irq.level[4], 1);
+	ck_assert_uint_eq(b->irq.raised[4], 1);
+	ck_assert_uint_eq(io_rd(&b->pio, 0x3fa) & 0x0f, 0x02); /* THRI */
+	ck_assert_int_eq(b->irq.level[4], 0);
+	/* nothing pending: the load leaves the line low */
+	SAVE_ONE(&w, &rec, uart8250_save(&b->u, &w));
+	ck_assert_int_eq(uart8250_load(&a->u, &rec, NULL), 0);
+	snap_w_fini(&w);
+	ck_assert_int_eq(a->irq.level[4], 0);
+	uart_rig_fini(a);
+	uart_rig_fini(b);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_uart_refuses_out_of_range_fifo)
 {
 	struct uart_rig *b = calloc(1, sizeof(*b));
@@ -391,6 +425,93 @@ START_TEST(test_uart_refuses_out_of_range_fifo)
 	ck_assert_uint_eq(io_rd(&b->pio, 0x3fd), 0x60); /* unchanged */
 	snap_w_fini(&w);
 	uart_rig_fini(b);
+	free(b);
+}
+END_TEST
+
+/* ---- i8042 ---- */
+
+struct kbc_rig {
+	struct iomap pio;
+	struct i8042 k;
+	int exits;
+};
+
+static void kbc_exit(void *opaque, int reason, int code)
+{
+	struct kbc_rig *g = opaque;
+
+	(void)code;
+	ck_assert_int_eq(reason, VM_EXIT_RESET);
+	g->exits++;
+}
+
+static void kbc_rig_init(struct kbc_rig *g)
+{
+	ck_assert_int_eq(iomap_init(&g->pio, "pio"), 0);
+	i8042_init(&g->k, kbc_exit, g);
+	ck_assert_int_eq(iomap_add(&g->pio, I8042_DATA_PORT, 1, &i8042_data_ops,
+				   &g->k, "i8042", NULL), 0);
+	ck_assert_int_eq(iomap_add(&g->pio, I8042_CMD_PORT, 1, &i8042_cmd_ops,
+				   &g->k, "i8042", NULL), 0);
+}
+
+static void kbc_rig_fini(struct kbc_rig *g)
+{
+	i8042_fini(&g->k);
+	iomap_fini(&g->pio);
+}
+
+static int kbc_load_cb(void *dev, const struct snap_rec *rec,
+		       struct vm_error **errp)
+{
+	return i8042_load(dev, rec, errp);
+}
+
+/* A guest's CTR, the self test's answer not read yet and a "write output
+ * port" waiting for its data byte: the loaded controller shows the same
+ * status, hands out the same byte, keeps the CTR and resets the VM on the
+ * data byte the saved one was waiting for. Short, long, newer and
+ * out-of-range records are refused, leaving it as reset. */
+START_TEST(test_i8042_round_trip)
+{
+	struct kbc_rig *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct vm_error *err = NULL;
+	struct snap_rec rec, bad;
+	uint8_t odd[8];
+	struct snap_w w;
+
+	kbc_rig_init(a);
+	kbc_rig_init(b);
+	io_wr(&a->pio, I8042_CMD_PORT, 0x60);   /* write CTR */
+	io_wr(&a->pio, I8042_DATA_PORT, 0x45);
+	io_wr(&a->pio, I8042_CMD_PORT, 0xaa);   /* self test: 0x55 waits */
+	io_wr(&a->pio, I8042_CMD_PORT, 0xd1);   /* output port: data next */
+	SAVE_ONE(&w, &rec, i8042_save(&a->k, &w));
+	check_bad_records(&rec, kbc_load_cb, &b->k);
+	ck_assert_uint_le(rec.len, sizeof(odd));
+	memcpy(odd, rec.data, rec.len);
+	odd[3] = 0x42;                          /* no such waiting command */
+	bad = rec;
+	bad.data = odd;
+	ck_assert_int_eq(i8042_load(&b->k, &bad, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(vm_error_message(err), "i8042"));
+	vm_error_free(err);
+	ck_assert_uint_eq(io_rd(&b->pio, I8042_CMD_PORT) & 0x09, 0); /* as reset */
+	ck_assert_int_eq(i8042_load(&b->k, &rec, NULL), 0);
+	snap_w_fini(&w);
+	ck_assert_uint_eq(io_rd(&b->pio, I8042_CMD_PORT),
+			  io_rd(&a->pio, I8042_CMD_PORT));
+	ck_assert_uint_eq(io_rd(&b->pio, I8042_CMD_PORT) & 0x09, 0x09); /* OBF, CMD */
+	io_wr(&b->pio, I8042_DATA_PORT, 0xfe);  /* bit 0 clear: reset */
+	ck_assert_int_eq(b->exits, 1);
+	ck_assert_uint_eq(io_rd(&b->pio, I8042_DATA_PORT), 0x55);
+	io_wr(&b->pio, I8042_CMD_PORT, 0x20);   /* read CTR */
+	ck_assert_uint_eq(io_rd(&b->pio, I8042_DATA_PORT), 0x45);
+	ck_assert_int_eq(a->exits, 0);
+	kbc_rig_fini(a);
+	kbc_rig_fini(b);
+	free(a);
 	free(b);
 }
 END_TEST
@@ -618,6 +739,8 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(td, test_uart_round_trip);
 	tcase_add_test(td, test_uart_refuses_out_of_range_fifo);
+	tcase_add_test(td, test_uart_pending_interrupt_raised_after_load);
+	tcase_add_test(td, test_i8042_round_trip);
 	tcase_add_test(td, test_rtc_round_trip);
 	tcase_add_test(td, test_acpi_pm_round_trip);
 	tcase_add_test(td, test_acpi_pm_version_1_record_loads);

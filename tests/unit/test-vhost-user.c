@@ -178,6 +178,7 @@ static struct net_vm t;
 #define STD_OFFER                                                             \
 	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) |                    \
 	 BIT(VIRTIO_NET_F_STATUS) | BIT(VIRTIO_NET_F_CTRL_VQ) |               \
+	 BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |                                   \
 	 BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_MRG_RXBUF) |                 \
 	 BIT(VIRTIO_RING_F_EVENT_IDX))
 #define STD_PROTOCOL                                                          \
@@ -505,8 +506,9 @@ static void check_rings_and_reset(void)
 	struct stat st;
 	uint64_t f;
 
-	/* the offer: what the device does and the backend can (no
-	 * INDIRECT_DESC, no offloads: the backend has none) */
+	/* the offer: what the device does (the control queue is ours, so
+	 * GUEST_ANNOUNCE too) and the backend can (no INDIRECT_DESC, no
+	 * offloads: the backend has none) */
 	f = net_vm_probe(&t, ~0ull, 5);
 	ck_assert_uint_eq(f, STD_OFFER);
 	expect_seq(at, (const uint32_t[]){ VHU_SET_FEATURES, VHU_SET_MEM_TABLE }, 2);

@@ -83,6 +83,17 @@ static void setup(void)
 	wire = sock_netdev_wire(vm, "s0");
 }
 
+/* The fixture's VM destroyed and built again with @dev_props, realized,
+ * the function found and the wire taken. */
+static void rebuild_vm(const struct vm_prop *dev_props)
+{
+	vm_destroy(vm);
+	build_vm(dev_props);
+	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
+	find_device();
+	wire = sock_netdev_wire(vm, "s0");
+}
+
 static void teardown(void)
 {
 	vm_destroy(vm); /* unrealizes the device, frees the machine */
@@ -137,6 +148,13 @@ static struct vm_net_stats net_stats(void)
 	return st;
 }
 
+/* The config's status field (§5.1.4) as the driver reads it. */
+static unsigned net_status(void)
+{
+	return virtio_bar_rd(&vbar, VIO_PCI_DEVICE_OFF +
+			     offsetof(struct virtio_net_config, status), 2);
+}
+
 /* Post a tx chain header + @len bytes of @frame and kick through the
  * notify region (the exit path). */
 static void tx_post(const void *frame, uint32_t len)
@@ -164,6 +182,7 @@ START_TEST(test_vnet_identity_features_and_config)
 				     BIT(VIRTIO_NET_F_STATUS) |
 				     BIT(VIRTIO_NET_F_MRG_RXBUF) |
 				     BIT(VIRTIO_NET_F_CTRL_VQ) |
+				     BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |
 				     BIT(VIRTIO_RING_F_EVENT_IDX) |
 				     BIT(VIRTIO_RING_F_INDIRECT_DESC));
 	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 3);
@@ -346,7 +365,8 @@ START_TEST(test_vnet_ctrl_commands)
 	ck_assert_uint_eq(ctrl("\x00\x01\x00", 3), VIRTIO_NET_OK); /* allmulti */
 	ck_assert_uint_eq(ctrl("\x01\x01\x52\x54\x00\x00\x00\x01", 8),
 			  VIRTIO_NET_OK); /* MAC_ADDR_SET */
-	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_OK); /* ANNOUNCE_ACK */
+	/* ANNOUNCE_ACK with no announcement asked for (as QEMU) */
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
 	/* MQ was not offered (1 pair): VQ_PAIRS_SET is refused. */
 	ck_assert_uint_eq(ctrl("\x04\x00\x01\x00", 4), VIRTIO_NET_ERR);
 	ck_assert_uint_eq(ctrl("\x77\x00", 2), VIRTIO_NET_ERR);
@@ -973,14 +993,10 @@ END_TEST
  * its control queue. */
 START_TEST(test_vnet_ctrl_queue_is_2_without_mq)
 {
-	vm_destroy(vm);
 	sock_knob.queues = 2;
-	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
-					   { "mq", "on" }, { "queues", "2" },
-					   { NULL, NULL } });
-	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
-	find_device();
-	wire = sock_netdev_wire(vm, "s0");
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "mq", "on" }, { "queues", "2" },
+					     { NULL, NULL } });
 	ck_assert_uint_eq(virtio_bar_rd(&vbar, CC(num_queues), 2), 5);
 	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_MQ));
 	ck_assert_uint_eq(ctrl("\x00\x00\x01", 3), VIRTIO_NET_OK);
@@ -999,13 +1015,9 @@ START_TEST(test_vnet_tx_poll_window_takes_frames_without_kicks)
 	uint8_t frame[60], got[128];
 	uint32_t id, len;
 
-	vm_destroy(vm);
-	build_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
-					   { "poll-us", "400000" },
-					   { NULL, NULL } });
-	ck_assert_int_eq(vm_realize_objects(vm, NULL), 0);
-	find_device();
-	wire = sock_netdev_wire(vm, "s0");
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "poll-us", "400000" },
+					     { NULL, NULL } });
 	linux_probe(LINUX_FEATURES);
 	memset(frame, 0x11, sizeof(frame));
 	tx_post(frame, sizeof(frame));
@@ -1053,6 +1065,7 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	struct snap_w w;
 	struct vm *b;
 	uint32_t id, len;
+	unsigned msis0;
 	int wire_b, rc;
 
 	linux_probe(LINUX_FEATURES);
@@ -1080,6 +1093,7 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	machine_pci(mb)->cfg.irq = &rec.sink;
 	ck_assert_int_eq(vm_realize_objects(b, NULL), 0);
 	memcpy(machine_mem(mb)->base, machine_mem(mach)->base, 64 * MiB);
+	msis0 = msis();
 	rc = device_load(vm_obj_find(b, "net0"), &ix, 0, &err);
 	ck_assert_msg(rc == 0, "device_load: %s", vm_error_message(err));
 
@@ -1094,6 +1108,13 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	ck_assert_mem_eq(mac, mac2, 6);
 	ck_assert_uint_eq(virtio_drv_get_status(&vd) & VIRTIO_CONFIG_S_DRIVER_OK,
 			  VIRTIO_CONFIG_S_DRIVER_OK);
+	/* §5.1.6.5.4: the loaded device asks the guest to announce itself
+	 * (a config interrupt on the vector the driver gave, 0x40); the
+	 * driver's ack clears it. */
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
+	ck_assert(wait_msis(msis0));
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_OK);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
 	frame[0] = 0x77;
 	tx_post(frame, sizeof(frame));
 	virtio_drv_kick(&vd, TXQ);
@@ -1111,6 +1132,154 @@ START_TEST(test_vnet_state_round_trip_with_driver)
 	snap_w_fini(&w);
 	vm_destroy(b);
 	gm.gm = *machine_mem(mach);
+}
+END_TEST
+
+/* ---- Linux's virtio_net unbind + bind, over and over (issue 12) ---- */
+
+static int flood_on;
+
+/* Frames towards the guest until flood_on is 0. */
+static void *rx_flood_on(void *arg)
+{
+	uint8_t f[200];
+
+	memset(f, 0xab, sizeof(f));
+	while (__atomic_load_n(&flood_on, __ATOMIC_ACQUIRE))
+		if (write(wire, f, sizeof(f)) < 0)
+			usleep(100);
+	return arg;
+}
+
+/* virtnet_remove(): virtio_reset_device() (status 0, then read until it
+ * is 0: vp_reset), vp_del_vqs() (each queue's vector NO_VECTOR, the
+ * config vector too, free_irq masks, pci_free_irq_vectors turns MSI-X
+ * off). */
+static void linux_unbind(void)
+{
+	unsigned cap = mock_pci_find_cap(&drv, slot, PCI_CAP_ID_MSIX, 0);
+
+	virtio_drv_set_status(&vd, 0);
+	ck_assert_uint_eq(virtio_drv_get_status(&vd), 0);
+	for (uint16_t q = 0; q < 3; q++) {
+		virtio_bar_wr(&vbar, CC(queue_select), q, 2);
+		virtio_bar_wr(&vbar, CC(queue_msix_vector), VIRTIO_MSI_NO_VECTOR, 2);
+	}
+	virtio_bar_wr(&vbar, CC(msix_config), VIRTIO_MSI_NO_VECTOR, 2);
+	for (unsigned v = 0; v <= 3; v++)
+		mock_pci_msix_set(&drv, slot, v, 0xfee00000, 0x40 + v, 1);
+	mock_pci_cfg_write(&drv, slot, cap + PCI_MSIX_FLAGS, 0, 2);
+}
+
+/* The guest binds virtio_net again and again (what test-linux's
+ * TEST_SNAP_MACS does to learn a clone's MAC) while the host floods its
+ * receive queue and it sends: every round the reset completes (status
+ * reads 0), the device comes back with every queue and vector routed,
+ * a frame leaves and frames arrive. */
+START_TEST(test_vnet_rebind_loop_during_traffic)
+{
+	uint8_t frame[60], got[256];
+	uint32_t id, len;
+	pthread_t t;
+
+	__atomic_store_n(&flood_on, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_create(&t, NULL, rx_flood_on, NULL), 0);
+	for (unsigned round = 0; round < 40; round++) {
+		linux_probe(LINUX_FEATURES);
+		ck_assert_uint_eq(fake_nr_bound(), 4); /* config + 3 queues */
+		for (unsigned i = 0; i < 8; i++)
+			vring_drv_publish(&ring[RXQ], vring_drv_add_chain(&ring[RXQ],
+				(const struct vring_drv_buf[]){
+					{ guest_alloc(&gm, 1526, 16), 1526, true } }, 1));
+		kvm_kick(RXQ);
+		memset(frame, 0x10 + (round & 0x3f), sizeof(frame));
+		tx_post(frame, sizeof(frame));
+		kvm_kick(TXQ);
+		ck_assert_msg(wait_used(&ring[TXQ], &id, &len),
+			      "round %u: the frame never left", round);
+		ck_assert_msg(wait_used(&ring[RXQ], &id, &len),
+			      "round %u: nothing received", round);
+		while (!wire_quiet(0))
+			ck_assert_int_gt(read(wire, got, sizeof(got)), 0);
+		linux_unbind();
+		ck_assert_uint_eq(fake_nr_bound(), 0);
+	}
+	__atomic_store_n(&flood_on, 0, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+}
+END_TEST
+
+/* ---- announcements (§5.1.6.5.4, issue 12) ---- */
+
+/* vm_net_set_mac() with GUEST_ANNOUNCE negotiated: the status shows
+ * ANNOUNCE next to LINK_UP, config_generation moves and the config vector
+ * fires; the driver's ANNOUNCE_ACK clears the bit (a second ack is an
+ * error); a device reset clears a pending one. */
+START_TEST(test_vnet_announce_on_new_mac_until_acked)
+{
+	unsigned gen, before;
+
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	gen = virtio_bar_rd(&vbar, CC(config_generation), 1);
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:cc", NULL), 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
+	ck_assert_uint_ne(virtio_bar_rd(&vbar, CC(config_generation), 1), gen);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(__atomic_load_n(&rec.last_data, __ATOMIC_ACQUIRE),
+			  0x40); /* the config vector */
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_OK);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
+	ck_assert_uint_eq(ctrl("\x03\x01", 2), VIRTIO_NET_ERR); /* no such cmd */
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:cd", NULL), 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE);
+	virtio_drv_set_status(&vd, 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	linux_probe(LINUX_FEATURES);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+}
+END_TEST
+
+/* No announcement without the feature: a driver that did not take it,
+ * and a device with guest_announce=off (QEMU's property), which does not
+ * offer it; vm_net_set_mac() still raises the config interrupt. Nor
+ * before DRIVER_OK. */
+START_TEST(test_vnet_announce_needs_the_feature)
+{
+	unsigned before;
+
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:01", NULL), 0);
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	linux_probe(LINUX_FEATURES & ~BIT(VIRTIO_NET_F_GUEST_ANNOUNCE));
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:02", NULL), 0);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+	ck_assert_uint_eq(ctrl("\x03\x00", 2), VIRTIO_NET_ERR);
+
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "guest_announce", "off" },
+					     { NULL, NULL } });
+	ck_assert_uint_eq(virtio_drv_device_features(&vd) &
+			  BIT(VIRTIO_NET_F_GUEST_ANNOUNCE), 0);
+	linux_probe(LINUX_FEATURES);
+	before = msis();
+	ck_assert_int_eq(vm_net_set_mac(vm, "net0", "52:54:00:aa:bb:03", NULL), 0);
+	ck_assert(wait_msis(before));
+	ck_assert_uint_eq(net_status(), VIRTIO_NET_S_LINK_UP);
+}
+END_TEST
+
+/* GUEST_ANNOUNCE goes with the control queue (§5.1.3.1). */
+START_TEST(test_vnet_announce_not_offered_without_ctrl_vq)
+{
+	rebuild_vm((const struct vm_prop[]){ { "netdev", "s0" }, { "id", "net0" },
+					     { "ctrl_vq", "off" }, { NULL, NULL } });
+	ck_assert_uint_eq(virtio_drv_device_features(&vd) &
+			  (BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) |
+			   BIT(VIRTIO_NET_F_CTRL_VQ)), 0);
 }
 END_TEST
 
@@ -1138,6 +1307,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_rx_backend_errors_back_off_then_link_down);
 	tcase_add_test(tc, test_vnet_host_sets_link);
 	tcase_add_test(tc, test_vnet_host_sets_mac);
+	tcase_add_test(tc, test_vnet_announce_on_new_mac_until_acked);
+	tcase_add_test(tc, test_vnet_announce_needs_the_feature);
+	tcase_add_test(tc, test_vnet_announce_not_offered_without_ctrl_vq);
 	tcase_add_test(tc, test_vnet_ctrl_queue_is_2_without_mq);
 	tcase_add_test(tc, test_vnet_tx_poll_window_takes_frames_without_kicks);
 	suite_add_tcase(s, tc);
@@ -1148,6 +1320,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_vnet_masked_vector_pends_and_unmask_delivers_once);
 	tcase_add_test(tc, test_vnet_vector_rewrite_reroutes);
 	tcase_add_test(tc, test_vnet_reset_during_traffic_leaves_nothing_routed);
+	tcase_add_test(tc, test_vnet_rebind_loop_during_traffic);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("offload");
 	tcase_add_checked_fixture(tc, setup_offload, teardown);

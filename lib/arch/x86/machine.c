@@ -447,15 +447,22 @@ void machine_stop(struct machine *m)
 
 int machine_pause(struct machine *m)
 {
+	int r;
+
 	if (!m->started)
 		return -EINVAL;
-	return hv_vcpus_pause(&m->vcpus);
+	r = hv_vcpus_pause(&m->vcpus);
+	if (r == 0) /* a save of this pause has the clocks as they are now */
+		hv_time_freeze(&m->vcpus);
+	return r;
 }
 
 void machine_resume(struct machine *m)
 {
-	if (m->started)
+	if (m->started) {
+		hv_time_thaw(&m->vcpus);
 		hv_vcpus_resume(&m->vcpus);
+	}
 }
 
 int machine_wait(struct machine *m, struct vm_status *st, int timeout_ms)

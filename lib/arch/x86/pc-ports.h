@@ -51,6 +51,18 @@ extern const struct iomap_ops i8042_cmd_ops;  /* 0x64, 1 port */
 void i8042_init(struct i8042 *k, x86_exit_fn *exit, void *opaque);
 void i8042_fini(struct i8042 *k);
 
+/* i8042-state.c: the controller's registers as snapshot record "I842";
+ * load refuses a short, long, newer or out-of-range record (-EBADMSG,
+ * -ENOTSUP) and leaves the controller as it was. Any thread; both take
+ * ->lock. */
+#define I8042_SNAP_TAG SNAP_TAG('I', '8', '4', '2')
+struct snap_w;
+struct snap_rec;
+struct vm_error;
+void i8042_save(struct i8042 *k, struct snap_w *w);
+int __must_check i8042_load(struct i8042 *k, const struct snap_rec *rec,
+			    struct vm_error **errp);
+
 struct pc_ports {
 	x86_exit_fn *exit;
 	void *opaque;

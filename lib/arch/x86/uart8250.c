@@ -606,13 +606,19 @@ int uart8250_load(struct uart8250 *u, const struct snap_rec *rec,
 	u->dll = r[8];
 	u->dlm = r[9];
 	u->thr_ipending = r[10] != 0;
-	u->irq_level = r[11] != 0;
 	memcpy(u->rx, rx, nrx);
 	u->rx_head = 0;
 	u->rx_count = nrx;
 	memcpy(u->tx_fifo, tx, ntx);
 	u->tx_head = 0;
 	u->tx_count = ntx;
+	/* The line as the registers say (r[11], the saved level, agrees
+	 * unless the record was edited), set whatever it was: the irqchip
+	 * of a new VM starts with this source's line low, and an interrupt
+	 * the guest has not serviced yet (THRE, received data) must reach
+	 * it again rather than wait for an edge that never comes. */
+	u->irq_level = -1;
+	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return 0;
 }

@@ -63,7 +63,7 @@ struct uart8250 {
 	/* registers, guarded by ->lock */
 	uint8_t ier, iir, lcr, mcr, lsr, msr, scr, fcr, dll, dlm;
 	int thr_ipending;
-	int irq_level;
+	int irq_level;               /* the line as last driven; -1: unknown */
 	uint8_t rx[UART8250_FIFO];
 	unsigned rx_head, rx_count;
 	unsigned out_errors;
@@ -104,8 +104,10 @@ size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
 
 /* Snapshot state (lib/snapshot/format.h, tag "UART"): the registers and
  * both FIFOs, not the host side (fds, callback, thread). Save on a paused
- * VM; load before the vCPUs run (it does not drive the interrupt line:
- * the irqchip's own state carries its level). Load refuses a record that
+ * VM; load before the vCPUs run, after the irqchip's state: it drives
+ * the interrupt line to the level the loaded registers give (a raise if
+ * an interrupt is pending, e.g. THRE or received data; the guest may see
+ * it once more, which an 8250 driver tolerates). Load refuses a record that
  * is short, too long, of a newer version or out of range. Any thread;
  * both take ->lock. */
 struct snap_w;
