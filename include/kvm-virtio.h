@@ -757,7 +757,7 @@ VM_EXPORT int vm_host_kvm(void);
  * succeeds. Guest time as the guest
  * reads it (kvmclock, TSC) keeps going (the resumed guest sees the time
  * it was paused; a snapshot or clone taken during the pause has the
- * clocks as they were at the pause, since 0.5). A pause is not a stop: vm_wait()
+ * clocks as they were at the pause, since 0.6). A pause is not a stop: vm_wait()
  * keeps waiting (and returns -ETIMEDOUT at its timeout). vm_stop() and
  * vm_destroy() work on a paused VM. The host side keeps working:
  * COM1 input is still read into the UART's FIFO (the guest sees it after
@@ -861,11 +861,11 @@ VM_EXPORT VM_WARN_UNUSED int vm_snapshot(struct vm *vm, const char *path,
  * vm_set_log_fn() and the like, and vm_start() starts it where the
  * snapshot was taken (instead
  * of booting; guest time as kvmclock and the TSC show it goes on from the
- * instant the VM paused, since 0.5: not from the vm_snapshot() call, however
+ * instant the VM paused, since 0.6: not from the vm_snapshot() call, however
  * long after the pause that came; the wall clock in the RTC from the
  * host's clock). A
  * virtio-net-pci whose driver took VIRTIO_NET_F_GUEST_ANNOUNCE (property
- * guest_announce, on by default; since 0.5) then asks its guest to
+ * guest_announce, on by default; since 0.6) then asks its guest to
  * announce itself (VIRTIO_NET_S_ANNOUNCE with a config interrupt: Linux
  * sends a gratuitous ARP and unsolicited neighbour advertisements and
  * acks), so switches and peers learn where it is now. The
@@ -914,8 +914,8 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * config-change interrupt looks only at the link and announce bits, so a
  * MAC the device changed later would not be seen until the driver is
  * re-bound), and the guest clocks' values (kvmclock, TSC) as they were
- * when the template paused (since 0.5; 0.4 took them at the vm_clone()
- * call, so a clone made long after the pause saw its guest's time leap
+ * when the template paused (since 0.6; 0.5 and older took them at the
+ * vm_clone() call, so a clone made long after the pause saw its guest's time leap
  * by that long at its start): every clone of one pause starts at the
  * same guest time, and its guest's wall clock is behind the host's by
  * the time since that pause until the guest sets it (NTP, an agent). A
@@ -926,7 +926,7 @@ VM_EXPORT VM_WARN_UNUSED int vm_restore(const struct vm_config *cfg,
  * which a Linux guest with CONFIG_VMGENID reseeds its RNG; a guest
  * without that driver (e.g. Debian's cloud kernel) is not told. Each
  * clone's NIC asks its guest to announce itself, as after vm_restore()
- * (since 0.5).
+ * (since 0.6).
  * vm_resume() of a template is refused (-EBUSY) while clones live: its
  * writes would show through in the clones' unwritten pages.
  * Returns: 0 or a negative errno.
@@ -1358,7 +1358,7 @@ VM_EXPORT int vm_net_set_link(struct vm *vm, const char *id, int up,
  * `echo virtio0 > /sys/bus/virtio/drivers/virtio_net/unbind`, then
  * `.../bind`) or it is told with `ip link set eth0 address`. The device
  * does not rewrite the source address of frames. If the driver took
- * VIRTIO_NET_F_GUEST_ANNOUNCE (since 0.5), the config also shows
+ * VIRTIO_NET_F_GUEST_ANNOUNCE (since 0.6), the config also shows
  * VIRTIO_NET_S_ANNOUNCE until the driver acks it, so a Linux guest sends
  * a gratuitous ARP (with the address it uses). For the guest to see a
  * carrier change as well, flap the link with vm_net_set_link(). A

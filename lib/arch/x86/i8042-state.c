@@ -3,7 +3,7 @@
  * lib/arch/x86/i8042-state.c: the i8042's state as snapshot record "I842"
  * (version 1): u8 ctr, u8 out, u8 out_full, u8 pending, u8 last_cmd. The
  * controller raises no interrupt (no keyboard or mouse is attached), so
- * there is no line to restore. A snapshot without the record (0.4.0 and
+ * there is no line to restore. A snapshot without the record (0.5.0 and
  * older) leaves the controller as reset.
  *
  * Threads: the API thread, vCPUs paused (save) or not started (load).

@@ -2,7 +2,7 @@
 /*
  * lib/arch/x86/machine-snap.c: the whole x86 machine as snapshot records,
  * in this order: the KVM VM (clock, PIC, IOAPIC, PIT: lib/kvm/vm-state.c),
- * each vCPU (lib/kvm/vcpu-state.c), COM1, the i8042 (since 0.5), RTC,
+ * each vCPU (lib/kvm/vcpu-state.c), COM1, the i8042 (since 0.6), RTC,
  * ACPI PM, the VM Generation ID's address if the guest has the device
  * (vmgenid.h), then guest RAM (lib/kvm/mem-state.c). A restore loads them into a machine realized in
  * restore mode (machine_config.restore: no kernel loaded, no boot tables
@@ -98,7 +98,7 @@ int machine_load(struct machine *m, const struct snap_index *ix,
 		r = hv_vcpu_load(&m->vcpus.v[i], ix, errp);
 	if (r == 0 && (r = snap_need(ix, tag_uart, 0, "COM1", &rec, errp)) == 0)
 		r = uart8250_load(&m->com1, rec, errp);
-	/* optional: 0.4.0 did not save the i8042 */
+	/* optional: 0.5.0 and older did not save the i8042 */
 	if (r == 0 && (rec = snap_find(ix, I8042_SNAP_TAG, 0)))
 		r = i8042_load(&m->kbc, rec, errp);
 	if (r == 0 && (r = snap_need(ix, tag_rtc, 0, "RTC", &rec, errp)) == 0)
