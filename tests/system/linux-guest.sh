@@ -82,7 +82,16 @@ if [ -n "$ip" ] && [ -n "$peer" ] && [ -n "$xfer" ]; then
 	head -c "$((xfer * 1048576))" /dev/urandom >/tmp/tx
 	s=$(sha256sum </tmp/tx)
 	echo "@@TXSHA ${s%% *}@@"
-	nc -w 30 "$peer" 5001 </tmp/tx
+	nc -w 30 "$peer" 5001 </tmp/tx || {
+		# A send that stopped: the guest's own view of the NIC (its
+		# interrupt counts, virtio_net's queue counters, the kernel's
+		# last words) beside the host's stall printout.
+		echo "@@TXFAIL $?@@"
+		grep -i virtio /proc/interrupts | while read -r l; do echo "@@DIAG-IRQ $l@@"; done
+		command -v ethtool >/dev/null &&
+			ethtool -S eth0 | grep -v ': 0$' | while read -r l; do echo "@@DIAG-STAT $l@@"; done
+		dmesg | tail -n 8 | while read -r l; do echo "@@DIAG-KMSG $l@@"; done
+	}
 	rm -f /tmp/tx
 	echo "@@TXDONE@@"
 	carrier_watch CARRIER 300

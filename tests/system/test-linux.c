@@ -795,6 +795,7 @@ static void *xfer_thread(void *arg)
 	uint64_t seed = 0x9e3779b97f4a7c15ull, left;
 	double t0, deadline = now_ms() + BOOT_TIMEOUT_MS;
 	int ls, fd = -1, one = 1;
+	bool stall_seen = false;
 	ssize_t n;
 
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -870,20 +871,37 @@ static void *xfer_thread(void *arg)
 	}
 	sha256_init(&h);
 	t0 = now_ms();
-	while (fd >= 0 && x->got < x->bytes &&
-	       (n = read(fd, buf, x->bytes - x->got < sizeof(buf)
+	while (fd >= 0 && x->got < x->bytes) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		/* Idle 5 s with the guest still there: its counters now,
+		 * while a stalled queue can still be told from a quiet
+		 * guest (the guest's nc gives up after 30 s idle). */
+		if (!stall_seen && poll(&p, 1, 5000) == 0 &&
+		    !__atomic_load_n(&x->guest_gone, __ATOMIC_ACQUIRE)) {
+			stall_seen = true;
+			printf("# guest->host idle 5 s after %llu of %llu bytes\n",
+			       (unsigned long long)x->got,
+			       (unsigned long long)x->bytes);
+			xfer_stall_dump(x->vm, "guest->host");
+		}
+		n = read(fd, buf, x->bytes - x->got < sizeof(buf)
 					  ? (size_t)(x->bytes - x->got)
-					  : sizeof(buf))) > 0) {
+					  : sizeof(buf));
+		if (n <= 0)
+			break;
 		sha256_update(&h, buf, (size_t)n);
 		x->got += (uint64_t)n;
 	}
 	x->ms_from_guest = now_ms() - t0;
-	if (x->got < x->bytes && !__atomic_load_n(&x->guest_gone,
-						  __ATOMIC_ACQUIRE)) {
-		printf("# guest->host stopped after %llu of %llu bytes\n",
+	if (x->got < x->bytes) {
+		printf("# guest->host stopped after %llu of %llu bytes%s\n",
 		       (unsigned long long)x->got,
-		       (unsigned long long)x->bytes);
-		xfer_stall_dump(x->vm, "guest->host");
+		       (unsigned long long)x->bytes,
+		       __atomic_load_n(&x->guest_gone, __ATOMIC_ACQUIRE)
+			       ? " (the guest had ended)" : "");
+		if (!stall_seen)
+			xfer_stall_dump(x->vm, "guest->host");
 	}
 	sha256_hex(&h, x->got_sha);
 	/* Our close ends the guest's nc; it then watches its carrier while
