@@ -158,19 +158,28 @@ static void guest_tx_dropped(uint8_t tag)
 	ck_assert_uint_eq(stats().tx_drop_link_down, 1);
 }
 
-START_TEST(test_link_follows_the_peer)
+/* The VM both reconnect tests use: a stream client of @path with
+ * reconnect=1 and a virtio-net-pci on it, realized. */
+static void build_reconnecting_vm(void)
 {
 	struct vm_error *err = NULL;
-	unsigned msis;
-	int l, c, rc;
+	int rc;
 
-	l = listen_at();
 	net_vm_build(&t, "stream",
 		     PROPS({ "addr.type", "unix" }, { "addr.path", path },
 			   { "reconnect", "1" }),
 		     PROPS({ "netdev", "v0" }, { "id", "net0" }));
 	rc = vm_realize_objects(t.vm, &err);
 	ck_assert_msg(rc == 0, "%s", vm_error_message(err));
+}
+
+START_TEST(test_link_follows_the_peer)
+{
+	unsigned msis;
+	int l, c;
+
+	l = listen_at();
+	build_reconnecting_vm();
 	c = accept(l, NULL, NULL);
 	net_vm_find(&t);
 	net_vm_probe(&t, WANTED, 2);
@@ -203,15 +212,7 @@ END_TEST
  * start, and comes up once a server appears (reconnect=1: within ~1 s). */
 START_TEST(test_first_connect_fails_link_starts_down)
 {
-	struct vm_error *err = NULL;
-	int rc;
-
-	net_vm_build(&t, "stream",
-		     PROPS({ "addr.type", "unix" }, { "addr.path", path },
-			   { "reconnect", "1" }),
-		     PROPS({ "netdev", "v0" }, { "id", "net0" }));
-	rc = vm_realize_objects(t.vm, &err);
-	ck_assert_msg(rc == 0, "%s", vm_error_message(err));
+	build_reconnecting_vm();
 	net_vm_find(&t);
 	net_vm_probe(&t, WANTED, 2);
 	ck_assert_uint_eq(stats().link_up, 0);
