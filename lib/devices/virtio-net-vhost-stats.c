@@ -51,13 +51,19 @@
  * (half a ring when it is kept full) and, for tx, their chains'
  * descriptors.
  *
- * Threads: vnet_vhost_stats_begin/fold on the threads that hand the rings
- * over or take them back (device lock held); vnet_vhost_stats_tick on I/O
- * thread 0; vnet_vhost_stats_sample on the API thread in
- * vm_net_get_stats(). Locking: the device lock guards ->vh_last of every
- * queue; the tick and vm_net_get_stats only try it (a busy device lock,
- * e.g. a vCPU waiting on the backend's reply, skips that sample, the next
- * one catches up). ->vh_sample and ->vh_next_ms: atomic / thread 0's.
+ * Threads: vnet_vhost_stats_begin/fold/end on the threads that hand the
+ * rings over or take them back (device lock held, so the rings stay as
+ * they are); vnet_vhost_stats_tick on I/O thread 0;
+ * vnet_vhost_stats_sample on the API thread in vm_net_get_stats().
+ * Locking: ->vh_lock, a leaf, guards ->vh_on, ->vh_fold_ms and every
+ * queue's ->vh_last. A sample takes it and nothing else: a vCPU holding
+ * the device lock (waiting on the backend's reply, say) no longer makes
+ * samples be skipped, and a sample reads the rings only while ->vh_on
+ * says they are the backend's (vnet_vhost_stats_end clears it, under
+ * both locks, before a reset or a pause changes them). Samples further
+ * apart than VNET_VHOST_GAP_MS (the I/O thread did not run) are logged:
+ * the packet counts may then be short by multiples of 65536.
+ * ->vh_next_ms: I/O thread 0's.
  */
 #include <endian.h>
 #include <string.h>
@@ -66,6 +72,7 @@
 #include "virtio-net.h"
 
 #define VNET_VHOST_SAMPLE_MS 20
+#define VNET_VHOST_GAP_MS 1000
 
 static uint16_t vnet_used_idx(const struct vq *vq)
 {
@@ -80,15 +87,26 @@ static bool vnet_vhost_data_q(struct vnet *n, unsigned q)
 	       __atomic_load_n(&n->q[q].kind, __ATOMIC_ACQUIRE) != VNET_Q_CTRL;
 }
 
+static uint64_t vnet_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Device lock held: the data queues' counters start from their used
  * index now (a fresh ring's 0, a restored ring's saved index). */
 void vnet_vhost_stats_begin(struct vnet *n)
 {
+	pthread_mutex_lock(&n->vh_lock);
 	for (unsigned q = 0; q < 2 * n->pairs && q < n->vdev.nr_queues; q++)
 		n->q[q].vh_last = vnet_vhost_data_q(n, q)
 					  ? vnet_used_idx(&n->vdev.vqs[q])
 					  : 0;
-	__atomic_store_n(&n->vh_sample, 1, __ATOMIC_RELEASE);
+	n->vh_fold_ms = vnet_ms_now();
+	__atomic_store_n(&n->vh_on, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&n->vh_lock);
 }
 
 /* The length of the chain at descriptor @head as it is in guest RAM now:
@@ -174,10 +192,18 @@ static uint64_t vnet_vhost_bytes(const struct vnet *n, unsigned q,
 		       : 0;
 }
 
-/* Device lock held: add each data queue's progress since the last
+/* ->vh_lock held, ->vh_on: add each data queue's progress since the last
  * sample. */
-void vnet_vhost_stats_fold(struct vnet *n)
+static void vnet_vhost_fold_locked(struct vnet *n)
 {
+	uint64_t now = vnet_ms_now();
+
+	if (now - n->vh_fold_ms > VNET_VHOST_GAP_MS)
+		vlog_warn(n->vdev.log, n->name,
+			  "the vhost backend's used rings were last sampled %llu ms ago (more than %u ms): their packet counts may be short by multiples of 65536",
+			  (unsigned long long)(now - n->vh_fold_ms),
+			  VNET_VHOST_GAP_MS);
+	n->vh_fold_ms = now;
 	for (unsigned q = 0; q < 2 * n->pairs && q < n->vdev.nr_queues; q++) {
 		struct vnet_queue *vqs = &n->q[q];
 		uint16_t idx;
@@ -196,23 +222,31 @@ void vnet_vhost_stats_fold(struct vnet *n)
 	}
 }
 
-void vnet_vhost_stats_sample(struct vnet *n)
+/* Device lock held, the rings still the backend's (it reconnected). */
+void vnet_vhost_stats_fold(struct vnet *n)
 {
-	if (!n->vhost || !__atomic_load_n(&n->vh_sample, __ATOMIC_ACQUIRE))
-		return;
-	if (pthread_mutex_trylock(&n->vdev.lock) != 0)
-		return;
-	if (n->vhost_started)
-		vnet_vhost_stats_fold(n);
-	pthread_mutex_unlock(&n->vdev.lock);
+	pthread_mutex_lock(&n->vh_lock);
+	if (n->vh_on)
+		vnet_vhost_fold_locked(n);
+	pthread_mutex_unlock(&n->vh_lock);
 }
 
-static uint64_t vnet_ms_now(void)
+/* Device lock held: the backend gave the rings back; count up to where
+ * it stopped, then no more samples until the next begin. */
+void vnet_vhost_stats_end(struct vnet *n)
 {
-	struct timespec ts;
+	pthread_mutex_lock(&n->vh_lock);
+	if (n->vh_on)
+		vnet_vhost_fold_locked(n);
+	__atomic_store_n(&n->vh_on, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&n->vh_lock);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+void vnet_vhost_stats_sample(struct vnet *n)
+{
+	if (!n->vhost)
+		return;
+	vnet_vhost_stats_fold(n);
 }
 
 void vnet_vhost_stats_tick(struct vnet *n, int *timeout_ms)
@@ -220,7 +254,7 @@ void vnet_vhost_stats_tick(struct vnet *n, int *timeout_ms)
 	uint64_t now;
 	int left;
 
-	if (!n->vhost || !__atomic_load_n(&n->vh_sample, __ATOMIC_ACQUIRE))
+	if (!n->vhost || !__atomic_load_n(&n->vh_on, __ATOMIC_ACQUIRE))
 		return;
 	now = vnet_ms_now();
 	if (now >= n->vh_next_ms) {

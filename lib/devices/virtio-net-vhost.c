@@ -202,8 +202,7 @@ static void vnet_vhost_take_back(struct vnet *n)
 		vlog_warn(n->vdev.log, n->name, "%s", vm_error_message(err));
 		vm_error_free(err);
 	}
-	vnet_vhost_stats_fold(n); /* where the backend stopped */
-	__atomic_store_n(&n->vh_sample, 0, __ATOMIC_RELEASE);
+	vnet_vhost_stats_end(n); /* where the backend stopped */
 }
 
 void vnet_vhost_stop(struct vnet *n)
@@ -236,7 +235,7 @@ void vnet_vhost_resume(struct vnet *n)
 	if (n->vhost_paused) {
 		n->vhost_paused = false;
 		n->vhost_started = true;
-		__atomic_store_n(&n->vh_sample, 1, __ATOMIC_RELEASE);
+		vnet_vhost_stats_begin(n); /* from where the pause left them */
 		rc = vnet_vhost_hand_over(n, n->vdev.act, vnet_vhost_pairs(n),
 					  VNET_VHOST_RESUME, &err);
 	}

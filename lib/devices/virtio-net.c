@@ -460,6 +460,7 @@ int vnet_init(struct vnet *n, const struct vnet_config *c,
 	n->peer = c->peer;
 	n->name = c->name;
 	pthread_mutex_init(&n->mac_lock, NULL);
+	pthread_mutex_init(&n->vh_lock, NULL);
 	memcpy(n->mac, c->mac, sizeof(n->mac));
 	memcpy(n->cfg_mac, c->mac, sizeof(n->cfg_mac));
 	n->mtu = c->mtu;
@@ -556,5 +557,6 @@ void vnet_fini(struct vnet *n)
 	if (n->vdev.vqs) {
 		vio_dev_fini(&n->vdev);
 		pthread_mutex_destroy(&n->mac_lock);
+		pthread_mutex_destroy(&n->vh_lock);
 	}
 }

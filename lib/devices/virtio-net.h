@@ -85,7 +85,7 @@ struct vnet_queue {
 	uint32_t *lens;
 	unsigned err_streak;    /* consecutive backend receive errors */
 	uint64_t backoff_ns;    /* atomic: don't read the backend before this */
-	/* vhost: the used index at the last sample (device lock) */
+	/* vhost: the used index at the last sample (the vnet's ->vh_lock) */
 	uint16_t vh_last;
 	struct vnet_qstats st;
 };
@@ -154,8 +154,13 @@ struct vnet {
 	bool vhost_loading;            /* device_load (vm_restore) runs: the
 					  rings start from their used index;
 					  set before the vCPUs run */
-	uint8_t vh_sample;             /* atomic: sample the backend's used
-					  indexes (virtio-net-vhost-stats.c) */
+	/* the backend's used-index samples (virtio-net-vhost-stats.c) */
+	pthread_mutex_t vh_lock;       /* leaf lock: guards ->vh_on,
+					  ->vh_fold_ms and each queue's
+					  ->vh_last */
+	bool vh_on;                    /* sampled; read unlocked (atomic) for
+					  I/O thread 0's poll timeout */
+	uint64_t vh_fold_ms;           /* the last sample, ms */
 	uint64_t vh_next_ms;           /* I/O thread 0's: next sample, ms */
 	/* I/O threads */
 	unsigned nthreads;
@@ -238,11 +243,13 @@ void vnet_vhost_stop(struct vnet *n);
 void vnet_vhost_pause(struct vnet *n);
 void vnet_vhost_resume(struct vnet *n);
 /* virtio-net-vhost-stats.c: packet counts of the backend's data queues
- * from their used indexes: start (device lock), fold the progress in
- * (device lock), sample unless the device lock is busy (vm_net_get_stats),
+ * from their used indexes: start and end (device lock held: the rings
+ * are handed over / taken back), fold the progress in (device lock held,
+ * the rings still the backend's), sample (any thread: vm_net_get_stats),
  * and I/O thread 0's periodic sample (lowers *timeout_ms to the next). */
 void vnet_vhost_stats_begin(struct vnet *n);
 void vnet_vhost_stats_fold(struct vnet *n);
+void vnet_vhost_stats_end(struct vnet *n);
 void vnet_vhost_stats_sample(struct vnet *n);
 void vnet_vhost_stats_tick(struct vnet *n, int *timeout_ms);
 /* Register / drop the backend-loss handler (vnet_init / vnet_fini). */

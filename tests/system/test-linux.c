@@ -1505,12 +1505,6 @@ START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 	printf("# vhost-user: bytes counted / moved: rx %.3f, tx %.3f\n",
 	       (double)st.rx_bytes / (double)r.x.bytes,
 	       (double)st.tx_bytes / (double)r.x.bytes);
-	ck_assert_uint_ge(st.rx_packets, 2000);
-	ck_assert_uint_ge(st.tx_packets, 2000);
-	ck_assert_uint_ge(st.rx_bytes, r.x.bytes / 4 * 3);
-	ck_assert_uint_le(st.rx_bytes, 2 * r.x.bytes);
-	ck_assert_uint_ge(st.tx_bytes, r.x.bytes / 4 * 3);
-	ck_assert_uint_le(st.tx_bytes, 2 * r.x.bytes);
 	v = marker(b, "VFEAT");
 	printf("# vhost-user: guest's virtio features %s\n", v ? v : "(none)");
 	v = marker(b, "PING1000");
@@ -1538,6 +1532,15 @@ START_TEST(test_vhost_user_testpmd_guest_traffic_and_restart)
 	vu_check_marker(b, "RXSHA", r.x.sent_sha);
 	ck_assert_uint_eq(r.x.got, r.x.bytes);
 	vu_check_marker(b, "TXSHA", r.x.got_sha);
+	/* the counters, once the traffic they count is known to have
+	 * gone through (the CI run on 76b1010 saw tx 0.004 of the moved
+	 * bytes, with the transfer's own outcome not printed) */
+	ck_assert_uint_ge(st.rx_packets, 2000);
+	ck_assert_uint_ge(st.tx_packets, 2000);
+	ck_assert_uint_ge(st.rx_bytes, r.x.bytes / 4 * 3);
+	ck_assert_uint_le(st.rx_bytes, 2 * r.x.bytes);
+	ck_assert_uint_ge(st.tx_bytes, r.x.bytes / 4 * 3);
+	ck_assert_uint_le(st.tx_bytes, 2 * r.x.bytes);
 	ck_assert(r.x.link_flapped);
 	vu_check_marker(b, "CARRIER0", "0");
 	vu_check_marker(b, "CARRIER1", "1");
