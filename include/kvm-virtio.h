@@ -136,7 +136,9 @@
  *                          tx frames, rx buffers (a frame over several
  *                          mergeable buffers counts once per buffer),
  *                          sampled every 20 ms, so a ring past 65535 per
- *                          20 ms (3.2 M/s) counts short; and (since 0.6)
+ *                          20 ms (3.2 M/s) counts short (samples more than
+ *                          1 s apart, e.g. the library's threads starved
+ *                          of CPU, are logged as a warning); and (since 0.6)
  *                          bytes, less the header per buffer: rx, the
  *                          lengths the backend wrote in the used ring; tx,
  *                          the lengths of the descriptor chains it used.

@@ -34,13 +34,16 @@
 #                    still sees 2 CPUs, so threads pinned apart in L1 run
 #                    interleaved as on two CPUs.
 #   --mem MiB        L1 RAM (default 2048); the initramfs lives in it.
+#   (L1_KVM_AMD_PARAMS: parameters for L1's kvm-amd, e.g. "nrips=0"; L1
+#   prints them as @@L1-KVM-AMD-PARAMS ...@@.)
 #   --timeout SEC    kill L1 after SEC seconds in total (default 600).
 #   --stall SEC      kill L1 after SEC seconds without console output
-#                    (default 120) and retry once: the emulator is known to
+#                    (default 120) and retry (L1_RETRIES times, default
+#                    once): the emulator is known to
 #                    wedge now and then (README.md).  COMMAND must therefore
 #                    print something at least every SEC seconds.  An L1
 #                    whose kernel panics after the command started is
-#                    retried the same way (one retry in all).
+#                    retried the same way (L1_RETRIES in all).
 #   --nudge SEC      after SEC seconds without output (default 15, or
 #                    $L1_NUDGE; 0: never), and every SEC seconds while the
 #                    silence lasts, send L1 an NMI through QEMU's monitor:
@@ -172,6 +175,8 @@ mkdir -p "$ROOT"
 cp -a "$CACHE/bbroot/." "$ROOT/"
 mkdir -p "$ROOT"/{dev,proc,sys,tmp,run,etc,payload,root,lib/modules}
 cp "$CACHE/l1/modules/"*.ko "$CACHE/l1/modules/order" "$ROOT/lib/modules/"
+# L1_KVM_AMD_PARAMS: module parameters for L1's kvm-amd (e.g. "nrips=0").
+printf '%s\n' "${L1_KVM_AMD_PARAMS:-}" >"$ROOT/etc/l1-kvm-amd-params"
 
 # Trivia some programs look up (getpwuid, localhost).
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$ROOT/etc/passwd"
@@ -315,8 +320,13 @@ echo @@L1-INIT@@
 # Comparable RSS figures: no transparent huge pages.
 echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 while read -r m; do
-    insmod "/lib/modules/$m" || echo "@@L1-INSMOD-FAIL $m@@"
+    p=
+    case $m in kvm-amd.ko) p=$(cat /etc/l1-kvm-amd-params) ;; esac
+    # shellcheck disable=SC2086 # the parameters are words
+    insmod "/lib/modules/$m" $p || echo "@@L1-INSMOD-FAIL $m $p@@"
 done </lib/modules/order
+[ -z "$(cat /etc/l1-kvm-amd-params)" ] ||
+    echo "@@L1-KVM-AMD-PARAMS $(cat /etc/l1-kvm-amd-params)@@"
 if [ -c /dev/kvm ]; then
     echo @@L1-KVM-OK@@
 else
@@ -508,7 +518,9 @@ run_once() {
 # requested feature" warnings.
 qemu_errors() { grep -v "doesn't support requested feature" "$WORK/qemu.err" || true; }
 
-retried=''
+# L1_RETRIES: how many times a wedged or crashed L1 is booted again
+# (default 1).
+retries=${L1_RETRIES:-1} retried=0
 while :; do
     run_once
     case $OUTCOME in
@@ -516,12 +528,12 @@ while :; do
             msg "command exited with status $EXIT_RC (total wall time $(secs $(($(now_ms) - T0)))s)"
             exit "$EXIT_RC" ;;
         stall)
-            if [ -z "$retried" ]; then
-                retried=1
-                msg "L1 wedged (no output for ${STALL}s), retrying once"
+            if [ "$retried" -lt "$retries" ]; then
+                retried=$((retried + 1))
+                msg "L1 wedged (no output for ${STALL}s), retry $retried of $retries"
                 continue
             fi
-            die "L1 wedged again (no output for ${STALL}s); giving up" ;;
+            die "L1 wedged again (no output for ${STALL}s); giving up after $retried retries" ;;
         timeout)
             die "timeout: L1 still running after ${TIMEOUT}s; killed" ;;
         died)
@@ -535,12 +547,12 @@ while :; do
             # was hit" in a vCPU thread, under TCG's emulated SVM): like a
             # wedge, once more from the start.
             if grep -aqF "@@L1-CMD@@" "$RAW" && grep -aq "Kernel panic - not syncing" "$RAW"; then
-                if [ -z "$retried" ]; then
-                    retried=1
-                    msg "L1 crashed (its kernel panicked, see the console above), retrying once"
+                if [ "$retried" -lt "$retries" ]; then
+                    retried=$((retried + 1))
+                    msg "L1 crashed (its kernel panicked, see the console above), retry $retried of $retries"
                     continue
                 fi
-                die "L1 crashed again (its kernel panicked) after a retry; giving up"
+                die "L1 crashed again (its kernel panicked); giving up after $retried retries"
             fi
             die "L1 stopped without reporting an exit status (boot failure or crash; see console output above)" ;;
     esac

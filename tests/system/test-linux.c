@@ -119,8 +119,10 @@ static void boot_start(struct boot *b, const char *name, const char *kernel,
 	cfg.flags = flags;
 	rc = vm_create(&cfg, &b->vm, &err);
 	ck_assert_msg(rc == 0, "%s: vm_create: %s", name, vm_error_message(err));
-	if (getenv("VERBOSE"))
-		vm_set_log_fn(b->vm, log_to_stderr, NULL, VM_LOG_DEBUG);
+	/* the library's info lines (a triple fault's registers, the guest's
+	 * exit) always: a guest that dies mid-test says how */
+	vm_set_log_fn(b->vm, log_to_stderr, NULL,
+		      getenv("VERBOSE") ? VM_LOG_DEBUG : VM_LOG_INFO);
 	/* A virtio-net-pci NIC on a null backend: the guest must bind it. */
 	rc = nic_netdevs ? (nic_netdevs(b->vm), 0) :
 	     nic_tap ? vm_add_netdev(b->vm, "tap", "n0",
@@ -676,6 +678,39 @@ struct xfer {
 	int guest_gone;              /* atomic: the VM stopped, give up */
 };
 
+/* The host's side of a stalled transfer, in this test's network
+ * namespace: its IP and TCP counters (retransmits, checksum and header
+ * errors: frames the host dropped) and the tap's own (frames the kernel
+ * queued for us and dropped when we did not read them). */
+static void xfer_host_counters(const char *dir)
+{
+	static const char *const tap_stats[] = { "rx_packets", "rx_dropped",
+		"rx_errors", "tx_packets", "tx_dropped", "tx_errors" };
+	char line[1024], path[128];
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Ip:", 3) || !strncmp(line, "Tcp:", 4))
+			printf("# stall %s: host %s", dir, line);
+	if (f)
+		fclose(f);
+	if (!nic_tap)
+		return;
+	printf("# stall %s: tap %s:", dir, nic_tap);
+	for (size_t i = 0; i < sizeof(tap_stats) / sizeof(tap_stats[0]); i++) {
+		unsigned long long v = 0;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s",
+			 nic_tap, tap_stats[i]);
+		f = fopen(path, "r");
+		if (f && fscanf(f, "%llu", &v) == 1)
+			printf(" %s %llu", tap_stats[i], v);
+		if (f)
+			fclose(f);
+	}
+	printf("\n");
+}
+
 /* A transfer that stopped: the NIC's per-queue counters now and 3 s
  * later, to tell a device that no longer serves a queue (kicks grow,
  * frames do not), a lost interrupt (frames stop, the queue's interrupts
@@ -702,6 +737,7 @@ static void xfer_stall_dump(struct vm *vm, const char *dir)
 			       (unsigned long long)q->tx_interrupts);
 		}
 	}
+	xfer_host_counters(dir);
 	fflush(stdout);
 }
 
@@ -1049,6 +1085,8 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	       name, mib, x.ms_to_guest, x.bytes / 1e3 / (x.ms_to_guest + 1e-9),
 	       x.ms_from_guest, x.bytes / 1e3 / (x.ms_from_guest + 1e-9));
 	print_net_stats(name, &st);
+	printf("# %s: the guest ended with reason %d (%d: power-off)\n", name,
+	       b->st.reason, VM_EXIT_POWEROFF);
 	if (x.fail || ping != 1000 || b->st.reason != VM_EXIT_POWEROFF)
 		boot_print_console(b);
 	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
@@ -2746,6 +2784,7 @@ int main(void)
 	tcase_set_timeout(tc, 2 * BOOT_TIMEOUT_MS / 1000 + 300);
 	/* TEST_LINUX_NET=vhost-user: issue 9's tests alone (development);
 	 * TEST_LINUX_NET=hostnet: the host netdevs' (callback, passt);
+	 * TEST_LINUX_NET=traffic: the tap transfer both ways;
 	 * TEST_LINUX_NET=python: the Python boot */
 	if (net && !strcmp(net, "vhost-user")) {
 		tcase_add_test(tc, test_vhost_user_testpmd_guest_traffic_and_restart);
@@ -2755,6 +2794,11 @@ int main(void)
 	}
 	if (net && !strcmp(net, "hostnet")) {
 		tcase_add_test(tc, test_host_netdevs_callback_ping_and_passt);
+		suite_add_tcase(s, tc);
+		return check_run(s);
+	}
+	if (net && !strcmp(net, "traffic")) { /* the tap transfer alone */
+		tcase_add_test(tc, test_tap_traffic_both_ways);
 		suite_add_tcase(s, tc);
 		return check_run(s);
 	}
