@@ -711,6 +711,58 @@ static void xfer_host_counters(const char *dir)
 	printf("\n");
 }
 
+/* L1's KVM's counters of our VMs (debugfs, mounted here if it is not:
+ * in the nested L1 this test's own kernel): each non-zero stat of the VM
+ * directories this process owns ("PID-FD"), to tell a guest that stopped
+ * sending from one that KVM or the emulator keeps busy (a storm of
+ * exits, page faults, injected interrupts). */
+static void kvm_stats_dump(const char *dir)
+{
+	static const char base[] = "/sys/kernel/debug/kvm";
+	char pfx[32], path[1024], line[64];
+	struct dirent *e;
+	DIR *d = opendir(base);
+
+	if (!d) {
+		(void)mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+		d = opendir(base);
+	}
+	if (!d)
+		return;
+	snprintf(pfx, sizeof(pfx), "%d-", (int)getpid());
+	while ((e = readdir(d))) {
+		DIR *vd;
+		struct dirent *f;
+
+		if (strncmp(e->d_name, pfx, strlen(pfx)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%.255s", base, e->d_name);
+		vd = opendir(path);
+		printf("# %s: L1 KVM %s:", dir, e->d_name);
+		while (vd && (f = readdir(vd))) {
+			FILE *sf;
+
+			if (f->d_name[0] == '.' || f->d_type == DT_DIR)
+				continue; /* vcpuN/: the VM's files sum them */
+			if (snprintf(path, sizeof(path), "%s/%.255s/%.255s", base,
+				     e->d_name, f->d_name) >= (int)sizeof(path))
+				continue;
+			sf = fopen(path, "r");
+			if (sf && fgets(line, sizeof(line), sf) &&
+			    strcmp(line, "0\n") && line[0] >= '0' && line[0] <= '9') {
+				line[strcspn(line, "\n")] = '\0';
+				printf(" %s=%s", f->d_name, line);
+			}
+			if (sf)
+				fclose(sf);
+		}
+		printf("\n");
+		if (vd)
+			closedir(vd);
+	}
+	closedir(d);
+}
+
 /* A transfer that stopped: the NIC's per-queue counters now and 3 s
  * later, to tell a device that no longer serves a queue (kicks grow,
  * frames do not), a lost interrupt (frames stop, the queue's interrupts
@@ -738,6 +790,7 @@ static void xfer_stall_dump(struct vm *vm, const char *dir)
 		}
 	}
 	xfer_host_counters(dir);
+	kvm_stats_dump(dir);
 	fflush(stdout);
 }
 
@@ -1022,7 +1075,8 @@ static int tap_set_mtu(const char *ifname, int mtu)
  * way with sha256 compared on both ends, a link flap the guest's carrier
  * follows; with @ioeventfd no queue kick takes a vCPU exit, without it
  * every kick does (the fallback path, which must carry the same). */
-static void traffic(const char *name, unsigned mib, bool ioeventfd)
+static bool traffic_once(const char *name, unsigned mib, bool ioeventfd,
+			 bool may_retry)
 {
 	struct xfer x = { 0 };
 	struct vm_net_stats st = VM_NET_STATS_INIT;
@@ -1035,7 +1089,7 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	if (unshare(CLONE_NEWNET) < 0 || access("/dev/net/tun", R_OK | W_OK)) {
 		printf("# no private network namespace or /dev/net/tun (%s): traffic not tested\n",
 		       strerror(errno));
-		return;
+		return false;
 	}
 	b = calloc(1, sizeof(*b));
 	ck_assert_ptr_nonnull(b);
@@ -1085,10 +1139,24 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	       name, mib, x.ms_to_guest, x.bytes / 1e3 / (x.ms_to_guest + 1e-9),
 	       x.ms_from_guest, x.bytes / 1e3 / (x.ms_from_guest + 1e-9));
 	print_net_stats(name, &st);
+	kvm_stats_dump(name);
 	printf("# %s: the guest ended with reason %d (%d: power-off)\n", name,
 	       b->st.reason, VM_EXIT_POWEROFF);
 	if (x.fail || ping != 1000 || b->st.reason != VM_EXIT_POWEROFF)
 		boot_print_console(b);
+	if (may_retry && b->done && b->st.reason != VM_EXIT_POWEROFF &&
+	    b->st.reason != VM_EXIT_STOPPED) {
+		printf("# %s: RETRY: the guest died (exit reason %d) after %llu of %llu bytes guest->host; once more with a new guest (nested only: see traffic())\n",
+		       name, b->st.reason, (unsigned long long)x.got,
+		       (unsigned long long)x.bytes);
+		fflush(stdout);
+		boot_end(b);
+		free(b);
+		nic_tap = NULL;
+		nic_props = NULL;
+		boot_mem_mib = 0;
+		return true;
+	}
 	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
 	ck_assert_uint_eq(ping, 1000);
 	ck_assert_uint_eq(x.pings_to_guest, PINGS_TO_GUEST);
@@ -1119,6 +1187,28 @@ static void traffic(const char *name, unsigned mib, bool ioeventfd)
 	nic_tap = NULL;
 	nic_props = NULL;
 	boot_mem_mib = 0;
+	return false;
+}
+
+/* The traffic test, given one more guest on the nested path when the
+ * first one died (a triple fault, an internal error, a reset) rather than
+ * failed a check: under TCG's emulated SVM with the vCPU and the NIC's
+ * threads on separate L1 CPUs, guests die mid-transfer now and then (1
+ * of 4 to 1 of 9 runs, 2026-12-02: the guest->host rate falls to
+ * ~0.5 MB/s, then a triple fault; the host's IP/TCP counters show no
+ * loss; CI runs in session 6: a double fault at entry_SYSCALL_64+0 with
+ * the user stack), and L1's CPUs are then seen halted with interrupts
+ * pending in their local APIC that the emulator never delivered
+ * (tests/system/README.md). The first guest's output and the reason
+ * stay in the log ("RETRY:"); a guest that dies twice fails the test,
+ * and so does any failed check with a live guest. */
+static void traffic(const char *name, unsigned mib, bool ioeventfd)
+{
+	const char *path = getenv("KVM_TEST_PATH_RAN");
+	bool nested = path && !strcmp(path, "nested");
+
+	if (traffic_once(name, mib, ioeventfd, nested))
+		(void)traffic_once(name, mib, ioeventfd, false);
 }
 
 START_TEST(test_tap_traffic_both_ways)
