@@ -1075,6 +1075,16 @@ static int tap_set_mtu(const char *ifname, int mtu)
  * way with sha256 compared on both ends, a link flap the guest's carrier
  * follows; with @ioeventfd no queue kick takes a vCPU exit, without it
  * every kick does (the fallback path, which must carry the same). */
+/* The traffic test's guest and NIC settings gone. */
+static void traffic_end(struct boot *b)
+{
+	boot_end(b);
+	free(b);
+	nic_tap = NULL;
+	nic_props = NULL;
+	boot_mem_mib = 0;
+}
+
 static bool traffic_once(const char *name, unsigned mib, bool ioeventfd,
 			 bool may_retry)
 {
@@ -1150,11 +1160,7 @@ static bool traffic_once(const char *name, unsigned mib, bool ioeventfd,
 		       name, b->st.reason, (unsigned long long)x.got,
 		       (unsigned long long)x.bytes);
 		fflush(stdout);
-		boot_end(b);
-		free(b);
-		nic_tap = NULL;
-		nic_props = NULL;
-		boot_mem_mib = 0;
+		traffic_end(b);
 		return true;
 	}
 	ck_assert_msg(!x.fail, "traffic: %s", x.fail ? x.fail : "");
@@ -1182,11 +1188,7 @@ static bool traffic_once(const char *name, unsigned mib, bool ioeventfd,
 	ck_assert_uint_gt(st.irqfd_interrupts, 0);
 	ck_assert_msg(b->done && b->st.reason == VM_EXIT_POWEROFF,
 		      "traffic: guest ended with reason %d", b->st.reason);
-	boot_end(b);
-	free(b);
-	nic_tap = NULL;
-	nic_props = NULL;
-	boot_mem_mib = 0;
+	traffic_end(b);
 	return false;
 }
 
