@@ -494,6 +494,13 @@ static void print_net_stats(const char *what, const struct vm_net_stats *st)
 	       (unsigned long long)st->tx_drop_backend,
 	       (unsigned long long)st->tx_drop_malformed,
 	       (unsigned long long)st->tx_drop_link_down, st->link_up);
+	for (unsigned p = 0; st->queue_pairs > 1 && p < st->queue_pairs &&
+			     p < VM_NET_MAX_QUEUE_PAIRS; p++)
+		printf("# %s: pair %u: rx %llu frames %llu bytes, tx %llu frames %llu bytes\n",
+		       what, p, (unsigned long long)st->queue[p].rx_packets,
+		       (unsigned long long)st->queue[p].rx_bytes,
+		       (unsigned long long)st->queue[p].tx_packets,
+		       (unsigned long long)st->queue[p].tx_bytes);
 }
 
 /* ---- host netdevs: a host that is only frames, and passt ---- */
