@@ -27,7 +27,7 @@
 # builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB
 # CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_LINUX_ISSUE12
 # TEST_SNAP_CLONES TEST_SNAP_MACS TEST_SNAP_HOLD_S TEST_SNAP_CHURN
-# TEST_SNAP_TRACE TEST_SNAP_ANNOUNCE TEST_VMGENID_CLONES) are passed
+# TEST_SNAP_TRACE TEST_SNAP_ANNOUNCE TEST_VMGENID_CLONES TEST_LINUX_ONLY) are passed
 # on into L1, as are KVM_KIT and KVM_TEST_PATH_RAN.
 # The path is kvm-path.sh's answer for --guest ${KVM_PATH_GUEST:-linux}
 # (tiny: the project's small guests only; linux: stock kernels).
@@ -106,7 +106,7 @@ for f in "$KVM_KIT"/l2/* "$KVM_KIT"/l1/vmlinuz; do
     case $f in */vmlinux) [ "${RUN_IN_KVM_VMLINUX:-0}" = 1 ] || continue ;; esac
     args+=(--file "$f:$f")
 done
-for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_VU_MIB TEST_LINUX_ISSUE12 TEST_SNAP_CLONES TEST_SNAP_MACS TEST_SNAP_HOLD_S TEST_SNAP_CHURN TEST_SNAP_TRACE TEST_SNAP_ANNOUNCE TEST_VMGENID_CLONES} \
+for v in ${RUN_IN_KVM_ENV-srcdir top_srcdir builddir top_builddir abs_top_srcdir abs_top_builddir VERBOSE TEST_XFER_MIB CK_RUN_CASE TEST_LINUX_NET TEST_HOSTNET_PINGS TEST_VU_MIB TEST_LINUX_ISSUE12 TEST_SNAP_CLONES TEST_SNAP_MACS TEST_SNAP_HOLD_S TEST_SNAP_CHURN TEST_SNAP_TRACE TEST_SNAP_ANNOUNCE TEST_VMGENID_CLONES TEST_LINUX_ONLY} \
          KVM_KIT KVM_TEST_PATH_RAN; do
     args+=(--env "$v")
 done
