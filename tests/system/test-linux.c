@@ -826,9 +826,10 @@ static uint16_t icmp_csum(const void *p, size_t n)
 }
 
 /* @count ICMP echo requests to @ip, one at a time (each waits up to 1 s
- * for its own reply, as `ping -A`): how many were answered. Raw socket:
- * the test runs as root in its own namespace. */
-static unsigned ping_host_to(const char *ip, unsigned count)
+ * for its own reply, as `ping -A`): how many were answered; stops early
+ * once *@gone (if given) is set. Raw socket: the test runs as root in its
+ * own namespace. */
+static unsigned ping_host_to(const char *ip, unsigned count, const int *gone)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	uint16_t id = (uint16_t)getpid();
@@ -838,7 +839,9 @@ static unsigned ping_host_to(const char *ip, unsigned count)
 	if (s < 0)
 		return 0;
 	inet_pton(AF_INET, ip, &a.sin_addr);
-	for (unsigned seq = 0; seq < count; seq++) {
+	for (unsigned seq = 0; seq < count &&
+			       !(gone && __atomic_load_n(gone, __ATOMIC_ACQUIRE));
+	     seq++) {
 		uint8_t req[64] = { 8, 0 }, rep[1500];
 		double until = now_ms() + 1000;
 		uint16_t c;
@@ -882,6 +885,24 @@ static unsigned ping_host_to(const char *ip, unsigned count)
  * the guest's 5002 (retrying while it boots and pings), ping the guest
  * PINGS_TO_GUEST times (its nc waits meanwhile), send the bytes, then
  * take the guest's bytes on 5001, then flap the link. */
+/* Wait up to 60 s for @fd to be ready for @events, a second at a time,
+ * giving up as soon as the guest has ended (the main thread sets
+ * ->guest_gone once vm_wait says so): a guest that dies mid-transfer
+ * must not leave this thread, and so the test, silent for minutes. */
+static bool xfer_wait(struct xfer *x, int fd, short events)
+{
+	double end = now_ms() + 60000;
+
+	while (!__atomic_load_n(&x->guest_gone, __ATOMIC_ACQUIRE) &&
+	       now_ms() < end) {
+		struct pollfd p = { .fd = fd, .events = events };
+
+		if (poll(&p, 1, 1000) > 0)
+			return true;
+	}
+	return false;
+}
+
 static void *xfer_thread(void *arg)
 {
 	struct xfer *x = arg;
@@ -924,7 +945,8 @@ static void *xfer_thread(void *arg)
 
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
-	x->pings_to_guest = ping_host_to(XFER_GUEST, PINGS_TO_GUEST);
+	x->pings_to_guest = ping_host_to(XFER_GUEST, PINGS_TO_GUEST,
+					  &x->guest_gone);
 	sha256_init(&h);
 	t0 = now_ms();
 	for (left = x->bytes; left;) {
@@ -934,9 +956,19 @@ static void *xfer_thread(void *arg)
 			buf[i] = xorshift(&seed);
 		sha256_update(&h, buf, k);
 		for (size_t off = 0; off < k; off += (size_t)n) {
-			n = send(fd, (char *)buf + off, k - off, MSG_NOSIGNAL);
+			n = xfer_wait(x, fd, POLLOUT)
+				    ? send(fd, (char *)buf + off, k - off,
+					   MSG_NOSIGNAL | MSG_DONTWAIT)
+				    : -1;
+			if (n < 0 && errno == EAGAIN) {
+				n = 0;
+				continue;
+			}
 			if (n <= 0) {
-				x->fail = "send to the guest";
+				x->fail = __atomic_load_n(&x->guest_gone,
+							  __ATOMIC_ACQUIRE)
+						  ? "send to the guest: the guest ended"
+						  : "send to the guest";
 				xfer_stall_dump(x->vm, "host->guest");
 				goto out;
 			}
@@ -981,6 +1013,8 @@ static void *xfer_thread(void *arg)
 			       (unsigned long long)x->bytes);
 			xfer_stall_dump(x->vm, "guest->host");
 		}
+		if (!xfer_wait(x, fd, POLLIN))
+			break;
 		n = read(fd, buf, x->bytes - x->got < sizeof(buf)
 					  ? (size_t)(x->bytes - x->got)
 					  : sizeof(buf));
@@ -2095,7 +2129,7 @@ static void snap_probe_stuck(struct snapvm *v, int ns, int ns0,
 
 	(void)vm_net_get_stats(v->b.vm, "net0", &a, NULL);
 	if (setns(ns, CLONE_NEWNET) == 0) {
-		answered = ping_host_to(XFER_GUEST, 3);
+		answered = ping_host_to(XFER_GUEST, 3, NULL);
 		ck_assert_int_eq(setns(ns0, CLONE_NEWNET), 0);
 	}
 	(void)vm_net_get_stats(v->b.vm, "net0", &b, NULL);
