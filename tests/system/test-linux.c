@@ -2845,6 +2845,36 @@ static void net_add(TCase *tc, const TTest *t)
 		tcase_add_test(tc, t);
 }
 
+/* The net case, test by test, to @each: in this order, CI's nested step
+ * (CK_RUN_CASE=net). */
+static void net_case(void (*each)(TCase *, const TTest *), TCase *tc)
+{
+	each(tc, test_tap_guest_pings_host);
+	each(tc, test_tap_traffic_both_ways);
+	each(tc, test_tap_traffic_on_the_exit_path);
+	each(tc, test_tap_multiqueue_both_pairs_carry_traffic);
+	/* Host netdevs (callback, stream + passt) in one boot, and
+	 * examples/sandbox-run: in this case too, so that the CI's one
+	 * nested net step (CK_RUN_CASE=net) runs them. */
+	each(tc, test_host_netdevs_callback_ping_and_passt);
+	each(tc, test_sandbox_run_example);
+	/* issue 9: vhost-user through DPDK's testpmd, both socket roles
+	 * (the client role's guest test: ~25 s nested) */
+	each(tc, test_vhost_user_testpmd_guest_traffic_and_restart);
+	each(tc, test_vhost_user_client_role_guest_pings);
+	/* issue 12: clones, snapshot/restore, the VM Generation ID */
+	each(tc, test_linux_clone_snapshot_restore);
+	each(tc, test_linux_vmgenid_clone_and_restore_reseed);
+	/* issue 11: a stock kernel booted from Python */
+	each(tc, test_python_boots_linux);
+}
+
+static void net_print(TCase *tc, const TTest *t)
+{
+	(void)tc;
+	printf("%s\n", t->name);
+}
+
 int main(void)
 {
 	const char *why, *path = getenv("KVM_TEST_PATH_RAN"), *net;
@@ -2853,6 +2883,10 @@ int main(void)
 	int fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress reaches L1's console */
+	if (getenv("TEST_LINUX_LIST")) { /* the net case's test names */
+		net_case(net_print, NULL);
+		return 0;
+	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		printf("1..0 # SKIP cannot open /dev/kvm: %s\n", strerror(errno));
@@ -2928,24 +2962,7 @@ int main(void)
 		suite_add_tcase(s, tc);
 		return check_run(s);
 	}
-	net_add(tc, test_tap_guest_pings_host);
-	net_add(tc, test_tap_traffic_both_ways);
-	net_add(tc, test_tap_traffic_on_the_exit_path);
-	net_add(tc, test_tap_multiqueue_both_pairs_carry_traffic);
-	/* Host netdevs (callback, stream + passt) in one boot, and
-	 * examples/sandbox-run: in this case too, so that the CI's one
-	 * nested net step (CK_RUN_CASE=net) runs them. */
-	net_add(tc, test_host_netdevs_callback_ping_and_passt);
-	net_add(tc, test_sandbox_run_example);
-	/* issue 9: vhost-user through DPDK's testpmd, both socket roles
-	 * (the client role's guest test: ~25 s nested) */
-	net_add(tc, test_vhost_user_testpmd_guest_traffic_and_restart);
-	net_add(tc, test_vhost_user_client_role_guest_pings);
-	/* issue 12: clones, snapshot/restore, the VM Generation ID */
-	net_add(tc, test_linux_clone_snapshot_restore);
-	net_add(tc, test_linux_vmgenid_clone_and_restore_reseed);
-	/* issue 11: a stock kernel booted from Python */
-	net_add(tc, test_python_boots_linux);
+	net_case(net_add, tc);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
