@@ -56,6 +56,7 @@
 #include <linux/virtio_ring.h>
 
 #include "dpdk-peer.h"
+#include "task-walk.h"
 #include "mock/net-vm.h"
 #include "vm.h"
 
@@ -189,36 +190,27 @@ static void print_features(const struct dpdk_peer *be, const char *sock,
 /* CPU time (ns) so far of this process's threads whose name starts with
  * "vnet-": the device's I/O threads; with a vhost-user netdev only I/O
  * thread 0 runs, to sample the rings' counters every 20 ms. */
+static void add_schedstat(const char *tid, const char *comm, void *arg)
+{
+	char path[300];
+	unsigned long long run = 0;
+	FILE *f;
+
+	(void)comm;
+	snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", tid);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%llu", &run) == 1)
+		*(uint64_t *)arg += run;
+	if (f)
+		fclose(f);
+}
+
 static uint64_t vnet_threads_ns(void)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
+	static const char *const vnet[] = { "vnet-", NULL };
 	uint64_t ns = 0;
 
-	while (d && (de = readdir(d))) {
-		char path[300], comm[32] = "";
-		unsigned long long run = 0;
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-		if (strncmp(comm, "vnet-", 5))
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat",
-			 de->d_name);
-		f = fopen(path, "r");
-		if (f && fscanf(f, "%llu", &run) == 1)
-			ns += run;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
+	(void)task_each(vnet, add_schedstat, &ns);
 	return ns;
 }
 

@@ -21,7 +21,7 @@
 # each (see bench/vhost-user/vhost-user.c for what is pinned where).
 noinst_PROGRAMS += bench/vhost-user/vhost-user
 bench_vhost_user_vhost_user_SOURCES = bench/vhost-user/vhost-user.c \
-	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h $(vhost_user_mock_sources) \
+	tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h tests/unit/task-walk.h $(vhost_user_mock_sources) \
 	tests/unit/mock/check-shim.c
 bench_vhost_user_vhost_user_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/unit
 # No libcheck: the mock guest's assertions go to check-shim.c (libcheck's

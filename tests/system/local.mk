@@ -35,7 +35,8 @@ tests_system_test_pause_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_pause_LDADD = $(TEST_LIBS)
 tests_system_test_linux_SOURCES = tests/system/test-linux.c tests/system/sys-util.h \
 	tests/system/hostnet.h tests/unit/echo-host.h \
-	tests/system/sha256.h tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h
+	tests/system/sha256.h tests/unit/dpdk-peer.c tests/unit/dpdk-peer.h \
+	tests/unit/task-walk.h
 tests_system_test_linux_CFLAGS = $(TEST_CFLAGS)
 tests_system_test_linux_LDADD = $(TEST_LIBS)
 CLEANFILES += tests/system/test-linux.cpio tests/system/sandbox.cpio

@@ -52,6 +52,7 @@
 #include <kvm-virtio.h>
 #include "../unit/check-main.h"
 #include "../unit/dpdk-peer.h"
+#include "../unit/task-walk.h"
 #include "hostnet.h"
 #include "sha256.h"
 #include "sys-util.h"
@@ -1054,39 +1055,25 @@ out:
  * to CPU 1 (when there are 2 CPUs): the device and the guest then really
  * run side by side, which is what made guests die under the old
  * exit-path TX. */
+static void pin_one(const char *tid, const char *comm, void *arg)
+{
+	cpu_set_t set;
+
+	(void)arg;
+	CPU_ZERO(&set);
+	CPU_SET(strncmp(comm, "kvm-vcpu", 8) ? 1 : 0, &set);
+	sched_setaffinity(atoi(tid), sizeof(set), &set);
+}
+
 static void pin_vmm_threads(bool vcpus)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
+	static const char *const both[] = { "kvm-vcpu", "vnet-", NULL };
 
-	if (!d || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		if (d)
-			closedir(d);
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    !task_each(vcpus ? both : both + 1, pin_one, NULL)) {
 		printf("# traffic: 1 CPU: VMM threads not pinned apart\n");
 		return;
 	}
-	while ((e = readdir(d))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-		cpu_set_t set;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-		CPU_ZERO(&set);
-		if (vcpus && !strncmp(comm, "kvm-vcpu", 8))
-			CPU_SET(0, &set);
-		else if (!strncmp(comm, "vnet-", 5))
-			CPU_SET(1, &set);
-		else
-			continue;
-		sched_setaffinity(atoi(e->d_name), sizeof(set), &set);
-	}
-	closedir(d);
 	printf("# %s on CPU 1\n", vcpus ? "vCPU threads on CPU 0, NIC I/O threads"
 				       : "NIC I/O threads");
 }
